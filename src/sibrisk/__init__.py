@@ -1,0 +1,37 @@
+"""sibrisk: price and stress-test outcome-based contracts (social impact bonds).
+
+The public API is small and flat:
+
+- :func:`load_scenario`, :func:`list_scenarios`, :class:`Scenario`: inputs;
+- :func:`account`: the deterministic budget and welfare accounts;
+- :func:`price_surplus_share`: the catalogue's payment model;
+- :func:`breakeven`: the value of an input at which an output reaches a target.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .account import OUTPUTS, BreakEven, account, breakeven
+from .contract import SurplusShareTariff, price_surplus_share
+from .errors import BreakEvenError, ScenarioError, SibriskError
+from .scenario import Scenario, list_scenarios, load_scenario
+
+try:
+    __version__ = version("sibrisk")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Scenario",
+    "load_scenario",
+    "list_scenarios",
+    "account",
+    "breakeven",
+    "BreakEven",
+    "OUTPUTS",
+    "price_surplus_share",
+    "SurplusShareTariff",
+    "SibriskError",
+    "ScenarioError",
+    "BreakEvenError",
+    "__version__",
+]

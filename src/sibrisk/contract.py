@@ -1,0 +1,126 @@
+"""Contracts: from outcomes to outcome payments.
+
+This release holds the catalogue's payment model, the **surplus-share
+tariff**: the commissioner pays the provider's cost plus the investor's share
+of the expected budget surplus, per participant, turned into a rate per
+gross-employed participant.
+
+.. math::
+    P = C + \\sigma S, \\qquad R = P / \\bar g
+
+Rates by participant type follow either the catalogue's rule (Table 4),
+:math:`R_i = R\\,(1 - (g_i - \\bar g))`, which is not payout-neutral, or the
+same shape scaled so that the expected payment equals :math:`P`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SibriskError
+from .ledger import build_ledger
+from .outcomes import expected_outcomes
+from .scenario import Scenario
+
+__all__ = ["SurplusShareTariff", "price_surplus_share"]
+
+
+@dataclass(frozen=True, slots=True)
+class SurplusShareTariff:
+    """The catalogue's price for one scenario, per average participant.
+
+    Attributes
+    ----------
+    expected_surplus : float
+        Expected budget surplus :math:`S` the price is derived from.
+    investor_surplus_share : float
+        The investor's part of it, :math:`\\sigma S`.
+    payment_per_participant : float
+        :math:`P = C + \\sigma S`.
+    uniform_rate : float
+        Payment per gross-employed participant, :math:`R = P / \\bar g`.
+    type_names : tuple of str
+        Participant types, in scenario order.
+    rates_by_type : ndarray
+        Rate per employed participant of each type under ``rule``.
+    rule : str
+        ``"catalogue"`` or ``"payout_neutral"``.
+    rate_card : str
+        ``"uniform"`` (every employed participant earns ``uniform_rate``) or
+        ``"by_type"`` (``rates_by_type`` apply).
+    expected_payment_by_type_rates : float
+        Expected payment per participant if ``rates_by_type`` applied.
+    """
+
+    expected_surplus: float
+    investor_surplus_share: float
+    payment_per_participant: float
+    uniform_rate: float
+    type_names: tuple[str, ...]
+    rates_by_type: np.ndarray
+    rule: str
+    rate_card: str
+    expected_payment_by_type_rates: float
+
+    @property
+    def payout_neutral(self) -> bool:
+        """Whether the rates by type keep the expected payment equal to ``P``."""
+        return bool(np.isclose(self.expected_payment_by_type_rates,
+                               self.payment_per_participant, rtol=1e-9, atol=1e-6))
+
+    @property
+    def applied_rates(self) -> np.ndarray:
+        """Rate per gross-employed participant of each type under the rate card."""
+        if self.rate_card == "uniform":
+            return np.full(len(self.type_names), self.uniform_rate)
+        return self.rates_by_type
+
+    def payments(self, gross: np.ndarray) -> np.ndarray:
+        """Outcome payment for gross employment by type (last axis ``type``)."""
+        return np.asarray(gross, dtype=float) @ self.applied_rates
+
+
+def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
+    """Price a scenario with the catalogue's surplus-share tariff.
+
+    The expected budget surplus comes from the scenario's expected outcomes
+    through the same ledger as every account.
+
+    Raises
+    ------
+    SibriskError
+        If the expected gross employment is zero (no rate per employed
+        participant exists).
+    """
+    outcomes = expected_outcomes(scenario)
+    ledger = build_ledger(scenario, outcomes, payment=0.0)
+    savings = float(ledger.present_value("municipality"))
+    cost = scenario.provider.cost_per_participant
+    surplus = savings - cost
+    share = scenario.contract.investor_surplus_share * surplus
+    payment = cost + share
+    g_bar = scenario.gross_employment
+    if g_bar <= 0.0:
+        raise SibriskError(
+            f"{scenario.name}: expected gross employment is 0, so no rate per employed "
+            "participant exists; raise types.*.gross_employment above 0"
+        )
+    rate = payment / g_bar
+    w = np.array([t.share for t in scenario.types])
+    g = np.array([t.gross_employment for t in scenario.types])
+    catalogue = rate * (1.0 - (g - g_bar))
+    rule = scenario.contract.by_type_rule
+    rates = catalogue if rule == "catalogue" else catalogue * payment / float(w * g @ catalogue)
+    return SurplusShareTariff(
+        expected_surplus=surplus,
+        investor_surplus_share=share,
+        payment_per_participant=payment,
+        uniform_rate=rate,
+        type_names=scenario.type_names,
+        rates_by_type=rates,
+        rule=rule,
+        rate_card=scenario.contract.rate_card,
+        expected_payment_by_type_rates=float(w * g @ rates),
+    )
