@@ -1,0 +1,209 @@
+"""Reports: the catalogue's tables, as a plain dict (for JSON) and as text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .account import account, breakeven
+from .contract import price_surplus_share
+from .errors import BreakEvenError
+from .scenario import Scenario, load_scenario
+
+__all__ = ["catalogue_report", "format_catalogue_report", "CATALOGUE_BREAKEVENS"]
+
+#: The break-even points of the catalogue's Tables 5 and 6, with both readings of
+#: Table 6: (key, input varied, output that reaches zero).
+CATALOGUE_BREAKEVENS: tuple[tuple[str, str, str], ...] = (
+    ("investor_gross_employment", "gross_employment", "investor_result"),
+    ("marginal_effect", "marginal_effect", "budget_surplus"),
+    ("marginal_effect_municipality", "marginal_effect", "municipal_account"),
+    ("decay_surplus", "effect.decay", "budget_surplus"),
+    ("decay_municipality", "effect.decay", "municipal_account"),
+    ("ordinary_effort_saving_surplus", "municipality.ordinary_effort_saved_share",
+     "budget_surplus"),
+    ("ordinary_effort_saving_municipality", "municipality.ordinary_effort_saved_share",
+     "municipal_account"),
+)
+
+_OTHER_RULE = {"catalogue": "payout_neutral", "payout_neutral": "catalogue"}
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def catalogue_report(scenario: Scenario | str, *, per: str = "participant") -> dict[str, Any]:
+    """The catalogue's accounts, payment model and break-even points as a plain dict.
+
+    Money is per average participant (``per="participant"``, the catalogue's
+    basis) or for the whole cohort, in present value at t = 0. Break-even
+    values that do not exist in the allowed range are ``None``, with the
+    reason under ``"breakeven_notes"``; a payback year not reached within the
+    horizon is ``None`` too.
+    """
+    scenario = load_scenario(scenario)
+    acc = account(scenario, per=per)
+    v = {name: float(acc[name]) for name in acc.data_vars if acc[name].ndim == 0}
+    tariff = price_surplus_share(scenario)
+    other = price_surplus_share(
+        scenario.replace("contract.by_type_rule", _OTHER_RULE[tariff.rule]))
+
+    def rates(t: Any) -> dict[str, Any]:
+        return dict(zip(t.type_names, map(float, t.rates_by_type), strict=True)) | {
+            "rule": t.rule, "payout_neutral": t.payout_neutral,
+            "expected_payment_per_participant": t.expected_payment_by_type_rates,
+        }
+
+    points: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for key, vary, output in CATALOGUE_BREAKEVENS:
+        try:
+            points[key] = breakeven(scenario, vary, output).value
+        except BreakEvenError as exc:
+            points[key] = None
+            notes[key] = str(exc)
+    points["municipal_payback_years"] = _finite(v["municipal_payback_year"])
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "currency": scenario.currency,
+        "price_year": scenario.price_year,
+        "basis": acc.attrs["basis"],
+        "valuation": acc.attrs["valuation"],
+        "cohort_size": scenario.cohort.size,
+        "municipal_savings": v["municipal_savings"],
+        "savings_by_source": {k: v[k] for k in
+                              ("ordinary_effort_saving", "employment_saving", "other_net_costs")},
+        "provider_cost": v["provider_cost"],
+        "budget_surplus": v["budget_surplus"],
+        "investor_surplus_share": v["investor_surplus_share"],
+        "payment_per_participant": v["outcome_payment"] / (scenario.cohort.size
+                                                           if per == "cohort" else 1),
+        "outcome_payment": v["outcome_payment"],
+        "payment_per_employed": v["payment_per_employed"],
+        "investor_result": v["investor_result"],
+        "investor_return": v["investor_return"],
+        "municipal_account": v["municipal_account"],
+        "gross_employment": v["gross_employment"],
+        "control_employment": v["control_employment"],
+        "marginal_effect": v["marginal_effect"],
+        "welfare_surplus": v["welfare_surplus"],
+        "municipal_payback_year": _finite(v["municipal_payback_year"]),
+        "rate_card": tariff.rate_card,
+        "rates_by_type": rates(tariff),
+        "rates_by_type_other_rule": rates(other),
+        "types": {t.name: {"label": t.label, "share": t.share,
+                           "gross_employment": t.gross_employment,
+                           "control_employment": t.control_employment} for t in scenario.types},
+        "breakeven": points,
+        "breakeven_base": {key: float(scenario.get(vary)) for key, vary, _ in
+                           CATALOGUE_BREAKEVENS},
+        "breakeven_notes": notes,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------
+def _money(x: float | None) -> str:
+    return "none" if x is None else f"{x:,.0f}"
+
+
+def _pct(x: float | None) -> str:
+    return "none" if x is None else f"{100 * x:.1f} %"
+
+
+def _pp(x: float | None, base: float) -> str:
+    return "" if x is None else f"{100 * (x - base):+.1f} pp"
+
+
+def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:],
+                                                                      strict=True)]
+        out.append(indent + "  ".join(cells).rstrip())
+    return out
+
+
+def format_catalogue_report(r: dict[str, Any]) -> str:
+    """The catalogue's tables as plain text, from :func:`catalogue_report`."""
+    be = r["breakeven"]
+    lines = [
+        f"sibrisk account: {r['scenario']}" + (f" - {r['title']}" if r["title"] else ""),
+        f"{r['currency']}, {r['price_year']} prices, {r['valuation']}, {r['basis']}",
+        "",
+        "Table 1  Budget account (budgetøkonomisk: the public budget)",
+    ]
+    src = r["savings_by_source"]
+    lines += _rows([
+        ("municipality's saving", _money(r["municipal_savings"])),
+        ("  ordinary effort saved", _money(src["ordinary_effort_saving"])),
+        ("  additional employment", _money(src["employment_saving"])),
+        ("  other municipal net costs", _money(src["other_net_costs"])),
+        ("cost of the provider's programme", _money(-r["provider_cost"])),
+        ("budget surplus", _money(r["budget_surplus"])),
+    ])
+    lines += ["", "Table 2  Payment model: cost plus the investor's share of the surplus"]
+    lines += _rows([
+        ("investor's share of the surplus", _money(r["investor_surplus_share"])),
+        ("commissioner pays per participant", _money(r["payment_per_participant"])),
+        ("commissioner pays per gross-employed participant",
+         _money(r["payment_per_employed"])),
+        ("investor's return on outlay", _pct(r["investor_return"])),
+        ("municipality's own account", _money(r["municipal_account"])),
+    ])
+    lines += ["", "Table 3  Employment 2 months after, by participant type"]
+    rows = [("type", "share", "with programme", "without")]
+    rows += [(name, _pct(t["share"]), _pct(t["gross_employment"]), _pct(t["control_employment"]))
+             for name, t in r["types"].items()]
+    rows += [("weighted average", "", _pct(r["gross_employment"]), _pct(r["control_employment"]))]
+    lines += _rows(rows)
+    this, other = r["rates_by_type"], r["rates_by_type_other_rule"]
+    label = {"catalogue": "catalogue rule", "payout_neutral": "payout-neutral"}
+    lines += ["", f"Table 4  Rate per gross-employed participant by type "
+                  f"(this scenario's rate card: {r['rate_card']}; rule: {label[this['rule']]})"]
+    rows = [("type", label[this["rule"]] + " *", label[other["rule"]])]
+    rows += [(name, _money(this[name]), _money(other[name])) for name in r["types"]]
+    rows += [("expected payment per participant",
+              _money(this["expected_payment_per_participant"]),
+              _money(other["expected_payment_per_participant"]))]
+    lines += _rows(rows)
+    lines += ["  * the scenario's rule (contract.by_type_rule)"]
+    lines += ["", "Table 5  Investor's break-even (rate held at the contracted price)"]
+    lines += _rows([
+        ("parameter", "base", "break-even", "difference"),
+        ("gross employment", _pct(r["gross_employment"]), _pct(be["investor_gross_employment"]),
+         _pp(be["investor_gross_employment"], r["breakeven_base"]["investor_gross_employment"])),
+    ])
+    lines += ["", "Table 6  Break-even of the budget account, two readings",
+              "         (whole surplus = 0, and the municipality's own account = 0 "
+              "with the payment held)"]
+    base = r["breakeven_base"]
+    rows = [("parameter", "base", "whole surplus", "municipality")]
+    rows += [
+        (label, _pct(base[key]), _pct(be[key]), _pct(be[f"{key_muni}"]))
+        for label, key, key_muni in (
+            ("marginal effect", "marginal_effect", "marginal_effect_municipality"),
+            ("annual fall in effect after the full-effect years", "decay_surplus",
+             "decay_municipality"),
+            ("share of the ordinary effort saved", "ordinary_effort_saving_surplus",
+             "ordinary_effort_saving_municipality"),
+        )
+    ]
+    lines += _rows(rows)
+    for key, note in r["breakeven_notes"].items():
+        lines.append(f"  {key}: {note}")
+    payback = r["municipal_payback_year"]
+    lines += [
+        "",
+        "Welfare-economic account (samfundsøkonomisk: society as a whole)",
+    ]
+    lines += _rows([
+        ("welfare-economic surplus", _money(r["welfare_surplus"])),
+        ("municipality's payback year",
+         "not within the horizon" if payback is None else f"{payback:.1f}"),
+    ])
+    return "\n".join(lines) + "\n"
