@@ -115,7 +115,7 @@ _NAME = r"[A-Za-z][A-Za-z0-9_\-]*"
 # ---------------------------------------------------------------------------
 # The sections of a scenario
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ParticipantType:
     """One kind of participant, e.g. with or without recent work experience.
 
@@ -130,6 +130,7 @@ class ParticipantType:
         "str", "Short name of the type, used as its key.", pattern=_NAME,
         pattern_doc="of letters, digits, '_' or '-', starting with a letter",
     )
+    label: str = _spec_field("str", "Readable description of the type.", default="")
     share: float = _prob("Share of the cohort of this type.")
     gross_employment: float = _prob(
         "Share employed at the measurement point with the programme (triggers payment)."
@@ -137,7 +138,6 @@ class ParticipantType:
     control_employment: float = _prob(
         "Share employed without the programme (comparison group; deadweight)."
     )
-    label: str = _spec_field("str", "Readable description of the type.", default="")
 
     @property
     def marginal_effect(self) -> float:
@@ -145,14 +145,14 @@ class ParticipantType:
         return self.gross_employment - self.control_employment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cohort:
     """The group of participants the contract covers."""
 
     size: int = _int("Number of participants in the cohort.", lo=1, unit="participants")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Discounting:
     """How future money is brought to present value at the programme start.
 
@@ -172,7 +172,7 @@ class Discounting:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Effect:
     """How long the employment effect lasts and how it fades.
 
@@ -194,7 +194,7 @@ class Effect:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Municipality:
     """The commissioner's (kommune's) budget: what it saves and what it spends."""
 
@@ -215,7 +215,7 @@ class Municipality:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Provider:
     """The organisation that runs the programme."""
 
@@ -225,7 +225,7 @@ class Provider:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Contract:
     """The catalogue's payment model: a share of the expected budget surplus.
 
@@ -249,7 +249,7 @@ class Contract:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Welfare:
     """Welfare-economic (samfundsøkonomisk) factors, Ministry of Finance guide 2017."""
 
@@ -274,7 +274,7 @@ AGGREGATE_INPUTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     """All inputs of one outcome contract, validated and immutable.
 
@@ -296,6 +296,8 @@ class Scenario:
 
     name: str = _spec_field("str", "Short name of the scenario.", pattern=_NAME,
                             pattern_doc="of letters, digits, '_' or '-', starting with a letter")
+    title: str = _spec_field("str", "One-line title.", default="")
+    description: str = _spec_field("str", "Longer description and sources.", default="")
     currency: str = _spec_field("str", "ISO 4217 currency code of every amount.",
                                 pattern=r"[A-Z]{3}", pattern_doc="of three capital letters")
     price_year: int = _int("Price year of every amount.", lo=1900, hi=2200)
@@ -307,8 +309,6 @@ class Scenario:
     provider: Provider = _section(Provider)
     contract: Contract = _section(Contract)
     welfare: Welfare = _section(Welfare)
-    title: str = _spec_field("str", "One-line title.", default="")
-    description: str = _spec_field("str", "Longer description and sources.", default="")
 
     # -- derived quantities -------------------------------------------------
     @property
