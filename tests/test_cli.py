@@ -1,0 +1,116 @@
+"""The sibrisk command: JSON figures, tables, scenario files and readable errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sibrisk.cli import main
+
+BREAKEVEN_KEYS = {"investor_gross_employment", "marginal_effect", "decay_surplus",
+                  "decay_municipality", "ordinary_effort_saving_surplus",
+                  "ordinary_effort_saving_municipality", "municipal_payback_years"}
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_account_json_has_every_figure(capsys):
+    code, out, err = run(capsys, "account", "drc-sib-2023", "--json")
+    assert code == 0 and err == ""
+    r = json.loads(out)
+    for key in ("municipal_savings", "provider_cost", "budget_surplus", "investor_surplus_share",
+                "payment_per_participant", "payment_per_employed", "investor_return",
+                "gross_employment", "marginal_effect", "welfare_surplus", "rates_by_type",
+                "breakeven"):
+        assert key in r
+    assert BREAKEVEN_KEYS <= set(r["breakeven"])
+    assert r["rates_by_type"]["rule"] == "catalogue"
+    # the figures, within the issue's tolerances
+    assert r["payment_per_participant"] == pytest.approx(88_341, abs=1)
+    assert r["payment_per_employed"] == pytest.approx(254_802, abs=1)
+    assert r["rates_by_type"]["with_experience"] == pytest.approx(209_040, abs=2)
+    assert r["rates_by_type"]["no_experience"] == pytest.approx(279_442, abs=2)
+    be = r["breakeven"]
+    assert be["investor_gross_employment"] == pytest.approx(0.291, abs=0.001)
+    assert be["marginal_effect"] == pytest.approx(0.12, abs=0.001)
+    assert be["ordinary_effort_saving_surplus"] == pytest.approx(0.22, abs=0.001)
+    assert be["decay_surplus"] == pytest.approx(0.28, abs=0.01)
+    assert be["municipal_payback_years"] == pytest.approx(8, abs=0.5)
+    assert r["welfare_surplus"] == pytest.approx(80_695, rel=0.005)
+
+
+def test_run_prints_the_catalogue_tables(capsys):
+    code, out, _ = run(capsys, "run")
+    assert code == 0
+    for words in ("Table 1", "Table 6", "budget surplus", "28,352", "254,802", "209,041",
+                  "whole surplus", "municipality", "80,695", "payback"):
+        assert words in out
+
+
+def test_account_per_cohort(capsys):
+    _, out, _ = run(capsys, "account", "--per", "cohort", "--json")
+    r = json.loads(out)
+    assert r["budget_surplus"] == pytest.approx(56 * 28_352.1, rel=1e-5)
+    assert r["payment_per_participant"] == pytest.approx(88_341, abs=1)
+
+
+def test_breakeven_command(capsys):
+    code, out, _ = run(capsys, "breakeven", "--vary", "effect.decay", "--output",
+                       "municipal_account", "--json")
+    assert code == 0
+    r = json.loads(out)
+    assert r["value"] == pytest.approx(0.204, abs=0.001)
+    assert "municipality's own account" in r["reading"]
+    code, out, _ = run(capsys, "breakeven", "--vary", "effect.decay")
+    assert code == 0 and "budget_surplus reaches 0 at effect.decay = 0.2846" in out
+
+
+def test_scenario_list_show_init(capsys, tmp_path):
+    code, out, _ = run(capsys, "scenario", "list")
+    assert code == 0 and "drc-sib-2023" in out
+    code, out, _ = run(capsys, "scenario", "show", "drc-sib-2023")
+    assert code == 0 and "[effect]" in out and "# Annual fall" in out
+    path = tmp_path / "mine.toml"
+    code, out, _ = run(capsys, "scenario", "init", str(path))
+    assert code == 0 and path.exists()
+    code, out, _ = run(capsys, "account", str(path), "--json")
+    assert code == 0 and json.loads(out)["budget_surplus"] == pytest.approx(28_352.1, abs=1)
+    code, _, err = run(capsys, "scenario", "init", str(path))
+    assert code == 1 and "exists; use --force" in err
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["account", "nowhere"], "neither a built-in scenario nor a file"),
+    (["account", "missing.toml"], "missing.toml: file: no such file"),
+    (["breakeven", "--vary", "effect.dcay"], "did you mean 'effect.decay'"),
+    (["breakeven", "--vary", "effect.persistent_share"], "does not reach 0"),
+])
+def test_errors_are_one_readable_line(capsys, args, words):
+    code, out, err = run(capsys, *args)
+    assert code == 1 and out == ""
+    assert err.startswith("sibrisk: error: ") and words in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_scenario_file_names_file_key_value_and_allowed(capsys, tmp_path):
+    path = tmp_path / "bad.toml"
+    run(capsys, "scenario", "init", str(path))
+    path.write_text(path.read_text().replace("decay = 0.15", "decay = 1.5"))
+    code, _, err = run(capsys, "account", str(path))
+    assert code == 1
+    assert f"{path}: effect.decay = 1.5: must be a number in [0, 1]" in err
+
+
+def test_console_script_runs_without_traceback():
+    done = subprocess.run([sys.executable, "-m", "sibrisk", "account", "no-such-scenario"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.startswith("sibrisk: error:")
+    done = subprocess.run([sys.executable, "-m", "sibrisk", "run", "--json"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["scenario"] == "drc-sib-2023"
