@@ -41,12 +41,12 @@ def reference(s: sibrisk.Scenario) -> dict:
     b = up_front + mu.saving_per_employed_year * m * big_a
     c = s.provider.cost_per_participant
     surplus = b - c
-    p = c + s.contract.investor_surplus_share * surplus
+    p = max(c + s.contract.investor_surplus_share * surplus, 0.0)
     rate_r = p / g
     rates = [rate_r * (1 - (t.gross_employment - g)) for t in s.types]
     if s.contract.by_type_rule == "payout_neutral":
         expected = sum(t.share * t.gross_employment * r for t, r in zip(s.types, rates))
-        rates = [r * p / expected for r in rates]
+        rates = [r * p / expected if expected > 0 else 0.0 for r in rates]
     if s.contract.rate_card == "uniform":
         payment = p
     else:
@@ -113,7 +113,8 @@ def test_surplus_is_investor_plus_municipality(s):
     total = float(acc.investor_result) + float(acc.municipal_account)
     assert total == pytest.approx(surplus, rel=1e-9, abs=1e-6)
     tariff = sibrisk.price_surplus_share(s)
-    if s.contract.rate_card == "uniform" or tariff.payout_neutral:
+    unfloored = s.provider.cost_per_participant + tariff.investor_surplus_share > 0
+    if unfloored and (s.contract.rate_card == "uniform" or tariff.payout_neutral):
         # the investor gets exactly its share of the surplus, the municipality the rest
         assert float(acc.investor_result) == pytest.approx(float(acc.investor_surplus_share),
                                                            rel=1e-9, abs=1e-6)

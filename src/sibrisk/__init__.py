@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .account import OUTPUTS, BreakEven, account, breakeven
 from .contract import SurplusShareTariff, price_surplus_share
 from .errors import BreakEvenError, ScenarioError, SibriskError
-from .scenario import Scenario, list_scenarios, load_scenario
+from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
 
 try:
     __version__ = version("sibrisk")
@@ -22,6 +22,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Scenario",
+    "AGGREGATE_INPUTS",
     "load_scenario",
     "list_scenarios",
     "account",

@@ -151,7 +151,7 @@ def account(
     >>> import sibrisk
     >>> acc = sibrisk.account("drc-sib-2023")
     >>> round(float(acc.budget_surplus))
-    28352
+    28353
     >>> round(float(acc.payment_per_employed))
     254802
     """
@@ -282,6 +282,13 @@ class BreakEven:
     def to_dict(self) -> dict:
         """Plain dict, for JSON."""
         return asdict(self) | {"difference": self.difference}
+
+
+def _reading(output: str, repriced: bool) -> str:
+    text = READINGS.get(output, OUTPUTS[output])
+    if repriced:
+        text = text.replace("held at the contracted price", "priced again at each value")
+    return text
 
 
 def _bounds(scenario: Scenario, key: str) -> tuple[float, float, bool]:
@@ -419,7 +426,7 @@ def breakeven(
         )
     return BreakEven(
         input=vary, output=output, target=float(target), value=float(root), base=float(base),
-        bounds=(lo, hi), reading=READINGS.get(output, OUTPUTS[output]), repriced=repriced,
+        bounds=(lo, hi), reading=_reading(output, repriced), repriced=repriced,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     show = scsub.add_parser("show", help="print a scenario as TOML")
     scenario_arg(show)
     show.add_argument("--no-comments", action="store_true", help="leave out the explanations")
+    inputs = scsub.add_parser("inputs", help="list the numeric inputs (for breakeven --vary)")
+    scenario_arg(inputs)
     init = scsub.add_parser("init", help="write an editable, commented scenario file")
     init.add_argument("path", metavar="PATH", help="file to write, e.g. my-contract.toml")
     init.add_argument("--from", dest="source", default=DEFAULT_SCENARIO, metavar="SCENARIO",
@@ -111,6 +114,10 @@ def _scenario(args: argparse.Namespace) -> None:
         else:
             for n in names:
                 print(f"{n}  {load_scenario(n).title}")
+    elif args.action == "inputs":
+        scenario = load_scenario(args.scenario)
+        for key in scenario.numeric_inputs():
+            print(f"{key} = {scenario.get(key):.10g}")
     elif args.action == "show":
         print(load_scenario(args.scenario).to_toml(comments=not args.no_comments), end="")
     else:
@@ -136,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     except SibriskError as exc:
         print(f"sibrisk: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `sibrisk account --json | head`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"sibrisk: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ of the expected budget surplus, per participant, turned into a rate per
 gross-employed participant.
 
 .. math::
-    P = C + \\sigma S, \\qquad R = P / \\bar g
+    P = \\max(C + \\sigma S,\\ 0), \\qquad R = P / \\bar g
 
 Rates by participant type follow either the catalogue's rule (Table 4),
 :math:`R_i = R\\,(1 - (g_i - \\bar g))`, which is not payout-neutral, or the
@@ -38,7 +38,8 @@ class SurplusShareTariff:
     investor_surplus_share : float
         The investor's part of it, :math:`\\sigma S`.
     payment_per_participant : float
-        :math:`P = C + \\sigma S`.
+        :math:`P = C + \\sigma S`, floored at 0 (a surplus so negative that
+        the formula goes below zero never makes the investor pay).
     uniform_rate : float
         Payment per gross-employed participant, :math:`R = P / \\bar g`.
     type_names : tuple of str
@@ -100,7 +101,7 @@ def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
     cost = scenario.provider.cost_per_participant
     surplus = savings - cost
     share = scenario.contract.investor_surplus_share * surplus
-    payment = cost + share
+    payment = max(cost + share, 0.0)  # a deep deficit never makes the investor pay
     g_bar = scenario.gross_employment
     if g_bar <= 0.0:
         raise SibriskError(
@@ -112,7 +113,11 @@ def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
     g = np.array([t.gross_employment for t in scenario.types])
     catalogue = rate * (1.0 - (g - g_bar))
     rule = scenario.contract.by_type_rule
-    rates = catalogue if rule == "catalogue" else catalogue * payment / float(w * g @ catalogue)
+    if rule == "catalogue":
+        rates = catalogue
+    else:  # same shape, scaled to pay P in expectation (all zero when P is)
+        expected = float(w * g @ catalogue)
+        rates = catalogue * (payment / expected if expected > 0 else 0.0)
     return SurplusShareTariff(
         expected_surplus=surplus,
         investor_surplus_share=share,

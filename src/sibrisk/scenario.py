@@ -448,7 +448,7 @@ class Scenario:
     def numeric_inputs(self) -> list[str]:
         """Dotted keys of every numeric input, aggregates first."""
         keys = list(AGGREGATE_INPUTS)
-        keys += [k for k, v in _walk(self.to_dict()) if _is_number(v)]
+        keys += [k for k, v in _walk(self.to_dict()) if _is_number(v) and k != "price_year"]
         return keys
 
 
@@ -484,7 +484,8 @@ def _unknown_input(scenario: Scenario, key: str) -> str:
     candidates = scenario.numeric_inputs() + [k for k, _ in _walk(scenario.to_dict())]
     close = difflib.get_close_matches(key, candidates, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"not an input of this scenario{hint} (see Scenario.numeric_inputs())"
+    return (f"not an input of this scenario{hint} (list them with `sibrisk scenario inputs` "
+            "or Scenario.numeric_inputs())")
 
 
 def _set_aggregate(scenario: Scenario, data: dict[str, Any], key: str, new: Any) -> None:
@@ -599,7 +600,9 @@ def _build_types(data: Any, problems: list[Problem]) -> tuple[ParticipantType, .
         key = f"types.{name}"
         _check_value(name_spec, name, f"{key} (name)", problems)
         if name == "rule":
-            problems.append(Problem(f"{key} (name)", name, "'rule' is reserved; choose another"))
+            problems.append(Problem(f"{key} (name)", name,
+                                    "'rule' is reserved (it labels the rule among the rates "
+                                    "by type in reports); choose another name"))
         row_problems: list[Problem] = []
         built = _build(ParticipantType, row, key, row_problems, name=name)
         problems.extend(row_problems)
@@ -634,11 +637,6 @@ def _check_whole(s: Scenario, problems: list[Problem]) -> None:
         problems.append(Problem("discounting.rate", d.rate,
                                 f"only allowed with schedule = 'flat'; schedule {d.schedule!r} "
                                 "sets its own rates"))
-    if s.contract.rate_card == "by_type" and s.contract.by_type_rule == "payout_neutral":
-        expected = math.fsum(t.share * t.gross_employment for t in s.types)
-        if expected <= 0:
-            problems.append(Problem("contract.by_type_rule", "payout_neutral",
-                                    "needs a positive expected gross employment"))
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,180 @@
+"""The generated docs match the code, the published figures hold, and the examples run.
+
+The pages in ``docs/`` that carry numbers or reference tables are generated
+by ``docs/reproduce.py`` and ``docs/reference_pages.py``; these tests run the
+generators in-process and compare with the files in the repository. They need
+a source checkout: in a test run against an installed package without
+``docs/`` or ``examples/`` they are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sibrisk
+from sibrisk.ledger import FLOWS
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+
+_NO_DOCS = f"{DOCS} is not present (a test run without the source checkout's docs/)"
+
+
+def _load(name: str):
+    """Import ``docs/NAME.py`` as module ``NAME`` (the generators import each other by name)."""
+    path = DOCS / f"{name}.py"
+    if not path.exists():
+        pytest.skip(_NO_DOCS)
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def reproduce():
+    return _load("reproduce")
+
+
+@pytest.fixture(scope="module")
+def reference_pages(reproduce):
+    return _load("reference_pages")
+
+
+def _stale(path: Path, command: str) -> str:
+    return f"{path.relative_to(ROOT)} is out of date; run: {command}"
+
+
+# ---------------------------------------------------------------------------
+# Generated pages
+# ---------------------------------------------------------------------------
+def test_catalogue_page_is_up_to_date(reproduce):
+    fresh = reproduce.render()
+    assert reproduce.PAGE.exists(), _stale(reproduce.PAGE, "python docs/reproduce.py")
+    assert reproduce.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(reproduce.PAGE, "python docs/reproduce.py")
+
+
+@pytest.mark.parametrize("page", ["scenario", "cli"])
+def test_reference_pages_are_up_to_date(reference_pages, page):
+    path, make = {
+        "scenario": (reference_pages.SCENARIO_PAGE, reference_pages.scenario_page),
+        "cli": (reference_pages.CLI_PAGE, reference_pages.cli_page),
+    }[page]
+    fresh = make()
+    assert path.exists() and path.read_text(encoding="utf-8") == fresh, \
+        _stale(path, "python docs/reference_pages.py")
+
+
+def test_check_mode_fails_on_a_stale_page_and_passes_after_writing(reproduce, tmp_path, capsys):
+    page = tmp_path / "page.md"
+    pages = {page: lambda: "fresh text\n"}
+    kw = {"description": "test", "command": "regenerate"}
+    assert reproduce.run_generator(pages, ["--check"], **kw) == 1  # missing
+    page.write_text("old text\n", encoding="utf-8")
+    assert reproduce.run_generator(pages, ["--check"], **kw) == 1  # stale
+    assert "out of date; run: regenerate" in capsys.readouterr().err
+    assert reproduce.run_generator(pages, [], **kw) == 0
+    assert page.read_text(encoding="utf-8") == "fresh text\n"
+    assert reproduce.run_generator(pages, ["--check"], **kw) == 0
+
+
+# ---------------------------------------------------------------------------
+# The figures on the reproduction page
+# ---------------------------------------------------------------------------
+def test_every_published_figure_is_reproduced_or_explained(reproduce):
+    rows = reproduce.rows()
+    assert len(rows) == len(reproduce.PUBLISHED) >= 15
+    for row in rows:
+        p = row.published
+        # A figure marked as an explained gap must really be outside its
+        # tolerance, or the page's explanation has become wrong.
+        assert row.within != p.explained_gap, (
+            f"{p.figure}: published {p.text}, computed {row.computed!r}, "
+            f"tolerance {p.tolerance}, explained_gap={p.explained_gap}")
+
+
+def test_the_explained_return_gap_is_the_catalogues_rounding(reproduce):
+    (row,) = [r for r in reproduce.rows() if r.published.explained_gap]
+    assert row.published.source.output == "investor_return"
+    # 14,176 / 74,165 from the catalogue's own Table 2; it prints "20 %".
+    assert row.computed == pytest.approx(14_176 / 74_165, abs=5e-5)
+
+
+def test_number_formatting_is_deterministic(reproduce):
+    assert reproduce.money(28_352.097, 1) == "28,352.1"
+    assert reproduce.money(-0.04, 1) == "0.0"  # never "-0.0"
+    assert reproduce.pct(0.2846143, 2) == "28.46 %"
+    assert reproduce.pp(-0.0556356) == "-5.6 pp"
+
+
+# ---------------------------------------------------------------------------
+# Hand-written pages
+# ---------------------------------------------------------------------------
+def test_model_page_names_every_flow_and_output():
+    path = DOCS / "model.md"
+    if not path.exists():
+        pytest.skip(_NO_DOCS)
+    text = path.read_text(encoding="utf-8")
+    missing = [f"flow {a}:{s}" for a, s, _ in FLOWS if f"`{s}`" not in text]
+    missing += [f"output {name}" for name in sibrisk.OUTPUTS if f"`{name}`" not in text]
+    assert not missing, f"docs/model.md does not mention: {', '.join(missing)}"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_links_between_pages_resolve():
+    pages = sorted(DOCS.glob("*.md"))
+    if not pages:
+        pytest.skip(_NO_DOCS)
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if "://" in target:
+                continue
+            file, _, anchor = target.partition("#")
+            dest = (page.parent / file) if file else page
+            if not dest.exists():
+                broken.append(f"{page.name}: {target}")
+                continue
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", dest.read_text(encoding="utf-8"), re.M)
+                if anchor not in {_anchor(h) for h in headings}:
+                    broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, "broken links: " + "; ".join(broken)
+
+
+# ---------------------------------------------------------------------------
+# Examples
+# ---------------------------------------------------------------------------
+_SCRIPTS = sorted(EXAMPLES.glob("*.py")) if EXAMPLES.is_dir() else []
+
+
+def test_examples_are_present():
+    if not EXAMPLES.is_dir():
+        pytest.skip(f"{EXAMPLES} is not present")
+    names = {p.name for p in _SCRIPTS}
+    assert {"catalogue.py", "custom_scenario.py"} <= names
+
+
+@pytest.mark.parametrize("script", _SCRIPTS, ids=[p.name for p in _SCRIPTS])
+def test_example_runs(script, tmp_path):
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, f"{script.name} failed:\n{result.stderr}"
+    assert result.stdout.strip(), f"{script.name} printed nothing"
+    assert "Traceback" not in result.stderr
