@@ -82,7 +82,7 @@ def _rows(cls: type, prefix: str, skip: tuple[str, ...] = ()) -> list[str]:
     lines = ["| key | type | unit | allowed | default | meaning |",
              "| --- | --- | --- | --- | --- | --- |"]
     for f in dataclasses.fields(cls):
-        if f.name in skip or "section" in f.metadata or "types" in f.metadata:
+        if f.name in skip or {"section", "types", "derived"} & set(f.metadata):
             continue
         spec = f.metadata["spec"]
         lines.append(f"| `{prefix}{f.name}` | {_KIND[spec.kind]} | {spec.unit or '-'} | "

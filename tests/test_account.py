@@ -235,6 +235,9 @@ def test_effect_profile(drc):
     ([3.0, 4.0], 0.0),
     ([-1.0, -1.0, -0.5], math.inf),
     ([-4.0, 0.0, 1.0], 1.0),
+    ([5.0, -1.0, 1.0], 1.5),  # a later payment pulls the account below zero again
+    ([-1.0], math.inf),
+    ([2.0], 0.0),
 ])
 def test_payback_year(cum, want):
     assert payback_year(np.array(cum)) == want

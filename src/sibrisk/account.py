@@ -40,6 +40,8 @@ OUTPUTS: dict[str, str] = {
     "payment_per_employed": "uniform rate per gross-employed participant",
     "investor_result": "investor's net present value: outcome payment minus provider cost",
     "investor_return": "investor's return on outlay: result / provider cost",
+    "investor_multiple": "investor's multiple on money: nominal payment / provider cost",
+    "investor_irr": "investor's annual internal rate of return (needs contract.payment_year > 0)",
     "municipal_account": "municipality's own account: savings minus outcome payment",
     "production_value": "value of the additional production",
     "welfare_surplus": "welfare-economic (samfundsøkonomisk) surplus",
@@ -89,10 +91,12 @@ def _evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "partic
         "provider_cost": cost,
         "budget_surplus": surplus,
         "investor_surplus_share": tariff.investor_surplus_share * n,
-        "outcome_payment": float(payment),
+        "outcome_payment": float(ledger.present_value("investor", "outcome_payment")),
         "payment_per_employed": tariff.uniform_rate,
         "investor_result": investor,
         "investor_return": investor / cost,
+        "investor_multiple": float(payment) / cost,
+        "investor_irr": _irr(float(payment), cost, scenario.contract.payment_year),
         "municipal_account": float(ledger.present_value("municipality")),
         "production_value": production,
         "welfare_surplus": welfare.net_tax_factor * (production - cost)
@@ -108,6 +112,16 @@ def _evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "partic
         "_investor_cum": ledger.cumulative_present_value("investor"),
         "_effect_profile": f,
     }
+
+
+def _irr(payment: float, outlay: float, years: int) -> float | None:
+    """Annual IRR of one outlay at year 0 and one payment at the end of ``years``.
+
+    ``None`` when the payment falls at year 0 (no time passes: no rate exists).
+    """
+    if years == 0:
+        return None
+    return (payment / outlay) ** (1.0 / years) - 1.0
 
 
 def account(
@@ -174,6 +188,9 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
     basis = "per average participant" if per == "participant" else "per cohort"
     ds = xr.Dataset()
     for name, meaning in OUTPUTS.items():
+        if v[name] is None:
+            ds.attrs[f"{name}_note"] = f"{name} is not defined: {meaning}"
+            continue
         attrs = {"long_name": meaning}
         if name in _MONEY:
             attrs |= {"units": cur, "basis": basis, "valuation": "present value at t = 0"}
@@ -184,6 +201,8 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
                       "note": "inf means not reached within the horizon"}
         elif name == "effect_years":
             attrs |= {"units": "discounted years"}
+        elif name == "investor_irr":
+            attrs |= {"units": "per year"}
         else:
             attrs |= {"units": "1"}
         ds[name] = xr.DataArray(v[name], attrs=attrs)
@@ -221,7 +240,7 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
         "units": cur, "basis": basis, "valuation": "present value at t = 0, cumulative"})
     ds["investor_cumulative_pv"] = ("year", v["_investor_cum"], {
         "units": cur, "basis": basis, "valuation": "present value at t = 0, cumulative"})
-    ds.attrs = {
+    ds.attrs.update({
         "title": f"sibrisk account of scenario {scenario.name}",
         "scenario": scenario.name,
         "currency": cur,
@@ -234,7 +253,7 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
         "rate_card": tariff.rate_card,
         "by_type_rule": tariff.rule,
         "sibrisk_version": version("sibrisk"),
-    }
+    })
     return ds
 
 
@@ -406,6 +425,8 @@ def breakeven(
             y = _evaluate(s, tariff)[output]
         except SibriskError:
             return math.nan
+        if y is None:
+            raise SibriskError(f"{output} is not defined for this scenario: {OUTPUTS[output]}")
         return y - target if math.isfinite(y) else math.nan
 
     if whole:

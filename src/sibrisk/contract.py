@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SibriskError
+from .discount import discount_factors
 from .ledger import build_ledger
 from .outcomes import expected_outcomes
 from .scenario import Scenario
@@ -41,7 +42,8 @@ class SurplusShareTariff:
         :math:`P = C + \\sigma S`, floored at 0 (a surplus so negative that
         the formula goes below zero never makes the investor pay).
     uniform_rate : float
-        Payment per gross-employed participant, :math:`R = P / \\bar g`.
+        Payment per gross-employed participant, :math:`R = P / \\bar g`
+        (nominal: divided by the discount factor of ``contract.payment_year``).
     type_names : tuple of str
         Participant types, in scenario order.
     rates_by_type : ndarray
@@ -52,7 +54,8 @@ class SurplusShareTariff:
         ``"uniform"`` (every employed participant earns ``uniform_rate``) or
         ``"by_type"`` (``rates_by_type`` apply).
     expected_payment_by_type_rates : float
-        Expected payment per participant if ``rates_by_type`` applied.
+        Present value of the expected payment per participant if
+        ``rates_by_type`` applied.
     """
 
     expected_surplus: float
@@ -108,7 +111,10 @@ def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
             f"{scenario.name}: expected gross employment is 0, so no rate per employed "
             "participant exists; raise types.*.gross_employment above 0"
         )
-    rate = payment / g_bar
+    # P is a present value; the nominal payment falls at the end of contract.payment_year
+    d_pay = float(discount_factors(scenario.discounting, scenario.contract.payment_year)[-1])
+    nominal = payment / d_pay
+    rate = nominal / g_bar
     w = np.array([t.share for t in scenario.types])
     g = np.array([t.gross_employment for t in scenario.types])
     catalogue = rate * (1.0 - (g - g_bar))
@@ -117,7 +123,7 @@ def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
         rates = catalogue
     else:  # same shape, scaled to pay P in expectation (all zero when P is)
         expected = float(w * g @ catalogue)
-        rates = catalogue * (payment / expected if expected > 0 else 0.0)
+        rates = catalogue * (nominal / expected if expected > 0 else 0.0)
     return SurplusShareTariff(
         expected_surplus=surplus,
         investor_surplus_share=share,
@@ -127,5 +133,5 @@ def price_surplus_share(scenario: Scenario) -> SurplusShareTariff:
         rates_by_type=rates,
         rule=rule,
         rate_card=scenario.contract.rate_card,
-        expected_payment_by_type_rates=float(w * g @ rates),
+        expected_payment_by_type_rates=float(w * g @ rates) * d_pay,
     )

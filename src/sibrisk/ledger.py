@@ -6,9 +6,10 @@ for money that enters or leaves the deal: savings, the programme's cost).
 A transfer between two actors is written on both sides with opposite signs,
 so transfers sum to zero and only outside flows change the total.
 
-Conventions of the catalogue: the programme cost, the outcome payment, the
-saved ordinary effort and the municipality's own costs fall at year 0; the
-saving from additional employment at the end of years 1 .. horizon.
+Conventions of the catalogue: the programme cost, the saved ordinary effort
+and the municipality's own costs fall at year 0, and so does the outcome
+payment unless ``contract.payment_year`` moves it to the end of a later year;
+the saving from additional employment falls at the end of years 1 .. horizon.
 """
 
 from __future__ import annotations
@@ -81,14 +82,16 @@ def build_ledger(scenario: Scenario, outcomes: Outcomes, payment: np.ndarray | f
     outcomes : Outcomes
         Participants, gross and additional employment by type (any leading dims).
     payment : array_like
-        Outcome payment from the commissioner to the investor, at year 0.
+        Outcome payment from the commissioner to the investor (nominal), at
+        the end of year ``contract.payment_year``.
     """
     mun, prov, eff = scenario.municipality, scenario.provider, scenario.effect
     n = outcomes.participants.sum(axis=-1)
     additional = outcomes.additional.sum(axis=-1)
     payment = np.asarray(payment, dtype=float)
     lead = np.broadcast_shapes(n.shape, additional.shape, payment.shape)
-    years = eff.horizon + 1
+    pay_year = scenario.contract.payment_year
+    years = max(eff.horizon, pay_year) + 1
     flows = np.zeros(lead + (len(FLOWS), years))
     cost = prov.cost_per_participant * n
     up_front = {
@@ -103,19 +106,22 @@ def build_ledger(scenario: Scenario, outcomes: Outcomes, payment: np.ndarray | f
     }
     for i, (actor, source, _) in enumerate(FLOWS):
         if (actor, source) in up_front:
-            flows[..., i, 0] = up_front[(actor, source)]
+            flows[..., i, pay_year if source == "outcome_payment" else 0] = \
+                up_front[(actor, source)]
     i = [(a, s) for a, s, _ in FLOWS].index(("municipality", "employment_saving"))
-    flows[..., i, :] = (mun.saving_per_employed_year * np.asarray(additional))[..., None] \
-        * effect_profile(eff)
-    return Ledger(flows=flows, discount=discount_factors(scenario.discounting, eff.horizon))
+    flows[..., i, : eff.horizon + 1] = \
+        (mun.saving_per_employed_year * np.asarray(additional))[..., None] * effect_profile(eff)
+    return Ledger(flows=flows, discount=discount_factors(scenario.discounting, years - 1))
 
 
 def payback_year(cumulative: np.ndarray) -> np.ndarray:
-    """First (fractional) year at which a cumulative discounted flow reaches zero.
+    """Year from which a cumulative discounted flow stays at or above zero.
 
-    Linear interpolation between the ends of consecutive years; 0 if the flow
-    is not negative at the start; ``inf`` if it is not reached within the
-    horizon (a clear marker, never NaN).
+    The (fractional) year of the last upward crossing of zero, linearly
+    interpolated between the ends of consecutive years: 0 if the flow is
+    never negative, ``inf`` if it is still negative at the horizon (a clear
+    marker, never NaN). With every payment at year 0 this is the first year
+    the flow reaches zero.
 
     Parameters
     ----------
@@ -123,11 +129,14 @@ def payback_year(cumulative: np.ndarray) -> np.ndarray:
         Cumulative present value, year 0 first.
     """
     cumulative = np.asarray(cumulative, dtype=float)
-    reached = cumulative >= 0.0
-    first = np.argmax(reached, axis=-1)
-    ever = reached.any(axis=-1)
-    prev = np.take_along_axis(cumulative, np.maximum(first - 1, 0)[..., None], -1)[..., 0]
-    this = np.take_along_axis(cumulative, first[..., None], -1)[..., 0]
+    years = cumulative.shape[-1]
+    negative = cumulative < 0.0
+    # index of the last negative year (-1 if none)
+    last = years - 1 - np.argmax(negative[..., ::-1], axis=-1)
+    last = np.where(negative.any(axis=-1), last, -1)
+    k = np.clip(last, 0, years - 2) if years > 1 else np.zeros_like(last)
+    below = np.take_along_axis(cumulative, k[..., None], -1)[..., 0]
+    above = np.take_along_axis(cumulative, np.minimum(k + 1, years - 1)[..., None], -1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(first > 0, (first - 1) + (-prev) / (this - prev), 0.0)
-    return np.where(ever, frac, np.inf)
+        frac = k + (-below) / (above - below)
+    return np.where(last < 0, 0.0, np.where(last == years - 1, np.inf, frac))

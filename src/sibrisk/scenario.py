@@ -29,9 +29,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomlkit
 
 from .errors import _MISSING, _NO_VALUE, Problem, ScenarioError
+from .uncertainty import Distribution, normal_correlation
 
 __all__ = [
     "Scenario",
@@ -64,6 +66,7 @@ class _Spec:
     pattern: str | None = None
     pattern_doc: str = ""
     optional: bool = False
+    certain: str = ""  # why this input cannot carry a distribution ("" = it can)
 
     def allowed(self) -> str:
         """Plain-English statement of the allowed values."""
@@ -131,7 +134,9 @@ class ParticipantType:
         pattern_doc="of letters, digits, '_' or '-', starting with a letter",
     )
     label: str = _spec_field("str", "Readable description of the type.", default="")
-    share: float = _prob("Share of the cohort of this type.")
+    share: float = _prob("Share of the cohort of this type.",
+                         certain="shares must sum to 1; for a random mix of types set "
+                         "cohort.composition = 'drawn'")
     gross_employment: float = _prob(
         "Share employed at the measurement point with the programme (triggers payment)."
     )
@@ -149,7 +154,13 @@ class ParticipantType:
 class Cohort:
     """The group of participants the contract covers."""
 
-    size: int = _int("Number of participants in the cohort.", lo=1, unit="participants")
+    size: int = _int("Number of participants in the cohort.", lo=1, unit="participants",
+                     certain="the cohort size is chosen; sweep it to compare sizes")
+    composition: str = _spec_field(
+        "choice", "Participants of each type: 'fixed' counts (shares times size, rounded by "
+        "largest remainder) or 'drawn' anew in every run (multinomial).",
+        default="fixed", choices=("fixed", "drawn"),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,7 +249,14 @@ class Contract:
     expected payment equals the uniform one).
     """
 
-    investor_surplus_share: float = _prob("Investor's share of the expected budget surplus.")
+    investor_surplus_share: float = _prob("Investor's share of the expected budget surplus.",
+                                          certain="contract terms are chosen, not uncertain; sweep them to compare")
+    payment_year: int = _int(
+        "Year (from programme start) at the end of which the outcome payment falls; 0 is the "
+        "catalogue's convention (paid at the start). The price is set so that the payment's "
+        "present value is cost plus the investor's share.",
+        default=0, lo=0, hi=500, unit="years", certain="contract terms are chosen, not uncertain; sweep them to compare",
+    )
     rate_card: str = _spec_field(
         "choice", "Pay one rate for every employed participant, or a rate by participant type.",
         default="uniform", choices=("uniform", "by_type"),
@@ -300,7 +318,8 @@ class Scenario:
     description: str = _spec_field("str", "Longer description and sources.", default="")
     currency: str = _spec_field("str", "ISO 4217 currency code of every amount.",
                                 pattern=r"[A-Z]{3}", pattern_doc="of three capital letters")
-    price_year: int = _int("Price year of every amount.", lo=1900, hi=2200)
+    price_year: int = _int("Price year of every amount.", lo=1900, hi=2200,
+                           certain="the price year is a label, not a model input")
     cohort: Cohort = _section(Cohort)
     types: tuple[ParticipantType, ...] = field(metadata={"types": True})
     discounting: Discounting = _section(Discounting)
@@ -309,6 +328,10 @@ class Scenario:
     provider: Provider = _section(Provider)
     contract: Contract = _section(Contract)
     welfare: Welfare = _section(Welfare)
+    correlation: tuple[tuple[str, str, float], ...] = field(
+        default=(), metadata={"derived": True})
+    uncertain: tuple[tuple[str, Distribution], ...] = field(
+        default=(), metadata={"derived": True, "internal": True})
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -342,8 +365,12 @@ class Scenario:
             Listing every problem with key, value given and what is allowed.
         """
         problems: list[Problem] = []
-        built = _build(cls, data, "", problems)
+        uncertain: dict[str, Distribution] = {}
+        built = _build(cls, data, "", problems, uncertain)
         if not problems:
+            built = dataclasses.replace(
+                built, uncertain=tuple(uncertain.items()),
+                correlation=_read_correlations(data.get("correlation", []), uncertain, problems))
             _check_whole(built, problems)
         if problems:
             raise ScenarioError(source, problems)
@@ -372,8 +399,30 @@ class Scenario:
 
     # -- output -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The scenario as a nested dict of plain values (the TOML structure)."""
+        """The scenario as a nested dict (the TOML structure).
+
+        Uncertain inputs are tables ``{value = ..., dist = ..., ...}``;
+        :meth:`point_values` gives plain numbers instead.
+        """
+        out = _unbuild(self)
+        for key, dist in self.uncertain:
+            node = out
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node[part]
+            node[leaf] = {"value": node[leaf]} | dist.to_dict()
+        if self.correlation:
+            out["correlation"] = [{"inputs": [a, b], "rank": r} for a, b, r in self.correlation]
+        return out
+
+    def point_values(self) -> dict[str, Any]:
+        """The scenario as a nested dict with every input at its point value."""
         return _unbuild(self)
+
+    @property
+    def uncertain_inputs(self) -> dict[str, Distribution]:
+        """Dotted key -> distribution of every uncertain input, in file order."""
+        return dict(self.uncertain)
 
     def to_toml(self, *, comments: bool = True) -> str:
         """The scenario as TOML text; with ``comments`` each key is explained."""
@@ -400,7 +449,7 @@ class Scenario:
         ``"gross_employment"``."""
         if key in AGGREGATE_INPUTS:
             return getattr(self, key)
-        data: Any = self.to_dict()
+        data: Any = self.point_values()
         for part in key.split("."):
             if not isinstance(data, dict) or part not in data:
                 raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
@@ -443,12 +492,16 @@ class Scenario:
             if not isinstance(node, dict) or parts[-1] not in _known_keys(self, parts[:-1]):
                 raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
             node[parts[-1]] = new
+        if "correlation" in data:  # inputs given a fixed value lose their correlations
+            still = {k for k, v in _walk(data) if k.endswith(".dist")}
+            data["correlation"] = [row for row in data["correlation"]
+                                   if all(f"{name}.dist" in still for name in row["inputs"])]
         return Scenario.from_dict(data, source=f"{self.name} (changed {', '.join(changes)})")
 
     def numeric_inputs(self) -> list[str]:
         """Dotted keys of every numeric input, aggregates first."""
         keys = list(AGGREGATE_INPUTS)
-        keys += [k for k, v in _walk(self.to_dict()) if _is_number(v) and k != "price_year"]
+        keys += [k for k, v in _walk(self.point_values()) if _is_number(v) and k != "price_year"]
         return keys
 
 
@@ -468,7 +521,7 @@ def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _known_keys(scenario: Scenario, parents: list[str]) -> set[str]:
     """Keys allowed under a dotted parent (present or defaulted)."""
     if not parents:
-        return {f.name for f in fields(Scenario)} - {"types"}
+        return {f.name for f in fields(Scenario)} - {"types", "uncertain"}
     if parents[0] == "types":
         if len(parents) == 2 and parents[1] in scenario.type_names:
             return {f.name for f in fields(ParticipantType)} - {"name"}
@@ -481,7 +534,7 @@ def _known_keys(scenario: Scenario, parents: list[str]) -> set[str]:
 
 
 def _unknown_input(scenario: Scenario, key: str) -> str:
-    candidates = scenario.numeric_inputs() + [k for k, _ in _walk(scenario.to_dict())]
+    candidates = scenario.numeric_inputs() + [k for k, _ in _walk(scenario.point_values())]
     close = difflib.get_close_matches(key, candidates, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return (f"not an input of this scenario{hint} (list them with `sibrisk scenario inputs` "
@@ -507,9 +560,12 @@ def _set_aggregate(scenario: Scenario, data: dict[str, Any], key: str, new: Any)
 # ---------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------
-def _check_value(spec: _Spec, value: Any, key: str, problems: list[Problem]) -> Any:
+def _check_value(spec: _Spec, value: Any, key: str, problems: list[Problem],
+                 uncertain: dict[str, Distribution] | None = None) -> Any:
     if value is None and spec.optional:
         return None
+    if isinstance(value, Mapping) and spec.kind in ("real", "int"):
+        return _check_uncertain(spec, value, key, problems, uncertain)
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value
@@ -544,6 +600,32 @@ def _check_value(spec: _Spec, value: Any, key: str, problems: list[Problem]) -> 
     return _MISSING
 
 
+def _check_uncertain(spec: _Spec, table: Mapping[str, Any], key: str, problems: list[Problem],
+                     uncertain: dict[str, Distribution] | None) -> Any:
+    """A numeric input written as a distribution table: record it, return the point value."""
+    if uncertain is None or spec.certain:
+        why = spec.certain or "this input cannot be uncertain"
+        problems.append(Problem(key, dict(table), f"must be a number: {why}"))
+        return _MISSING
+    hi = spec.hi
+    dist, found = Distribution.from_table(dict(table), lo=spec.lo, hi=hi,
+                                          integer=spec.kind == "int")
+    for sub, value, allowed in found:
+        problems.append(Problem(f"{key}.{sub}", _NO_VALUE if value is None else value, allowed))
+    if found:
+        return _MISSING
+    if "value" in table:
+        point = _check_value(spec, table["value"], f"{key}.value", problems)
+    elif dist.kind == "fixed":
+        problems.append(Problem(f"{key}.value", _MISSING, "required with dist = 'fixed'"))
+        return _MISSING
+    else:
+        point = _check_value(spec, dist.mean(), f"{key} (mean of its distribution)", problems)
+    if point is not _MISSING and dist.kind != "fixed":
+        uncertain[key] = dist
+    return point
+
+
 def _unknown(key: str, allowed: list[str], value: Any) -> Problem:
     short = key.rsplit(".", 1)[-1]
     close = difflib.get_close_matches(short, allowed, n=1)
@@ -551,13 +633,14 @@ def _unknown(key: str, allowed: list[str], value: Any) -> Problem:
     return Problem(key, value, f"unknown key; {hint}allowed keys: {', '.join(allowed)}")
 
 
-def _build(cls: type, data: Any, prefix: str, problems: list[Problem], **given: Any) -> Any:
+def _build(cls: type, data: Any, prefix: str, problems: list[Problem],
+           uncertain: dict[str, Distribution] | None = None, **given: Any) -> Any:
     where = prefix or "scenario"
     if not isinstance(data, Mapping):
         problems.append(Problem(where, data, "must be a table"))
         return None
     own = [f for f in fields(cls) if not (cls is ParticipantType and f.name == "name")]
-    allowed = [f.name for f in own]
+    allowed = [f.name for f in own if "internal" not in f.metadata]
     for key in data:
         if key not in allowed:
             problems.append(_unknown(f"{prefix}.{key}" if prefix else key, allowed, data[key]))
@@ -566,11 +649,14 @@ def _build(cls: type, data: Any, prefix: str, problems: list[Problem], **given: 
         key = f"{prefix}.{f.name}" if prefix else f.name
         if "section" in f.metadata:
             kwargs[f.name] = _build(f.metadata["section"], data.get(f.name, _MISSING_TABLE), key,
-                                    problems)
+                                    problems, uncertain)
         elif "types" in f.metadata:
-            kwargs[f.name] = _build_types(data.get(f.name, _MISSING), problems)
+            kwargs[f.name] = _build_types(data.get(f.name, _MISSING), problems, uncertain)
+        elif "derived" in f.metadata:
+            continue
         elif f.name in data:
-            kwargs[f.name] = _check_value(f.metadata["spec"], data[f.name], key, problems)
+            kwargs[f.name] = _check_value(f.metadata["spec"], data[f.name], key, problems,
+                                          uncertain)
         elif f.default is dataclasses.MISSING:
             problems.append(Problem(key, _MISSING, f.metadata["spec"].allowed()))
     if problems:
@@ -585,7 +671,8 @@ class _MissingTable(dict):  # type: ignore[type-arg]
 _MISSING_TABLE = _MissingTable()
 
 
-def _build_types(data: Any, problems: list[Problem]) -> tuple[ParticipantType, ...] | None:
+def _build_types(data: Any, problems: list[Problem],
+                 uncertain: dict[str, Distribution] | None) -> tuple[ParticipantType, ...] | None:
     if data is _MISSING:
         problems.append(Problem("types", _MISSING,
                                 "add at least one [types.NAME] table with share, "
@@ -604,10 +691,60 @@ def _build_types(data: Any, problems: list[Problem]) -> tuple[ParticipantType, .
                                     "'rule' is reserved (it labels the rule among the rates "
                                     "by type in reports); choose another name"))
         row_problems: list[Problem] = []
-        built = _build(ParticipantType, row, key, row_problems, name=name)
+        built = _build(ParticipantType, row, key, row_problems, uncertain, name=name)
         problems.extend(row_problems)
         if built is not None:
             out.append(built)
+    return tuple(out)
+
+
+def _read_correlations(raw: Any, uncertain: dict[str, Distribution],
+                       problems: list[Problem]) -> tuple[tuple[str, str, float], ...]:
+    """[[correlation]] tables: ``inputs = [A, B]`` and ``rank`` (Spearman) in [-1, 1]."""
+    if not isinstance(raw, list):
+        problems.append(Problem("correlation", raw, "must be an array of tables "
+                                "[[correlation]] with inputs = [A, B] and rank"))
+        return ()
+    out: list[tuple[str, str, float]] = []
+    for i, row in enumerate(raw):
+        where = f"correlation[{i}]"
+        if not isinstance(row, Mapping):
+            problems.append(Problem(where, row, "must be a table with inputs and rank"))
+            continue
+        for key in row:
+            if key not in ("inputs", "rank"):
+                problems.append(_unknown(f"{where}.{key}", ["inputs", "rank"], row[key]))
+        inputs, rank = row.get("inputs"), row.get("rank", _MISSING)
+        if not (isinstance(inputs, list) and len(inputs) == 2
+                and all(isinstance(x, str) for x in inputs) and inputs[0] != inputs[1]):
+            problems.append(Problem(f"{where}.inputs", inputs if inputs is not None else
+                                    _MISSING, "must name two different uncertain inputs"))
+            continue
+        for name in inputs:
+            if name not in uncertain:
+                problems.append(Problem(f"{where}.inputs", name,
+                                        "must be an uncertain input (written as a "
+                                        "distribution table); uncertain: "
+                                        + (", ".join(uncertain) or "none")))
+        if rank is _MISSING or isinstance(rank, bool) or not isinstance(rank, int | float) \
+                or not -1.0 <= rank <= 1.0:
+            problems.append(Problem(f"{where}.rank", rank, "must be a number in [-1, 1]"))
+            continue
+        pair = tuple(sorted(inputs))
+        if any(tuple(sorted((a, b))) == pair for a, b, _ in out):
+            problems.append(Problem(f"{where}.inputs", inputs, "this pair is given twice"))
+            continue
+        out.append((inputs[0], inputs[1], float(rank)))
+    if out and not problems:
+        names = sorted({n for a, b, _ in out for n in (a, b)})
+        matrix = np.eye(len(names))
+        for a, b, r in out:
+            i, j = names.index(a), names.index(b)
+            matrix[i, j] = matrix[j, i] = normal_correlation(r)
+        if np.linalg.eigvalsh(matrix).min() <= 1e-10:
+            problems.append(Problem("correlation", _NO_VALUE,
+                                    "the rank correlations cannot hold together (their "
+                                    "matrix is not positive definite); weaken some of them"))
     return tuple(out)
 
 
@@ -651,6 +788,8 @@ def _unbuild(obj: Any) -> dict[str, Any]:
         elif "types" in f.metadata:
             out[f.name] = {t.name: {k: v for k, v in _unbuild(t).items() if k != "name"}
                            for t in value}
+        elif "derived" in f.metadata:
+            continue
         elif value is not None:
             out[f.name] = value
     return out
@@ -670,24 +809,31 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
                                 "NAME` prints a built-in scenario."))
         doc.add(tomlkit.nl())
 
-    def add(table: Any, obj: Any, skip: tuple[str, ...] = ()) -> None:
+    uncertain = s.uncertain_inputs
+
+    def add(table: Any, obj: Any, prefix: str, skip: tuple[str, ...] = ()) -> None:
         for f in fields(obj):
-            if f.name in skip or "section" in f.metadata or "types" in f.metadata:
+            if f.name in skip or {"section", "types", "derived"} & set(f.metadata):
                 continue
             value = getattr(obj, f.name)
             spec: _Spec = f.metadata["spec"]
-            if value is None:
-                if comments:
-                    table.add(tomlkit.comment(_comment_for(spec)))
-                    table.add(tomlkit.comment(f"{f.name} = ..."))
-                continue
             if comments:
                 table.add(tomlkit.comment(_comment_for(spec)))
-            item = tomlkit.string(value, multiline="\n" in value) if isinstance(value, str) \
-                else value
+            if value is None:
+                if comments:
+                    table.add(tomlkit.comment(f"{f.name} = ..."))
+                continue
+            key = f"{prefix}{f.name}"
+            if key in uncertain:
+                item = tomlkit.inline_table()
+                item.update({"value": value} | uncertain[key].to_dict())
+            elif isinstance(value, str):
+                item = tomlkit.string(value, multiline="\n" in value)
+            else:
+                item = value
             table.add(f.name, item)
 
-    add(doc, s)
+    add(doc, s, "")
     for f in fields(s):
         if "section" in f.metadata:
             section = getattr(s, f.name)
@@ -695,20 +841,32 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
             if comments and section.__doc__:
                 for line in _first_paragraph(section.__doc__):
                     table.add(tomlkit.comment(line))
-            add(table, section)
+            add(table, section, f"{f.name}.")
             doc.add(tomlkit.nl())
             doc.add(f.name, table)
         elif "types" in f.metadata:
             types = tomlkit.table(is_super_table=True)
             for t in s.types:
                 row = tomlkit.table()
-                add(row, t, skip=("name",))
+                add(row, t, f"types.{t.name}.", skip=("name",))
                 types.add(t.name, row)
             doc.add(tomlkit.nl())
             if comments:
                 doc.add(tomlkit.comment("Participant types: one [types.NAME] table each; "
                                         "shares sum to 1."))
             doc.add("types", types)
+    if s.correlation:
+        rows = tomlkit.aot()
+        for a, b, r in s.correlation:
+            row = tomlkit.table()
+            row.add("inputs", [a, b])
+            row.add("rank", r)
+            rows.append(row)
+        doc.add(tomlkit.nl())
+        if comments:
+            doc.add(tomlkit.comment("Rank (Spearman) correlation between uncertain inputs, "
+                                    "drawn through a Gaussian copula."))
+        doc.add("correlation", rows)
     return tomlkit.dumps(doc)
 
 

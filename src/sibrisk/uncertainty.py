@@ -1,0 +1,252 @@
+"""Uncertain inputs: distributions, evidence and rank correlation.
+
+Any numeric input of a scenario may be written as a table instead of a
+number, naming a distribution::
+
+    decay = { dist = "triangular", low = 0.05, mode = 0.15, high = 0.35 }
+    gross_employment = { value = 0.526, dist = "evidence", successes = 10, trials = 19 }
+
+``value`` is the point value the deterministic accounts and the contract's
+price use; without it, the distribution's mean. Probabilities can come from
+**evidence**, "k of n employed": the Beta posterior of a binomial proportion
+under a stated prior (Jeffreys, Beta(1/2, 1/2), unless ``prior = "uniform"``,
+Beta(1, 1)).
+
+Rank correlation between uncertain inputs uses a Gaussian copula: the
+Spearman correlation :math:`\\rho_s` becomes the normal correlation
+:math:`2 \\sin(\\pi \\rho_s / 6)`, correlated normals are drawn and mapped
+through each input's quantile function.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Distribution", "KINDS", "PRIORS"]
+
+#: Parameters of each kind: (required, optional with defaults).
+KINDS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "fixed": ((), {}),
+    "uniform": (("low", "high"), {}),
+    "triangular": (("low", "mode", "high"), {}),
+    "pert": (("low", "mode", "high"), {"shape": 4.0}),
+    "normal": (("mean", "sd"), {}),
+    "truncnormal": (("mean", "sd", "low", "high"), {}),
+    "lognormal": (("mean", "sd"), {}),
+    "beta": (("a", "b"), {"low": 0.0, "high": 1.0}),
+    "evidence": (("successes", "trials"), {"prior": "jeffreys"}),
+}
+
+#: Beta priors for evidence: (a, b).
+PRIORS: dict[str, tuple[float, float]] = {"jeffreys": (0.5, 0.5), "uniform": (1.0, 1.0)}
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A distribution of one uncertain input.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    params : tuple of (name, value)
+        Its parameters, in the order of :data:`KINDS`.
+    integer : bool
+        Draws are rounded to whole numbers (for whole-number inputs).
+    """
+
+    kind: str
+    params: tuple[tuple[str, Any], ...]
+    integer: bool = False
+
+    def __getitem__(self, name: str) -> Any:
+        return dict(self.params)[name]
+
+    # -- construction ---------------------------------------------------
+    @classmethod
+    def from_table(cls, table: dict[str, Any], *, lo: float | None, hi: float | None,
+                   integer: bool = False) -> tuple[Distribution, list[tuple[str, Any, str]]]:
+        """Parse a TOML table; returns the distribution and a list of
+        ``(subkey, value, allowed)`` problems (empty when valid)."""
+        problems: list[tuple[str, Any, str]] = []
+        kind = table.get("dist")
+        if kind not in KINDS:
+            problems.append(("dist", kind if kind is not None else "(missing)",
+                             "must be one of " + ", ".join(repr(k) for k in KINDS)))
+            return cls("fixed", ()), problems
+        required, optional = KINDS[kind]
+        allowed_keys = {"dist", "value", *required, *optional}
+        for key in table:
+            if key not in allowed_keys:
+                problems.append((key, table[key], f"unknown key for dist = {kind!r}; allowed: "
+                                 + ", ".join(sorted(allowed_keys))))
+        params: list[tuple[str, Any]] = []
+        for key in required:
+            if key not in table:
+                problems.append((key, None, f"required for dist = {kind!r}"))
+                continue
+            params.append((key, table[key]))
+        for key, default in optional.items():
+            params.append((key, table.get(key, default)))
+        for key, value in params:
+            if key == "prior":
+                if value not in PRIORS:
+                    problems.append((key, value, "must be one of "
+                                     + ", ".join(repr(p) for p in PRIORS)))
+            elif isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not math.isfinite(value):
+                problems.append((key, value, "must be a finite number"))
+        if problems:
+            return cls("fixed", ()), problems
+        params = [(k, float(v) if k != "prior" else v) for k, v in params]
+        dist = cls(kind, tuple(params), integer)
+        problems += dist._check(lo, hi)
+        return dist, problems
+
+    def _check(self, lo: float | None, hi: float | None) -> list[tuple[str, Any, str]]:
+        p = dict(self.params)
+        out: list[tuple[str, Any, str]] = []
+        k = self.kind
+        if k in ("uniform", "triangular", "pert", "truncnormal") and not p["low"] < p["high"]:
+            out.append(("high", p["high"], f"must be above low ({p['low']:g})"))
+        if k in ("triangular", "pert") and not p["low"] <= p["mode"] <= p["high"]:
+            out.append(("mode", p["mode"], f"must lie in [low, high] = [{p['low']:g}, "
+                        f"{p['high']:g}]"))
+        if k == "pert" and p["shape"] <= 0:
+            out.append(("shape", p["shape"], "must be > 0"))
+        if k in ("normal", "truncnormal", "lognormal") and p["sd"] <= 0:
+            out.append(("sd", p["sd"], "must be > 0"))
+        if k == "lognormal" and p["mean"] <= 0:
+            out.append(("mean", p["mean"], "must be > 0"))
+        if k == "beta":
+            for name in ("a", "b"):
+                if p[name] <= 0:
+                    out.append((name, p[name], "must be > 0"))
+            if not p["low"] < p["high"]:
+                out.append(("high", p["high"], f"must be above low ({p['low']:g})"))
+        if k == "evidence":
+            n, s = p["trials"], p["successes"]
+            if not (n >= 1 and float(n).is_integer()):
+                out.append(("trials", n, "must be a whole number >= 1"))
+            elif not (0 <= s <= n and float(s).is_integer()):
+                out.append(("successes", s, f"must be a whole number in [0, {n:g}]"))
+            if lo != 0.0 or hi != 1.0:
+                out.append(("dist", "evidence", "is only for probabilities (inputs in [0, 1])"))
+        if out:
+            return out
+        s_lo, s_hi = self.support()
+        if (lo is not None and s_lo < lo) or (hi is not None and s_hi > hi):
+            bounds = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+            out.append(("dist", self.kind,
+                        f"can draw values in [{s_lo:g}, {s_hi:g}], outside the allowed "
+                        f"{bounds}; use a bounded distribution (uniform, triangular, pert, "
+                        "truncnormal, beta) within it"))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML table (without ``value``)."""
+        out: dict[str, Any] = {"dist": self.kind}
+        for k, v in self.params:
+            out[k] = int(v) if k in ("successes", "trials") else v
+        return out
+
+    # -- properties -------------------------------------------------------
+    def _frozen(self) -> Any:
+        p = dict(self.params)
+        k = self.kind
+        if k == "uniform":
+            return stats.uniform(p["low"], p["high"] - p["low"])
+        if k == "triangular":
+            width = p["high"] - p["low"]
+            return stats.triang((p["mode"] - p["low"]) / width, p["low"], width)
+        if k == "pert":
+            a, b = self._pert_ab()
+            return stats.beta(a, b, p["low"], p["high"] - p["low"])
+        if k == "normal":
+            return stats.norm(p["mean"], p["sd"])
+        if k == "truncnormal":
+            a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+            return stats.truncnorm(a, b, p["mean"], p["sd"])
+        if k == "lognormal":
+            mu, sigma = self._lognormal_mu_sigma()
+            return stats.lognorm(sigma, scale=math.exp(mu))
+        if k == "beta":
+            return stats.beta(p["a"], p["b"], p["low"], p["high"] - p["low"])
+        if k == "evidence":
+            a, b = self.beta_posterior()
+            return stats.beta(a, b)
+        raise ValueError(f"dist = {k!r} has no distribution")
+
+    def _pert_ab(self) -> tuple[float, float]:
+        p = dict(self.params)
+        width = p["high"] - p["low"]
+        return (1 + p["shape"] * (p["mode"] - p["low"]) / width,
+                1 + p["shape"] * (p["high"] - p["mode"]) / width)
+
+    def _lognormal_mu_sigma(self) -> tuple[float, float]:
+        mean, sd = self["mean"], self["sd"]
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+
+    def beta_posterior(self) -> tuple[float, float]:
+        """Beta parameters of an ``evidence`` (or ``beta`` on [0, 1]) distribution."""
+        if self.kind == "beta":
+            return self["a"], self["b"]
+        a0, b0 = PRIORS[self["prior"]]
+        k, n = self["successes"], self["trials"]
+        return k + a0, n - k + b0
+
+    def mean(self) -> float:
+        """The mean (the point value when the scenario gives none)."""
+        if self.kind == "fixed":
+            raise ValueError("a fixed input has no distribution mean; give value")
+        m = float(self._frozen().mean())
+        return float(round(m)) if self.integer else m
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take."""
+        lo, hi = self._frozen().support()
+        return float(lo), float(hi)
+
+    # -- drawing ------------------------------------------------------------
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` independent draws with the Generator's fast samplers."""
+        p = dict(self.params)
+        k = self.kind
+        if k == "uniform":
+            x = rng.uniform(p["low"], p["high"], size)
+        elif k == "triangular":
+            x = rng.triangular(p["low"], p["mode"], p["high"], size)
+        elif k == "pert":
+            a, b = self._pert_ab()
+            x = p["low"] + (p["high"] - p["low"]) * rng.beta(a, b, size)
+        elif k == "normal":
+            x = rng.normal(p["mean"], p["sd"], size)
+        elif k == "lognormal":
+            mu, sigma = self._lognormal_mu_sigma()
+            x = rng.lognormal(mu, sigma, size)
+        elif k == "beta":
+            x = p["low"] + (p["high"] - p["low"]) * rng.beta(p["a"], p["b"], size)
+        elif k == "evidence":
+            a, b = self.beta_posterior()
+            x = rng.beta(a, b, size)
+        else:  # truncnormal: through its quantile function
+            x = self.ppf(rng.random(size))
+        return self._round(x)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function (for correlated draws through a copula)."""
+        return self._round(np.asarray(self._frozen().ppf(u), dtype=float))
+
+    def _round(self, x: np.ndarray) -> np.ndarray:
+        return np.rint(x) if self.integer else x
+
+
+def normal_correlation(rank: float) -> float:
+    """The normal-copula correlation that gives Spearman rank correlation ``rank``."""
+    return 2.0 * math.sin(math.pi * rank / 6.0)
