@@ -189,7 +189,7 @@ def scenario_page() -> str:
 #: (table, old line, new line, comment).
 _BREAKAGES = (
     ("[types.with_experience]", "share = 0.35", "share = 1.35", "out of range"),
-    ("[effect]", "decay = 0.15", "decy = 0.15", "misspelt"),
+    ("[effect]", "horizon = 15", "horizn = 15", "misspelt"),
 )
 
 

@@ -100,10 +100,10 @@ def test_errors_are_one_readable_line(capsys, args, words):
 def test_bad_scenario_file_names_file_key_value_and_allowed(capsys, tmp_path):
     path = tmp_path / "bad.toml"
     run(capsys, "scenario", "init", str(path))
-    path.write_text(path.read_text().replace("decay = 0.15", "decay = 1.5"))
+    path.write_text(path.read_text().replace("full_effect_years = 2", "full_effect_years = -2"))
     code, _, err = run(capsys, "account", str(path))
     assert code == 1
-    assert f"{path}: effect.decay = 1.5: must be a number in [0, 1]" in err
+    assert f"{path}: effect.full_effect_years = -2: must be a whole number in [0, 500]" in err
 
 
 def test_console_script_runs_without_traceback():

@@ -5,7 +5,9 @@ The public API is small and flat:
 - :func:`load_scenario`, :func:`list_scenarios`, :class:`Scenario`: inputs;
 - :func:`account`: the deterministic budget and welfare accounts;
 - :func:`price_surplus_share`: the catalogue's payment model;
-- :func:`breakeven`: the value of an input at which an output reaches a target.
+- :func:`breakeven`: the value of an input at which an output reaches a target;
+- :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
+  what each actor gets, and their risk measures with standard errors.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,6 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from .account import OUTPUTS, BreakEven, account, breakeven
 from .contract import SurplusShareTariff, price_surplus_share
 from .errors import BreakEvenError, ScenarioError, SibriskError
+from .risk import summarize, summary_to_dict
+from .simulate import simulate
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
 
 try:
@@ -27,6 +31,9 @@ __all__ = [
     "list_scenarios",
     "account",
     "breakeven",
+    "simulate",
+    "summarize",
+    "summary_to_dict",
     "BreakEven",
     "OUTPUTS",
     "price_surplus_share",

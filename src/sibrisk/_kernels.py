@@ -1,0 +1,234 @@
+"""Numba kernels of the Monte Carlo engine (private).
+
+Plain loops over plain arrays that write into preallocated outputs. They are
+jit-compiled (``nopython``, ``nogil`` so that chunks run in threads) and cached
+on disk unless ``SIBRISK_NUMBA_CACHE=0`` (numba's cache can race between
+processes that compile at the same moment; see numba issues 4807 and 10128).
+
+Randomness stays outside: the public layer draws uniforms with one numpy
+Generator per chunk and passes them in, so a kernel is a pure function of its
+inputs and results do not depend on how chunks are scheduled.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from numba import njit
+
+_CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
+
+# Columns of the per-run parameter matrix.
+P_SAVING, P_EFFORT_COST, P_EFFORT_SHARE, P_OTHER, P_COST, P_PRODUCTION, P_NAF, P_EPS = range(8)
+N_PARAMS = 8
+
+# Columns of the per-run output matrix.
+OUTPUT_COLUMNS = (
+    "outcome_payment",
+    "investor_result",
+    "investor_return",
+    "investor_multiple",
+    "municipal_savings",
+    "municipal_account",
+    "budget_surplus",
+    "municipal_payback_year",
+    "welfare_surplus",
+    "deadweight_payment",
+    "deadweight_share",
+    "employment_saving",
+)
+(O_PAYMENT, O_INVESTOR, O_RETURN, O_MULTIPLE, O_SAVINGS, O_MUNICIPAL, O_SURPLUS, O_PAYBACK,
+ O_WELFARE, O_DEADWEIGHT, O_DW_SHARE, O_EMPLOYMENT) = range(len(OUTPUT_COLUMNS))
+
+# Below this expected count (of the rarer outcome) the binomial sampler walks up
+# from 0; above it, it searches outward from the mode.
+_SEQUENTIAL_LIMIT = 30.0
+
+
+@njit(cache=_CACHE, nogil=True)
+def binomial(n, p, u):  # pragma: no cover - compiled
+    """One Binomial(n, p) draw from one uniform ``u`` in [0, 1) (jit-compiled).
+
+    Exact inversion: for small expected counts the CDF is walked up from 0;
+    otherwise the probability mass is searched outward from the mode
+    (alternately above and below), which needs about sqrt(n p q) steps. For
+    p > 1/2 the draw is n minus a Binomial(n, 1 - p) draw.
+    """
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    flip = p > 0.5
+    q = 1.0 - p if flip else p
+    ratio = q / (1.0 - q)
+    if n * q < _SEQUENTIAL_LIMIT:
+        pk = math.exp(n * math.log1p(-q))
+        k = 0
+        u -= pk
+        while u > 0.0 and k < n:
+            pk *= (n - k) / (k + 1.0) * ratio
+            k += 1
+            u -= pk
+    else:
+        mode = int((n + 1) * q)
+        if mode > n:
+            mode = n
+        pm = math.exp(math.lgamma(n + 1.0) - math.lgamma(mode + 1.0)
+                      - math.lgamma(n - mode + 1.0) + mode * math.log(q)
+                      + (n - mode) * math.log1p(-q))
+        k = mode
+        u -= pm
+        if u > 0.0:
+            up, p_up, down, p_down = mode, pm, mode, pm
+            while True:
+                moved = False
+                if up < n:
+                    p_up *= (n - up) / (up + 1.0) * ratio
+                    up += 1
+                    moved = True
+                    u -= p_up
+                    if u <= 0.0:
+                        k = up
+                        break
+                if down > 0:
+                    p_down *= down / ((n - down + 1.0) * ratio)
+                    down -= 1
+                    moved = True
+                    u -= p_down
+                    if u <= 0.0:
+                        k = down
+                        break
+                if not moved:  # rounding left a sliver of mass: the mode is as good as any
+                    break
+    return n - k if flip else k
+
+
+@njit(cache=_CACHE, nogil=True)
+def binomial_many(n, p, u, out):  # pragma: no cover - compiled
+    """``out[i] = binomial(n[i], p[i], u[i])`` (jit-compiled; for tests and benchmarks)."""
+    for i in range(u.shape[0]):
+        out[i] = binomial(n[i], p[i], u[i])
+
+
+@njit(cache=_CACHE, nogil=True)
+def _settle_row(r, n, gross, dw, add, rates, profile, discount, params, pay_year,
+                out):  # pragma: no cover - compiled
+    """Money of one run from its counts by type (the ledger's rules, per row)."""
+    fr = r if profile.shape[0] > 1 else 0
+    dr = r if discount.shape[0] > 1 else 0
+    pr = r if params.shape[0] > 1 else 0
+    k_types = rates.shape[0]
+    n_tot = 0.0
+    add_tot = 0.0
+    pay = 0.0
+    dw_pay = 0.0
+    for i in range(k_types):
+        n_tot += n[i]
+        add_tot += add[i]
+        pay += rates[i] * gross[i]
+        dw_pay += rates[i] * dw[i]
+    d_pay = discount[dr, pay_year]
+    pay_pv = pay * d_pay
+    cost = params[pr, P_COST] * n_tot
+    up_front = (params[pr, P_EFFORT_SHARE] * params[pr, P_EFFORT_COST]
+                - params[pr, P_OTHER]) * n_tot
+    yearly = params[pr, P_SAVING] * add_tot
+    years = profile.shape[1]
+    # cumulative municipal account by year, and its last upward crossing of zero
+    effect_years = 0.0
+    last_neg = -1
+    neg_value = 0.0
+    next_value = 0.0
+    waiting = False
+    for t in range(years):
+        if t > 0:
+            effect_years += profile[fr, t] * discount[dr, t]
+        cum = up_front + yearly * effect_years
+        if t >= pay_year:
+            cum -= pay_pv
+        if cum < 0.0:
+            last_neg = t
+            neg_value = cum
+            waiting = True
+        elif waiting:
+            next_value = cum
+            waiting = False
+    if last_neg < 0:
+        payback = 0.0
+    elif last_neg == years - 1:
+        payback = np.inf
+    else:
+        payback = last_neg + (-neg_value) / (next_value - neg_value)
+    employment = yearly * effect_years
+    savings = up_front + employment
+    surplus = savings - cost
+    out[r, O_PAYMENT] = pay_pv
+    out[r, O_INVESTOR] = pay_pv - cost
+    out[r, O_RETURN] = (pay_pv - cost) / cost
+    out[r, O_MULTIPLE] = pay / cost
+    out[r, O_SAVINGS] = savings
+    out[r, O_MUNICIPAL] = savings - pay_pv
+    out[r, O_SURPLUS] = surplus
+    out[r, O_PAYBACK] = payback
+    production = params[pr, P_PRODUCTION] * add_tot * effect_years
+    out[r, O_WELFARE] = params[pr, P_NAF] * (production - cost) + params[pr, P_EPS] * surplus
+    out[r, O_DEADWEIGHT] = dw_pay * d_pay
+    out[r, O_DW_SHARE] = dw_pay / pay if pay > 0.0 else 0.0
+    out[r, O_EMPLOYMENT] = employment
+
+
+@njit(cache=_CACHE, nogil=True)
+def settle(n, gross, dw, add, rates, profile, discount, params, pay_year,
+           out):  # pragma: no cover - compiled
+    """Money of every row of given counts (jit-compiled).
+
+    ``n``, ``gross``, ``dw``, ``add``: (rows, type). ``profile`` and
+    ``discount``: (1 or rows, year). ``params``: (1 or rows, N_PARAMS).
+    Writes ``out`` (rows, len(OUTPUT_COLUMNS)).
+    """
+    for r in range(gross.shape[0]):
+        _settle_row(r, n[r], gross[r], dw[r], add[r], rates, profile, discount, params,
+                    pay_year, out)
+
+
+@njit(cache=_CACHE, nogil=True)
+def draw_and_settle(n, g, c, u, cohort_luck, rates, profile, discount, params, pay_year,
+                    gross_out, add_out, out):  # pragma: no cover - compiled
+    """Draw each run's cohort outcomes, then settle its money (jit-compiled).
+
+    Per type: deadweight ~ Binomial(n, c); additional ~ Binomial(n - deadweight,
+    (g - c) / (1 - c)), zero when c >= g; gross = deadweight + additional.
+    Without ``cohort_luck`` the counts are their expectations given g and c.
+
+    ``n``: (1 or runs, type) participants; ``g``, ``c``: (1 or runs, type);
+    ``u``: (runs, type, 2) uniforms. Writes gross and additional counts and
+    the money of every run.
+    """
+    runs = u.shape[0]
+    k_types = rates.shape[0]
+    dw = np.empty(k_types)
+    gross = np.empty(k_types)
+    add = np.empty(k_types)
+    for r in range(runs):
+        nr = r if n.shape[0] > 1 else 0
+        gr = r if g.shape[0] > 1 else 0
+        cr = r if c.shape[0] > 1 else 0
+        for i in range(k_types):
+            ni = n[nr, i]
+            gi = g[gr, i]
+            ci = c[cr, i]
+            q = (gi - ci) / (1.0 - ci) if ci < 1.0 and gi > ci else 0.0
+            if cohort_luck:
+                d = binomial(int(ni), ci, u[r, i, 0])
+                a = binomial(int(ni) - d, q, u[r, i, 1])
+                dw[i] = d
+                add[i] = a
+            else:
+                dw[i] = ni * ci
+                add[i] = (ni - ni * ci) * q
+            gross[i] = dw[i] + add[i]
+            gross_out[r, i] = gross[i]
+            add_out[r, i] = add[i]
+        _settle_row(r, n[nr], gross, dw, add, rates, profile, discount, params, pay_year, out)

@@ -1,0 +1,249 @@
+"""Exact answers: enumerate the joint distribution of the outcome counts.
+
+With a few participant types and cohorts of tens to hundreds, every possible
+set of counts can be listed with its probability. Outputs that depend only on
+the counts then have their exact distribution, with no sampling noise: an
+oracle for the Monte Carlo engine and a noise-free answer where it applies.
+
+Two scopes:
+
+- **all outputs**, when every input is fixed: per type the deadweight and the
+  additional employment, :math:`D \\sim \\mathrm{Bin}(n, c)` and
+  :math:`A \\mid D \\sim \\mathrm{Bin}(n - D, (g - c)/(1 - c))`;
+- **the investor's outputs**, when the only uncertain inputs it depends on
+  are the employment rates, the gross ones from evidence or a beta
+  distribution: each type's gross count is then a mixture of binomials,
+  Binomial(n, max(g, c)), computed in closed form over g (Beta-binomial) and
+  by quadrature over c (see :func:`gross_pmf`). The investor's money depends
+  on gross counts, the rates, the provider's cost and the discount factor of
+  the payment year, and on nothing else.
+
+A drawn cohort composition is a mixture over every composition, weighted by
+its multinomial probability.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import xarray as xr
+from scipy import special, stats
+
+from . import _kernels as K
+from .errors import SibriskError
+from .scenario import Scenario
+from .simulate import _MEANING, _UNITS, _Plan, _versions, fixed_counts
+
+__all__ = ["enumerate_outcomes", "INVESTOR_OUTPUTS"]
+
+#: Outputs that depend only on gross counts (the investor's side).
+INVESTOR_OUTPUTS = ("outcome_payment", "investor_result", "investor_return", "investor_multiple")
+
+_MAX_OUTCOMES = 5_000_000
+
+
+def _investor_inputs(scenario: Scenario) -> set[str]:
+    keys = {"provider.cost_per_participant"}
+    if scenario.contract.payment_year > 0:
+        keys.add("discounting.rate")
+    return keys
+
+
+def enumerate_outcomes(
+    scenario: Scenario,
+    *,
+    parameter_uncertainty: bool = True,
+    cohort_uncertainty: bool = True,
+    max_outcomes: int = _MAX_OUTCOMES,
+) -> xr.Dataset:
+    """Every possible outcome of the cohort, with its probability.
+
+    Returns a Dataset like :func:`simulate`'s, with dim ``outcome`` instead of
+    ``run`` and a ``probability`` variable; :func:`summarize` turns it into
+    the same summary, exact. Outputs outside the scope (see the module
+    docstring) are left out and ``attrs["exact_scope"]`` says which are there.
+
+    Raises
+    ------
+    SibriskError
+        When the answer cannot be enumerated: an uncertain input the
+        investor's money depends on, a gross rate whose distribution is not
+        beta or evidence, or more than ``max_outcomes`` outcomes.
+    """
+    uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
+    blocking = sorted(_investor_inputs(scenario) & set(uncertain))
+    if blocking:
+        raise SibriskError(
+            f"method 'exact' cannot enumerate: the investor's money depends on uncertain "
+            f"{', '.join(blocking)}; use Monte Carlo (method 'mc') or fix them")
+    gross_keys = {f"types.{t.name}.gross_employment": t for t in scenario.types}
+    rate_keys = set(gross_keys) | {f"types.{t.name}.control_employment" for t in scenario.types}
+    tied = sorted({x for a, b, _ in scenario.correlation for x in (a, b)} & rate_keys)
+    if parameter_uncertainty and tied:
+        raise SibriskError(f"method 'exact' needs independent employment rates; {', '.join(tied)} "
+                           "are correlated: use Monte Carlo (method 'mc')")
+    for key in uncertain:
+        if key in gross_keys and uncertain[key].kind not in ("evidence", "beta"):
+            raise SibriskError(
+                f"method 'exact' needs {key} fixed or from evidence or a beta distribution, "
+                f"not {uncertain[key].kind!r}; use Monte Carlo (method 'mc')")
+        if key in gross_keys and uncertain[key].kind == "beta" and (
+                uncertain[key]["low"], uncertain[key]["high"]) != (0.0, 1.0):
+            raise SibriskError(f"method 'exact' needs the beta distribution of {key} on [0, 1]")
+    full = not uncertain
+    if not cohort_uncertainty:
+        if uncertain:
+            raise SibriskError("method 'exact' with cohort uncertainty off leaves only the "
+                               "uncertain inputs, which are continuous: use Monte Carlo")
+        compositions = [(np.array([t.share for t in scenario.types]) * scenario.cohort.size,
+                         1.0)]
+    elif scenario.cohort.composition == "drawn":
+        compositions = _compositions(scenario)
+    else:
+        compositions = [(fixed_counts(scenario).astype(float), 1.0)]
+
+    plan = _Plan(scenario, parameter_uncertainty=False, cohort_uncertainty=cohort_uncertainty)
+    rows_n, rows_gross, rows_dw, rows_add, rows_p = [], [], [], [], []
+    total = 0
+    for n, weight in compositions:
+        per_type = [_type_states(scenario, i, n[i], uncertain, full, cohort_uncertainty)
+                    for i in range(len(scenario.types))]
+        size = int(np.prod([len(s[0]) for s in per_type]))
+        total += size
+        if total > max_outcomes:
+            raise SibriskError(f"method 'exact' would list more than {max_outcomes:,} outcomes; "
+                               "use Monte Carlo (method 'mc')")
+        grids = [np.meshgrid(*[s[j] for s in per_type], indexing="ij") for j in range(4)]
+        gross, dw, add = (np.stack([x.ravel() for x in grid], axis=-1) for grid in grids[:3])
+        prob = np.prod(np.stack([x.ravel() for x in grids[3]], axis=-1), axis=-1) * weight
+        rows_n.append(np.broadcast_to(n, gross.shape))
+        rows_gross.append(gross)
+        rows_dw.append(dw)
+        rows_add.append(add)
+        rows_p.append(prob)
+    n = np.ascontiguousarray(np.concatenate(rows_n))
+    gross = np.ascontiguousarray(np.concatenate(rows_gross))
+    dw = np.ascontiguousarray(np.concatenate(rows_dw))
+    add = np.ascontiguousarray(np.concatenate(rows_add))
+    prob = np.concatenate(rows_p)
+    g, c, params, profile, discount = plan.arrays({})
+    out = np.empty((gross.shape[0], len(K.OUTPUT_COLUMNS)))
+    K.settle(n, gross, dw, add, plan.rates, profile, discount, params, plan.pay_year, out)
+    return _dataset(scenario, plan, out, n, gross, add, prob, full)
+
+
+def _compositions(scenario: Scenario) -> list[tuple[np.ndarray, float]]:
+    size, k = scenario.cohort.size, len(scenario.types)
+    weights = np.array([t.share for t in scenario.types])
+    out = []
+    for cut in itertools.combinations(range(size + k - 1), k - 1):
+        bounds = (-1,) + cut + (size + k - 1,)
+        counts = np.diff(bounds) - 1
+        p = float(stats.multinomial.pmf(counts, size, weights))
+        if p > 0.0:
+            out.append((counts.astype(float), p))
+    return out
+
+
+def _type_states(scenario, i, n, uncertain, full, cohort_luck):
+    """(gross, deadweight, additional, probability) of every state of one type."""
+    t = scenario.types[i]
+    if not cohort_luck:
+        dw = n * t.control_employment
+        add = n * max(t.gross_employment - t.control_employment, 0.0)
+        one = np.array([1.0])
+        return np.array([dw + add]), np.array([dw]), np.array([add]), one
+    n = int(n)
+    if full:
+        c = t.control_employment
+        q = (t.gross_employment - c) / (1.0 - c) if c < 1.0 and t.gross_employment > c else 0.0
+        d, a = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+        keep = d + a <= n
+        d, a = d[keep].astype(float), a[keep].astype(float)
+        p = stats.binom.pmf(d, n, c) * stats.binom.pmf(a, n - d, q)
+        return d + a, d, a, p
+    k = np.arange(n + 1, dtype=float)
+    p = gross_pmf(n, uncertain.get(f"types.{t.name}.gross_employment", t.gross_employment),
+                  uncertain.get(f"types.{t.name}.control_employment", t.control_employment))
+    zeros = np.zeros_like(k)
+    return k, zeros, zeros, p
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(256)
+
+
+def _gauss(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [lo, hi]."""
+    half = (hi - lo) / 2.0
+    return lo + half * (_NODES + 1.0), half * _WEIGHTS
+
+
+def gross_pmf(n: int, g, c) -> np.ndarray:
+    """Distribution of a type's gross count, ``P(gross = k)`` for k = 0..n.
+
+    In every run the gross count is Binomial(n, max(g, c)): deadweight at rate
+    c, and additional employment only where the programme's rate g exceeds it.
+    ``g`` is a number or a beta/evidence :class:`Distribution`; ``c`` a number
+    or any distribution. The mixture over g is closed-form (Beta-binomial with
+    the regularised incomplete beta function); the one over c is a 256-point
+    Gauss-Legendre quadrature on its quantile scale, split at the kink c = g,
+    accurate to far below Monte Carlo noise.
+    """
+    k = np.arange(n + 1, dtype=float)
+    g_fixed = not hasattr(g, "kind")
+    c_fixed = not hasattr(c, "kind")
+    if g_fixed and c_fixed:
+        return stats.binom.pmf(k, n, max(g, c))
+    if not g_fixed:
+        a, b = g.beta_posterior()
+        beta_binomial = stats.betabinom.pmf(k, n, a, b)
+
+        def given_c(cv: np.ndarray) -> np.ndarray:  # E_g[Bin(k; n, max(g, c))], c fixed
+            cv = np.atleast_1d(cv)[:, None]
+            above = beta_binomial * special.betaincc(k + a, n - k + b, cv)
+            return above + special.betainc(a, b, cv) * stats.binom.pmf(k, n, cv)
+
+        if c_fixed:
+            return given_c(float(c))[0]
+        u, w = _gauss(0.0, 1.0)
+        return w @ given_c(c.ppf(u))
+    # g fixed, c uncertain: split at the quantile of c where c = g
+    split = float(c._frozen().cdf(g))
+    u, w = _gauss(split, 1.0)
+    above = w @ stats.binom.pmf(k[None, :], n, c.ppf(u)[:, None]) if split < 1.0 else 0.0
+    return split * stats.binom.pmf(k, n, g) + above
+
+
+def _dataset(scenario, plan, out, n, gross, add, prob, full) -> xr.Dataset:
+    cur = scenario.currency
+    names = K.OUTPUT_COLUMNS if full else INVESTOR_OUTPUTS
+    data = {name: ("outcome", out[:, K.OUTPUT_COLUMNS.index(name)],
+                   {"long_name": _MEANING[name], "units": _UNITS[name].format(cur=cur)})
+            for name in names}
+    if plan.pay_year > 0:
+        data["investor_irr"] = ("outcome", out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0,
+                                {"long_name": _MEANING["investor_irr"], "units": "per year"})
+    data["probability"] = ("outcome", prob, {"units": "1",
+                                             "long_name": "probability of the outcome"})
+    data["participants"] = (("outcome", "type"), n, {"units": "participants"})
+    data["gross_employed"] = (("outcome", "type"), gross, {"units": "participants"})
+    if full:
+        data["additional_employed"] = (("outcome", "type"), add, {"units": "participants"})
+    ds = xr.Dataset(data, coords={"outcome": np.arange(out.shape[0]), "type": list(plan.types)})
+    ds.attrs = {
+        "title": f"sibrisk exact outcome distribution of scenario {scenario.name}",
+        "scenario": scenario.name,
+        "currency": cur,
+        "price_year": scenario.price_year,
+        "basis": "per cohort",
+        "cohort_size": scenario.cohort.size,
+        "valuation": "present value at t = 0 (programme start)",
+        "method": "exact",
+        "exact_scope": "all outputs" if full else "investor outputs only (other inputs are "
+        "uncertain: their outputs need Monte Carlo)",
+        "composition": scenario.cohort.composition,
+        "payment_year": plan.pay_year,
+        **_versions(),
+    }
+    return ds

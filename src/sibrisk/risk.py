@@ -1,0 +1,217 @@
+"""Risk summaries with their Monte Carlo standard errors.
+
+:func:`summarize` reads a dataset from :func:`simulate` (runs, equally likely)
+or from ``simulate(..., method="exact")`` (outcomes with probabilities) and
+computes the same measures from both with the same definitions:
+
+- probabilities of an event: the (weighted) share of runs in which it happens;
+  standard error :math:`\\sqrt{p(1-p)/n}`;
+- means; standard error :math:`s/\\sqrt{n}`;
+- quantiles: the inverted empirical CDF (the smallest value :math:`x` with
+  :math:`F(x) \\ge q`, no interpolation, so atoms and ``inf`` stay exact);
+  standard error from the distribution-free 95 % confidence interval of
+  order statistics, half its width divided by 1.96;
+- value at risk at level :math:`\\alpha`: the loss not exceeded with
+  probability :math:`1 - \\alpha`, :math:`\\mathrm{VaR} = -q_\\alpha(X)` for the
+  investor's result :math:`X`; expected shortfall, the mean loss in the worst
+  :math:`\\alpha` of outcomes, :math:`\\mathrm{ES} = \\mathrm{VaR} +
+  E[(L - \\mathrm{VaR})^+]/\\alpha` with :math:`L = -X` (exact with atoms);
+  standard error :math:`\\mathrm{sd}((L - \\mathrm{VaR})^+)/(\\alpha\\sqrt{n})`.
+
+An exact dataset has no sampling noise: every standard error is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import SibriskError
+
+__all__ = ["summarize", "summary_to_dict", "QUANTILES"]
+
+#: Quantiles reported by default.
+QUANTILES = (0.05, 0.5, 0.95)
+
+_Z = 1.959963984540054  # two-sided 95 % normal quantile
+
+
+def _weights(ds: xr.Dataset) -> tuple[str, np.ndarray, bool]:
+    if "probability" in ds:
+        return "outcome", np.asarray(ds.probability.values, dtype=float), True
+    if "run" not in ds.dims:
+        raise SibriskError("summarize needs a dataset from sibrisk.simulate (dim 'run' or "
+                           "'outcome' with 'probability')")
+    n = ds.sizes["run"]
+    return "run", np.full(n, 1.0 / n), False
+
+
+def _prob(event: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
+    p = float(w @ event)
+    p = min(max(p, 0.0), 1.0)
+    return p, 0.0 if exact else math.sqrt(p * (1.0 - p) / w.size)
+
+
+def _mean(x: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
+    m = float(w @ x)
+    return m, 0.0 if exact else float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 \
+        else math.inf
+
+
+def _sorted(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(x, kind="stable")
+    return x[order], np.cumsum(w[order])
+
+
+def _quantile(xs: np.ndarray, cw: np.ndarray, q: float, exact: bool) -> tuple[float, float]:
+    total = cw[-1]
+    i = int(np.searchsorted(cw, q * total * (1 - 1e-12), side="left"))
+    value = float(xs[min(i, xs.size - 1)])
+    if exact:
+        return value, 0.0
+    n = xs.size
+    half = _Z * math.sqrt(n * q * (1.0 - q))
+    lo = int(min(max(math.floor(n * q - half), 0), n - 1))
+    hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
+    a, b = float(xs[lo]), float(xs[hi])
+    if a == b or abs(b - a) <= 1e-9 * max(1.0, abs(a)):  # one atom: no sampling error
+        return value, 0.0
+    return value, (b - a) / (2.0 * _Z)
+
+
+def _shortfall(x: np.ndarray, w: np.ndarray, var: float, level: float,
+               exact: bool) -> tuple[float, float]:
+    excess = np.maximum(-x - var, 0.0)
+    es = var + float(w @ excess) / level
+    if exact:
+        return es, 0.0
+    return es, float(np.std(excess, ddof=1) / (level * math.sqrt(x.size)))
+
+
+def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0,
+              quantiles: tuple[float, ...] = QUANTILES) -> xr.Dataset:
+    """The risk summary of a simulation, each measure with its standard error.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`simulate` (Monte Carlo or exact).
+    level : float
+        Tail probability of value at risk and expected shortfall (default 5 %).
+    within_years : float
+        Horizon of the payback probability (default 10 years).
+    quantiles : tuple of float
+        Quantiles of the investor's return and the payback year.
+
+    Returns
+    -------
+    xarray.Dataset
+        Scalars (and a ``quantile`` dim) named as in the command line's JSON,
+        e.g. ``investor_loss_probability`` and ``investor_loss_probability_se``.
+        Measures the dataset cannot give (municipal outputs of an exact
+        investor-only enumeration) are left out and named in
+        ``attrs["not_available"]``.
+
+    Examples
+    --------
+    >>> import sibrisk
+    >>> s = sibrisk.summarize(sibrisk.simulate("drc-sib-2023", runs=20_000, seed=7))
+    >>> 0.1 < float(s.investor_loss_probability) < 0.3
+    True
+    """
+    if not 0.0 < level < 1.0:
+        raise SibriskError(f"level = {level!r}: must be a number in (0, 1)")
+    if not all(0.0 < q < 1.0 for q in quantiles):
+        raise SibriskError(f"quantiles = {quantiles!r}: each must be in (0, 1)")
+    dim, w, exact = _weights(ds)
+    tag = f"{100 * level:g}".replace(".", "_")
+    out: dict[str, Any] = {}
+    missing: list[str] = []
+    qs = np.asarray(quantiles, dtype=float)
+
+    def put(name: str, value_se: tuple[float, float], units: str, meaning: str) -> None:
+        out[name] = xr.DataArray(value_se[0], attrs={"units": units, "long_name": meaning})
+        out[f"{name}_se"] = xr.DataArray(value_se[1], attrs={
+            "units": units, "long_name": f"Monte Carlo standard error of {name}"})
+
+    def put_quantiles(name: str, x: np.ndarray, units: str, meaning: str) -> None:
+        xs, cw = _sorted(x, w)
+        pairs = [_quantile(xs, cw, q, exact) for q in qs]
+        out[name] = xr.DataArray([p[0] for p in pairs], dims="quantile", coords={"quantile": qs},
+                                 attrs={"units": units, "long_name": meaning})
+        out[f"{name}_se"] = xr.DataArray([p[1] for p in pairs], dims="quantile",
+                                         coords={"quantile": qs},
+                                         attrs={"units": units,
+                                                "long_name": f"standard error of {name}"})
+
+    cur = ds.attrs.get("currency", "")
+    result = np.asarray(ds.investor_result.values, dtype=float)
+    ret = np.asarray(ds.investor_return.values, dtype=float)
+    put("investor_loss_probability", _prob(result < 0.0, w, exact), "1",
+        "probability that the investor loses money (result < 0)")
+    put("investor_return_mean", _mean(ret, w, exact), "1", "expected return on outlay")
+    put_quantiles("investor_return_quantiles", ret, "1", "quantiles of the return on outlay")
+    xs, cw = _sorted(result, w)
+    q_level, q_se = _quantile(xs, cw, level, exact)
+    var = -q_level
+    put(f"investor_var_{tag}", (var, q_se), cur,
+        f"value at risk at {level:g}: loss not exceeded with probability {1 - level:g}")
+    put(f"investor_cvar_{tag}", _shortfall(result, w, var, level, exact), cur,
+        f"expected shortfall at {level:g}: mean loss in the worst {level:g} of outcomes")
+    put("investor_result_mean", _mean(result, w, exact), cur, "expected investor result")
+    if "municipal_account" in ds:
+        muni = np.asarray(ds.municipal_account.values, dtype=float)
+        put("municipal_deficit_probability", _prob(muni < 0.0, w, exact), "1",
+            "probability that the municipality's own account is negative")
+        put("municipal_account_mean", _mean(muni, w, exact), cur,
+            "expected municipal own account")
+        payback = np.asarray(ds.municipal_payback_year.values, dtype=float)
+        put_quantiles("payback_year_quantiles", payback, "years from programme start",
+                      "quantiles of the municipality's payback year (inf: not within the "
+                      "horizon)")
+        put(f"payback_within_{within_years:g}_years_probability".replace(".", "_"),
+            _prob(payback <= within_years, w, exact), "1",
+            f"probability that the municipality pays back within {within_years:g} years")
+        put("deadweight_share_mean", _mean(np.asarray(ds.deadweight_share.values), w, exact),
+            "1", "expected share of the payment that pays for jobs that would have come anyway")
+        put("welfare_surplus_mean", _mean(np.asarray(ds.welfare_surplus.values), w, exact),
+            cur, "expected welfare-economic surplus")
+    else:
+        missing = ["municipal_deficit_probability", "municipal_account_mean",
+                   "payback_year_quantiles", "payback_within_years_probability",
+                   "deadweight_share_mean", "welfare_surplus_mean"]
+    summary = xr.Dataset(out)
+    summary.attrs = {k: v for k, v in ds.attrs.items()
+                     if k in ("scenario", "currency", "price_year", "basis", "valuation",
+                              "method", "seed", "chunk_size", "stream", "runs", "exact_scope",
+                              "parameter_uncertainty", "cohort_uncertainty")}
+    summary.attrs |= {"level": level, "within_years": within_years,
+                      "runs": int(ds.sizes[dim]) if dim == "run" else 0}
+    if missing:
+        summary.attrs["not_available"] = ", ".join(missing)
+    return summary
+
+
+def _plain(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
+    """The summary as a flat, JSON-ready dict (``inf`` becomes ``None``).
+
+    Quantile measures become objects keyed by the quantile, e.g.
+    ``{"0.05": ..., "0.5": ..., "0.95": ...}``.
+    """
+    out: dict[str, Any] = {}
+    for name, da in summary.data_vars.items():
+        if "quantile" in da.dims:
+            out[name] = {f"{q:g}": _plain(v) for q, v in zip(da["quantile"].values, da.values,
+                                                             strict=True)}
+        else:
+            out[name] = _plain(float(da))
+    for key, value in summary.attrs.items():
+        out[key] = value.item() if isinstance(value, np.generic) else value
+    return out

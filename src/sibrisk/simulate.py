@@ -1,0 +1,429 @@
+"""Monte Carlo: distributions of what each actor gets.
+
+:func:`simulate` draws, run by run, first the uncertain inputs (what we do not
+know about the world) and then the cohort's outcomes (the luck of one
+cohort), settles the contract priced on the scenario's point values, and
+returns every run's money as an :class:`xarray.Dataset`.
+
+Randomness is reproducible and independent of scheduling: runs are cut into
+chunks of a fixed size, and every chunk draws from its own generators, keyed
+``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``. A chunk's numbers
+depend only on the seed, the stream, the chunk's index and the chunk size, so
+one thread or many, and any order of chunks, give bit-identical results; the
+first ``m`` runs of a larger simulation equal a simulation of ``m`` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
+
+import numba
+import numpy as np
+import xarray as xr
+from scipy import special
+
+from . import _kernels as K
+from .contract import price_surplus_share
+from .discount import discount_factors
+from .errors import SibriskError
+from .scenario import Scenario, load_scenario
+from .uncertainty import normal_correlation
+
+__all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "fixed_counts"]
+
+#: Runs per chunk. Part of the random-number contract: stored in ``attrs``.
+DEFAULT_CHUNK_SIZE = 32_768
+
+# purposes of the per-chunk generators
+_COHORT, _COMPOSITION, _COPULA, _FIRST_INPUT = 0, 1, 2, 3
+
+_PARAM_KEYS = {
+    K.P_SAVING: "municipality.saving_per_employed_year",
+    K.P_EFFORT_COST: "municipality.ordinary_effort_cost",
+    K.P_EFFORT_SHARE: "municipality.ordinary_effort_saved_share",
+    K.P_OTHER: "municipality.other_net_costs",
+    K.P_COST: "provider.cost_per_participant",
+    K.P_PRODUCTION: "welfare.production_per_employed_year",
+    K.P_NAF: "welfare.net_tax_factor",
+    K.P_EPS: "welfare.tax_distortion",
+}
+_EFFECT_KEYS = ("effect.decay", "effect.persistent_share", "effect.full_effect_years",
+                "effect.horizon")
+
+_UNITS = {
+    "outcome_payment": "{cur}",
+    "investor_result": "{cur}",
+    "investor_return": "1",
+    "investor_multiple": "1",
+    "investor_irr": "per year",
+    "municipal_savings": "{cur}",
+    "municipal_account": "{cur}",
+    "budget_surplus": "{cur}",
+    "municipal_payback_year": "years from programme start",
+    "welfare_surplus": "{cur}",
+    "deadweight_payment": "{cur}",
+    "deadweight_share": "1",
+    "employment_saving": "{cur}",
+}
+
+_MEANING = {
+    "outcome_payment": "outcome payment from the municipality to the investor",
+    "investor_result": "investor's net present value: payment minus provider cost",
+    "investor_return": "investor's return on outlay: result / provider cost",
+    "investor_multiple": "investor's multiple on money: nominal payment / provider cost",
+    "investor_irr": "investor's annual internal rate of return",
+    "municipal_savings": "municipal savings, all sources",
+    "municipal_account": "municipality's own account: savings minus outcome payment",
+    "budget_surplus": "budget surplus: municipal savings minus provider cost",
+    "municipal_payback_year": "year from which the municipality's cumulative account stays "
+    ">= 0 (inf: not within the horizon)",
+    "welfare_surplus": "welfare-economic (samfundsøkonomisk) surplus",
+    "deadweight_payment": "part of the payment for jobs that would have come anyway",
+    "deadweight_share": "deadweight payment / outcome payment (0 when nothing is paid)",
+    "employment_saving": "municipal saving from additional employment",
+}
+
+
+def fixed_counts(scenario: Scenario) -> np.ndarray:
+    """Participants of each type in a cohort of fixed composition.
+
+    Shares times the cohort size, rounded by the largest-remainder method so
+    the counts sum to the cohort size (ties go to the earlier type).
+    """
+    n = scenario.cohort.size
+    exact = np.array([t.share for t in scenario.types]) * n
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[: n - counts.sum()]] += 1
+    return counts
+
+
+def _normalise_seed(seed: int | np.random.SeedSequence | None) -> int:
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, np.random.SeedSequence):
+        if seed.spawn_key:
+            raise SibriskError("seed: give a SeedSequence without a spawn_key "
+                               "(sibrisk keys its chunks itself)")
+        entropy = seed.entropy
+        seed = entropy if isinstance(entropy, int) else int(np.asarray(entropy)[0])
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise SibriskError(f"seed = {seed!r}: must be a whole number >= 0 (or None)")
+    return int(seed)
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise SibriskError(f"{name} = {value!r}: must be a whole number >= 1")
+    return int(value)
+
+
+class _Plan:
+    """Everything a chunk needs, worked out once per simulation."""
+
+    def __init__(self, scenario: Scenario, parameter_uncertainty: bool, cohort_uncertainty: bool):
+        self.scenario = scenario
+        self.cohort_luck = cohort_uncertainty
+        tariff = price_surplus_share(scenario)
+        self.rates = tariff.applied_rates.astype(float)
+        self.pay_year = scenario.contract.payment_year
+        self.types = scenario.type_names
+        self.uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
+        self.inputs = list(self.uncertain)
+        horizon = scenario.effect.horizon
+        if "effect.horizon" in self.uncertain:
+            horizon = int(self.uncertain["effect.horizon"].support()[1])
+        self.years = max(horizon, self.pay_year) + 1
+        # correlated inputs: Cholesky factor of the normal-copula correlation
+        pairs = scenario.correlation if parameter_uncertainty else ()
+        self.correlated = sorted({n for a, b, _ in pairs for n in (a, b)})
+        if self.correlated:
+            m = np.eye(len(self.correlated))
+            for a, b, r in pairs:
+                i, j = self.correlated.index(a), self.correlated.index(b)
+                m[i, j] = m[j, i] = normal_correlation(r)
+            self.cholesky = np.linalg.cholesky(m)
+        weights = np.array([t.share for t in scenario.types])
+        self.weights = weights
+        if not cohort_uncertainty:
+            self.counts = weights * scenario.cohort.size  # expectations, fractional
+            self.drawn_composition = False
+        else:
+            self.counts = fixed_counts(scenario).astype(float)
+            self.drawn_composition = scenario.cohort.composition == "drawn"
+
+    def draw_inputs(self, seed: int, stream: int, chunk: int, size: int) -> dict[str, np.ndarray]:
+        """Draws of every uncertain input for one chunk."""
+        out: dict[str, np.ndarray] = {}
+        if self.correlated:
+            rng = _rng(seed, stream, chunk, _COPULA)
+            z = rng.standard_normal((size, len(self.correlated))) @ self.cholesky.T
+            u = special.ndtr(z)
+            for j, key in enumerate(self.correlated):
+                out[key] = self.uncertain[key].ppf(u[:, j])
+        for i, key in enumerate(self.inputs):
+            if key not in out:
+                out[key] = self.uncertain[key].draw(_rng(seed, stream, chunk, _FIRST_INPUT + i),
+                                                    size)
+        return out
+
+    def arrays(self, draws: dict[str, np.ndarray]):
+        """The kernel's inputs for one chunk, given the drawn inputs."""
+        s = self.scenario
+
+        def column(key: str, point: float) -> np.ndarray:
+            return draws[key] if key in draws else np.array([point])
+
+        g = np.stack([column(f"types.{t.name}.gross_employment", t.gross_employment)
+                      for t in s.types], axis=-1)
+        c = np.stack([column(f"types.{t.name}.control_employment", t.control_employment)
+                      for t in s.types], axis=-1)
+        g, c = _broadcast_rows(g, c)
+        params = _broadcast_rows(*[column(key, s.get(key)) for key in _PARAM_KEYS.values()])
+        params = np.stack(params, axis=-1)
+        eff = [column(key, s.get(key)) for key in _EFFECT_KEYS]
+        decay, persistent, full, horizon = _broadcast_rows(*eff)
+        t = np.arange(self.years)
+        fall = (1.0 - decay[:, None]) ** np.maximum(t - full[:, None], 0)
+        profile = np.where(t <= full[:, None], 1.0,
+                           persistent[:, None] + (1.0 - persistent[:, None]) * fall)
+        profile[:, 0] = 0.0
+        profile[t > horizon[:, None]] = 0.0
+        if "discounting.rate" in draws:
+            discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
+        else:
+            discount = discount_factors(s.discounting, self.years - 1)[None, :]
+        return (np.ascontiguousarray(g), np.ascontiguousarray(c), np.ascontiguousarray(params),
+                np.ascontiguousarray(profile), np.ascontiguousarray(discount))
+
+
+def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
+    rows = max(a.shape[0] for a in arrays)
+    return [np.broadcast_to(a, (rows,) + a.shape[1:]) for a in arrays]
+
+
+def _rng(seed: int, stream: int, chunk: int, purpose: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk, purpose)))
+
+
+def simulate(
+    scenario: Scenario | str,
+    runs: int = 100_000,
+    seed: int | np.random.SeedSequence | None = None,
+    *,
+    method: str = "mc",
+    parameter_uncertainty: bool = True,
+    cohort_uncertainty: bool = True,
+    yearly: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    threads: int | None = None,
+    stream: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Simulate a scenario's contract run by run.
+
+    Each run draws the uncertain inputs (unless ``parameter_uncertainty`` is
+    off), then per participant type the deadweight
+    :math:`D_i \\sim \\mathrm{Bin}(n_i, c_i)` and the additional employment
+    :math:`A_i \\sim \\mathrm{Bin}(n_i - D_i, (g_i - c_i)/(1 - c_i))` (unless
+    ``cohort_uncertainty`` is off, when both are their expectations). The
+    gross outcome :math:`D_i + A_i` triggers payment; only :math:`A_i` saves
+    the municipality money. The contract is priced once, on the scenario's
+    point values, as the deterministic :func:`account` does.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, a built-in name or a TOML path.
+    runs : int
+        Number of runs (``method="mc"``).
+    seed : int or numpy.random.SeedSequence, optional
+        Same seed, same numbers. ``None`` draws a fresh seed and records it in
+        ``attrs["seed"]``.
+    method : {"mc", "exact"}
+        Monte Carlo, or exact enumeration of the outcome counts (see
+        :func:`sibrisk.exact.enumerate_outcomes`); the exact dataset has an
+        ``outcome`` dim and a ``probability`` variable instead of ``run``.
+    parameter_uncertainty, cohort_uncertainty : bool
+        Switch either kind of uncertainty off.
+    yearly : bool
+        Also return the yearly cash flows of the municipality and the
+        investor (dims ``run`` and ``year``; memory grows with the horizon).
+    chunk_size : int
+        Runs per chunk; part of the random-number contract (``attrs``).
+    threads : int, optional
+        Chunks computed at once; default ``numba.get_num_threads()``
+        (``NUMBA_NUM_THREADS``). The result does not depend on it.
+    stream : int
+        Independent stream of random numbers for the same seed (a sweep gives
+        each outcome model its own).
+    progress : callable, optional
+        Called as ``progress(runs_done, runs)`` as chunks finish.
+
+    Returns
+    -------
+    xarray.Dataset
+        Per run (dim ``run``): the money of each actor, per cohort, present
+        value at t = 0; per run and type: participants, gross and
+        additional employment, deadweight; per run and input: the drawn
+        uncertain inputs. ``attrs`` hold currency, price year, seed, chunk
+        size, stream and package versions. Save with ``to_netcdf``.
+
+    Examples
+    --------
+    >>> import sibrisk
+    >>> ds = sibrisk.simulate("drc-sib-2023", runs=10_000, seed=1)
+    >>> ds.sizes["run"]
+    10000
+    >>> 0.0 < float((ds.investor_result < 0).mean()) < 1.0
+    True
+    """
+    scenario = load_scenario(scenario)
+    if method == "exact":
+        from .exact import enumerate_outcomes
+
+        return enumerate_outcomes(scenario, parameter_uncertainty=parameter_uncertainty,
+                                  cohort_uncertainty=cohort_uncertainty)
+    if method != "mc":
+        raise SibriskError(f"method = {method!r}: must be 'mc' or 'exact'")
+    runs = _positive_int("runs", runs)
+    chunk_size = _positive_int("chunk_size", chunk_size)
+    stream = int(stream)
+    seed = _normalise_seed(seed)
+    threads = _positive_int("threads", threads if threads is not None else numba.get_num_threads())
+    plan = _Plan(scenario, parameter_uncertainty, cohort_uncertainty)
+    k_types = len(plan.types)
+    out = np.empty((runs, len(K.OUTPUT_COLUMNS)))
+    gross = np.empty((runs, k_types))
+    add = np.empty((runs, k_types))
+    counts = np.empty((runs, k_types))
+    inputs = np.empty((runs, len(plan.inputs)))
+    flows = np.empty((runs, 2, plan.years)) if yearly else None
+    chunks = [(j, j * chunk_size, min(chunk_size, runs - j * chunk_size))
+              for j in range(math.ceil(runs / chunk_size))]
+
+    def work(chunk: tuple[int, int, int]) -> int:
+        j, start, size = chunk
+        rows = slice(start, start + size)
+        draws = plan.draw_inputs(seed, stream, j, size)
+        g, c, params, profile, discount = plan.arrays(draws)
+        if plan.drawn_composition:
+            n = _rng(seed, stream, j, _COMPOSITION).multinomial(
+                scenario.cohort.size, plan.weights, size=size).astype(float)
+        else:
+            n = plan.counts[None, :]
+        u = _rng(seed, stream, j, _COHORT).random((size, k_types, 2))
+        K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
+                          profile, discount, params, plan.pay_year, gross[rows], add[rows],
+                          out[rows])
+        counts[rows] = n
+        for i, key in enumerate(plan.inputs):
+            inputs[rows, i] = draws[key]
+        if flows is not None:
+            flows[rows] = _yearly(out[rows], add[rows], n, params, profile, discount,
+                                  plan.pay_year)
+        return size
+
+    done = 0
+    if threads == 1 or len(chunks) == 1:
+        for chunk in chunks:
+            done += work(chunk)
+            if progress:
+                progress(done, runs)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for size in pool.map(work, chunks):
+                done += size
+                if progress:
+                    progress(done, runs)
+    return _dataset(scenario, plan, out, gross, add, counts, inputs, flows, seed=seed,
+                    chunk_size=chunk_size, stream=stream,
+                    parameter_uncertainty=parameter_uncertainty,
+                    cohort_uncertainty=cohort_uncertainty)
+
+
+def _yearly(out, add, n, params, profile, discount, pay_year) -> np.ndarray:
+    """Nominal yearly flows of the municipality and the investor, (runs, 2, year)."""
+    years = profile.shape[1]
+    n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
+    p = params
+    up_front = (p[:, K.P_EFFORT_SHARE] * p[:, K.P_EFFORT_COST] - p[:, K.P_OTHER]) * n_tot
+    payment = out[:, K.O_PAYMENT] / discount[:, pay_year]
+    municipal = (p[:, K.P_SAVING] * add.sum(axis=1))[:, None] * profile
+    municipal = np.broadcast_to(municipal, (add.shape[0], years)).copy()
+    municipal[:, 0] += up_front
+    municipal[:, pay_year] -= payment
+    investor = np.zeros((add.shape[0], years))
+    investor[:, 0] -= p[:, K.P_COST] * n_tot
+    investor[:, pay_year] += payment
+    return np.stack([municipal, investor], axis=1)
+
+
+def _dataset(scenario, plan, out, gross, add, counts, inputs, flows, **attrs) -> xr.Dataset:
+    cur = scenario.currency
+    runs = out.shape[0]
+    data = {}
+    for j, name in enumerate(K.OUTPUT_COLUMNS):
+        data[name] = ("run", out[:, j], {"long_name": _MEANING[name],
+                                         "units": _UNITS[name].format(cur=cur)})
+    notes = {}
+    if plan.pay_year > 0:
+        irr = out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0
+        data["investor_irr"] = ("run", irr, {"long_name": _MEANING["investor_irr"],
+                                             "units": "per year"})
+    else:
+        notes["investor_irr_note"] = ("investor_irr is not defined: the outcome payment falls "
+                                      "at year 0 with the outlay (contract.payment_year = 0)")
+    data["participants"] = (("run", "type"), counts, {"units": "participants"})
+    data["gross_employed"] = (("run", "type"), gross, {
+        "units": "participants", "long_name": "employed at the measurement point (paid for)"})
+    data["additional_employed"] = (("run", "type"), add, {
+        "units": "participants", "long_name": "employed because of the programme"})
+    data["deadweight_employed"] = (("run", "type"), gross - add, {
+        "units": "participants", "long_name": "employed who would have been anyway"})
+    if inputs.shape[1]:
+        data["input_value"] = (("run", "input"), inputs, {"long_name": "drawn uncertain inputs"})
+    coords = {"run": np.arange(runs), "type": list(plan.types)}
+    if inputs.shape[1]:
+        coords["input"] = list(plan.inputs)
+    if flows is not None:
+        coords["year"] = ("year", np.arange(flows.shape[2]), {"units": "years from programme start"})
+        data["municipal_cash_flow"] = (("run", "year"), flows[:, 0], {
+            "units": cur, "valuation": "nominal, end of year"})
+        data["investor_cash_flow"] = (("run", "year"), flows[:, 1], {
+            "units": cur, "valuation": "nominal, end of year"})
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs = {
+        "title": f"sibrisk simulation of scenario {scenario.name}",
+        "scenario": scenario.name,
+        "currency": cur,
+        "price_year": scenario.price_year,
+        "basis": "per cohort",
+        "cohort_size": scenario.cohort.size,
+        "valuation": "present value at t = 0 (programme start)",
+        "method": "mc",
+        "runs": runs,
+        "seed": attrs["seed"],
+        "stream": attrs["stream"],
+        "chunk_size": attrs["chunk_size"],
+        "random_numbers": "numpy PCG64, SeedSequence(seed, spawn_key=(stream, chunk, purpose))",
+        "parameter_uncertainty": int(attrs["parameter_uncertainty"]),
+        "cohort_uncertainty": int(attrs["cohort_uncertainty"]),
+        "composition": scenario.cohort.composition,
+        "payment_year": plan.pay_year,
+        "rate_card": scenario.contract.rate_card,
+        "discounting": scenario.discounting.schedule,
+        **notes,
+        **_versions(),
+    }
+    return ds
+
+
+def _versions() -> dict[str, str]:
+    return {f"{name}_version": version(name)
+            for name in ("sibrisk", "numpy", "scipy", "numba", "xarray")}
+
