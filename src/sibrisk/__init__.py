@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .account import OUTPUTS, BreakEven, account, breakeven
 from .contract import SurplusShareTariff, price_surplus_share
 from .errors import BreakEvenError, ScenarioError, SibriskError
+from .files import save
 from .risk import summarize, summary_to_dict
 from .simulate import simulate
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
@@ -34,6 +35,7 @@ __all__ = [
     "simulate",
     "summarize",
     "summary_to_dict",
+    "save",
     "BreakEven",
     "OUTPUTS",
     "price_surplus_share",

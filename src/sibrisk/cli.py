@@ -10,14 +10,18 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .account import OUTPUTS, breakeven
 from .errors import SibriskError
-from .report import catalogue_report, format_catalogue_report
+from .files import save
+from .report import catalogue_report, format_catalogue_report, format_risk_summary
+from .risk import summarize, summary_to_dict
 from .scenario import list_scenarios, load_scenario
+from .simulate import simulate
 
 DEFAULT_SCENARIO = "drc-sib-2023"
 
@@ -36,11 +40,33 @@ def _parser() -> argparse.ArgumentParser:
                        help="built-in scenario name or TOML file"
                        + (f" (default: {DEFAULT_SCENARIO})" if optional else ""))
 
-    run = sub.add_parser("run", help="run the main job on a scenario (the account report)",
-                         description="Run sibrisk's main job: for now the catalogue's "
-                         "account report.")
+    run = sub.add_parser("run", help="the main job: the account and its risk (100,000 runs)",
+                         description="Run sibrisk's main job: the catalogue's account report "
+                         "and the risk summary of a Monte Carlo simulation.")
     scenario_arg(run)
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="random seed (default: a fresh one, printed)")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object {account, risk}")
+
+    sim = sub.add_parser("simulate", help="Monte Carlo (or exact) risk summary",
+                         description="Simulate the contract run by run and summarise the risk "
+                         "of each actor, each measure with its Monte Carlo standard error.")
+    scenario_arg(sim)
+    sim.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    sim.add_argument("--seed", type=int, default=None,
+                     help="random seed (default: a fresh one, recorded in the output)")
+    sim.add_argument("--method", choices=("mc", "exact"), default="mc",
+                     help="Monte Carlo (default) or exact enumeration of the outcome counts")
+    sim.add_argument("--no-parameter-uncertainty", action="store_true",
+                     help="hold every uncertain input at its point value")
+    sim.add_argument("--no-cohort-uncertainty", action="store_true",
+                     help="use expected outcomes instead of drawing the cohort's luck")
+    sim.add_argument("--yearly", action="store_true",
+                     help="keep yearly cash flows in --out (more memory)")
+    sim.add_argument("--out", metavar="FILE.nc", help="write every run to a netCDF file")
+    sim.add_argument("--json", action="store_true", help="print one JSON object")
 
     acc = sub.add_parser("account", help="print the catalogue's accounts and break-even points",
                          description="The budget and welfare accounts, the payment model, "
@@ -94,6 +120,64 @@ def _account(args: argparse.Namespace) -> None:
         print(format_catalogue_report(report), end="")
 
 
+class _Progress:
+    """A progress bar on standard error, shown only on a terminal after a moment."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.start = time.perf_counter()
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        if not self.tty or (elapsed < 0.5 and done < total):
+            return
+        left = elapsed / done * (total - done) if done else 0.0
+        bar = "#" * int(30 * done / total)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done:,}/{total:,} runs, "
+                         f"{left:.1f} s left ")
+        self.shown = True
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _risk(args: argparse.Namespace, scenario) -> dict:
+    method = getattr(args, "method", "mc")
+    ds = simulate(scenario, runs=args.runs, seed=args.seed, method=method,
+                  parameter_uncertainty=not getattr(args, "no_parameter_uncertainty", False),
+                  cohort_uncertainty=not getattr(args, "no_cohort_uncertainty", False),
+                  yearly=getattr(args, "yearly", False),
+                  progress=_Progress("simulating") if method == "mc" else None)
+    if getattr(args, "out", None):
+        save(ds, args.out)
+    return summary_to_dict(summarize(ds))
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    if args.out and not args.out.endswith(".nc"):
+        raise SibriskError(f"--out {args.out}: a netCDF file must end in .nc")
+    summary = _risk(args, load_scenario(args.scenario))
+    if args.json:
+        _print_json(summary)
+    else:
+        print(format_risk_summary(summary), end="")
+        if args.out:
+            print(f"wrote every run to {args.out}")
+
+
+def _run(args: argparse.Namespace) -> None:
+    scenario = load_scenario(args.scenario)
+    report = catalogue_report(scenario)
+    summary = _risk(args, scenario)
+    if args.json:
+        _print_json({"account": report, "risk": summary})
+    else:
+        print(format_catalogue_report(report))
+        print(format_risk_summary(summary), end="")
+
+
 def _breakeven(args: argparse.Namespace) -> None:
     result = breakeven(load_scenario(args.scenario), args.vary, args.output, args.target,
                        reprice=args.reprice)
@@ -134,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sibrisk`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        if args.command in ("run", "account"):
+        if args.command == "run":
+            _run(args)
+        elif args.command == "simulate":
+            _simulate(args)
+        elif args.command == "account":
             _account(args)
         elif args.command == "breakeven":
             _breakeven(args)

@@ -10,7 +10,8 @@ from .contract import price_surplus_share
 from .errors import BreakEvenError
 from .scenario import Scenario, load_scenario
 
-__all__ = ["catalogue_report", "format_catalogue_report", "CATALOGUE_BREAKEVENS"]
+__all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
+           "CATALOGUE_BREAKEVENS"]
 
 #: The break-even points of the catalogue's Tables 5 and 6, with both readings of
 #: Table 6: (key, input varied, output that reaches zero).
@@ -206,4 +207,61 @@ def format_catalogue_report(r: dict[str, Any]) -> str:
         ("municipality's payback year",
          "not within the horizon" if payback is None else f"{payback:.1f}"),
     ])
+    return "\n".join(lines) + "\n"
+
+
+def _quantiles(q: dict[str, float | None], fmt) -> str:
+    return " / ".join("not within the horizon" if v is None else fmt(v) for v in q.values())
+
+
+def _se(x: float | None, fmt) -> str:
+    return "" if not x else f"± {fmt(x)}"
+
+
+def format_risk_summary(r: dict[str, Any]) -> str:
+    """A risk summary (from :func:`sibrisk.summary_to_dict`) as plain text."""
+    if r.get("method") == "exact":
+        how = f"exact enumeration of {r.get('outcomes', 0):,} outcomes"
+    else:
+        how = f"Monte Carlo, {r['runs']:,} runs, seed {r['seed']}"
+    level = f"{100 * r['level']:g} %"
+    tag = f"{100 * r['level']:g}".replace(".", "_")
+    lines = [
+        f"Risk: {how}",
+        f"{r['currency']}, {r['price_year']} prices, per cohort of {r['cohort_size']} "
+        f"participants, {r['valuation']}",
+        "",
+        "Investor",
+    ]
+    q = r["investor_return_quantiles"]
+    lines += _rows([
+        ("probability of losing money", _pct(r["investor_loss_probability"]),
+         _se(r["investor_loss_probability_se"], lambda x: f"{100 * x:.2f} pp")),
+        ("expected return on outlay", _pct(r["investor_return_mean"]),
+         _se(r["investor_return_mean_se"], lambda x: f"{100 * x:.2f} pp")),
+        ("return, " + " / ".join(f"{100 * float(k):g} %" for k in q) + " quantiles",
+         _quantiles(q, _pct), ""),
+        (f"value at risk ({level})", _money(r[f"investor_var_{tag}"]),
+         _se(r[f"investor_var_{tag}_se"], _money)),
+        (f"expected shortfall ({level})", _money(r[f"investor_cvar_{tag}"]),
+         _se(r[f"investor_cvar_{tag}_se"], _money)),
+    ])
+    lines += ["", "Municipality (commissioner)"]
+    if "municipal_deficit_probability" not in r:
+        lines.append(f"  not available: {r.get('exact_scope', '')}")
+    else:
+        within = f"{r['within_years']:g}".replace(".", "_")
+        pq = r["payback_year_quantiles"]
+        lines += _rows([
+            ("probability its own account is negative", _pct(r["municipal_deficit_probability"]),
+             _se(r["municipal_deficit_probability_se"], lambda x: f"{100 * x:.2f} pp")),
+            ("payback year, " + " / ".join(f"{100 * float(k):g} %" for k in pq) + " quantiles",
+             _quantiles(pq, lambda v: f"{v:.1f}"), ""),
+            (f"probability of payback within {r['within_years']:g} years",
+             _pct(r[f"payback_within_{within}_years_probability"]),
+             _se(r[f"payback_within_{within}_years_probability_se"],
+                 lambda x: f"{100 * x:.2f} pp")),
+            ("share of the payment for jobs that would have come anyway",
+             _pct(r["deadweight_share_mean"]), ""),
+        ])
     return "\n".join(lines) + "\n"

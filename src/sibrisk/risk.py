@@ -186,10 +186,14 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
     summary = xr.Dataset(out)
     summary.attrs = {k: v for k, v in ds.attrs.items()
                      if k in ("scenario", "currency", "price_year", "basis", "valuation",
+                              "cohort_size",
                               "method", "seed", "chunk_size", "stream", "runs", "exact_scope",
                               "parameter_uncertainty", "cohort_uncertainty")}
-    summary.attrs |= {"level": level, "within_years": within_years,
-                      "runs": int(ds.sizes[dim]) if dim == "run" else 0}
+    summary.attrs |= {"level": level, "within_years": within_years}
+    if dim == "run":
+        summary.attrs["runs"] = int(ds.sizes["run"])
+    else:
+        summary.attrs["outcomes"] = int(ds.sizes["outcome"])
     if missing:
         summary.attrs["not_available"] = ", ".join(missing)
     return summary
@@ -214,4 +218,6 @@ def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
             out[name] = _plain(float(da))
     for key, value in summary.attrs.items():
         out[key] = value.item() if isinstance(value, np.generic) else value
+    out.setdefault("runs", None)
+    out.setdefault("seed", None)
     return out

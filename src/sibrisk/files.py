@@ -1,0 +1,49 @@
+"""Writing results to files: whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .errors import SibriskError
+
+__all__ = ["save"]
+
+_INT32 = np.iinfo(np.int32)
+
+
+def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write a dataset to netCDF, atomically.
+
+    The file is written beside its target and renamed into place only when
+    complete, so a failure never leaves a half-written file. sibrisk writes
+    the classic netCDF format (``engine="scipy"``, no extra library needed),
+    whose bytes depend only on the data: the same seed gives the same file.
+    Integer attributes beyond 32 bits (a large seed) are stored as text.
+
+    Raises
+    ------
+    SibriskError
+        If the path does not end in ``.nc`` or its folder does not exist.
+    """
+    path = Path(path)
+    if path.suffix != ".nc":
+        raise SibriskError(f"{path}: a netCDF file must end in .nc")
+    if not path.parent.exists():
+        raise SibriskError(f"{path}: folder {path.parent} does not exist")
+    out = ds.copy(deep=False)
+    out.attrs = {k: (str(v) if isinstance(v, int | np.integer) and not
+                     _INT32.min <= v <= _INT32.max else v) for k, v in ds.attrs.items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        out.to_netcdf(tmp, engine="scipy")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
