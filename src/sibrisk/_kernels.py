@@ -21,8 +21,9 @@ from numba import njit
 _CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
 
 # Columns of the per-run parameter matrix.
-P_SAVING, P_EFFORT_COST, P_EFFORT_SHARE, P_OTHER, P_COST, P_PRODUCTION, P_NAF, P_EPS = range(8)
-N_PARAMS = 8
+(P_SAVING, P_EFFORT_COST, P_EFFORT_SHARE, P_OTHER, P_COST, P_PRODUCTION, P_NAF, P_EPS,
+ P_DECAY, P_PERSISTENT, P_FULL_YEARS, P_HORIZON) = range(12)
+N_PARAMS = 12
 
 # Columns of the per-run output matrix.
 OUTPUT_COLUMNS = (
@@ -113,10 +114,14 @@ def binomial_many(n, p, u, out):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
-def _settle_row(r, n, gross, dw, add, rates, profile, discount, params, pay_year,
+def _settle_row(r, n, gross, dw, add, rates, discount, params, pay_year,
                 out):  # pragma: no cover - compiled
-    """Money of one run from its counts by type (the ledger's rules, per row)."""
-    fr = r if profile.shape[0] > 1 else 0
+    """Money of one run from its counts by type (the ledger's rules, per row).
+
+    The effect profile is built year by year: 1 up to the full-effect years,
+    then ``persistent + (1 - persistent) (1 - decay)^(t - full)``, 0 after the
+    horizon.
+    """
     dr = r if discount.shape[0] > 1 else 0
     pr = r if params.shape[0] > 1 else 0
     k_types = rates.shape[0]
@@ -135,7 +140,12 @@ def _settle_row(r, n, gross, dw, add, rates, profile, discount, params, pay_year
     up_front = (params[pr, P_EFFORT_SHARE] * params[pr, P_EFFORT_COST]
                 - params[pr, P_OTHER]) * n_tot
     yearly = params[pr, P_SAVING] * add_tot
-    years = profile.shape[1]
+    years = discount.shape[1]
+    decay = params[pr, P_DECAY]
+    persistent = params[pr, P_PERSISTENT]
+    full = params[pr, P_FULL_YEARS]
+    horizon = params[pr, P_HORIZON]
+    fall = 1.0
     # cumulative municipal account by year, and its last upward crossing of zero
     effect_years = 0.0
     last_neg = -1
@@ -143,8 +153,13 @@ def _settle_row(r, n, gross, dw, add, rates, profile, discount, params, pay_year
     next_value = 0.0
     waiting = False
     for t in range(years):
-        if t > 0:
-            effect_years += profile[fr, t] * discount[dr, t]
+        if 0 < t <= horizon:
+            if t <= full:
+                f = 1.0
+            else:
+                fall *= 1.0 - decay
+                f = persistent + (1.0 - persistent) * fall
+            effect_years += f * discount[dr, t]
         cum = up_front + yearly * effect_years
         if t >= pay_year:
             cum -= pay_pv
@@ -180,21 +195,20 @@ def _settle_row(r, n, gross, dw, add, rates, profile, discount, params, pay_year
 
 
 @njit(cache=_CACHE, nogil=True)
-def settle(n, gross, dw, add, rates, profile, discount, params, pay_year,
+def settle(n, gross, dw, add, rates, discount, params, pay_year,
            out):  # pragma: no cover - compiled
     """Money of every row of given counts (jit-compiled).
 
-    ``n``, ``gross``, ``dw``, ``add``: (rows, type). ``profile`` and
-    ``discount``: (1 or rows, year). ``params``: (1 or rows, N_PARAMS).
-    Writes ``out`` (rows, len(OUTPUT_COLUMNS)).
+    ``n``, ``gross``, ``dw``, ``add``: (rows, type). ``discount``: (1 or
+    rows, year). ``params``: (1 or rows, N_PARAMS). Writes ``out`` (rows,
+    len(OUTPUT_COLUMNS)).
     """
     for r in range(gross.shape[0]):
-        _settle_row(r, n[r], gross[r], dw[r], add[r], rates, profile, discount, params,
-                    pay_year, out)
+        _settle_row(r, n[r], gross[r], dw[r], add[r], rates, discount, params, pay_year, out)
 
 
 @njit(cache=_CACHE, nogil=True)
-def draw_and_settle(n, g, c, u, cohort_luck, rates, profile, discount, params, pay_year,
+def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, pay_year,
                     gross_out, add_out, out):  # pragma: no cover - compiled
     """Draw each run's cohort outcomes, then settle its money (jit-compiled).
 
@@ -231,4 +245,4 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, profile, discount, params, p
             gross[i] = dw[i] + add[i]
             gross_out[r, i] = gross[i]
             add_out[r, i] = add[i]
-        _settle_row(r, n[nr], gross, dw, add, rates, profile, discount, params, pay_year, out)
+        _settle_row(r, n[nr], gross, dw, add, rates, discount, params, pay_year, out)

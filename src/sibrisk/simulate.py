@@ -50,9 +50,11 @@ _PARAM_KEYS = {
     K.P_PRODUCTION: "welfare.production_per_employed_year",
     K.P_NAF: "welfare.net_tax_factor",
     K.P_EPS: "welfare.tax_distortion",
+    K.P_DECAY: "effect.decay",
+    K.P_PERSISTENT: "effect.persistent_share",
+    K.P_FULL_YEARS: "effect.full_effect_years",
+    K.P_HORIZON: "effect.horizon",
 }
-_EFFECT_KEYS = ("effect.decay", "effect.persistent_share", "effect.full_effect_years",
-                "effect.horizon")
 
 _UNITS = {
     "outcome_payment": "{cur}",
@@ -134,6 +136,7 @@ class _Plan:
         self.types = scenario.type_names
         self.uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
         self.inputs = list(self.uncertain)
+        self.points = {key: scenario.get(key) for key in _PARAM_KEYS.values()}
         horizon = scenario.effect.horizon
         if "effect.horizon" in self.uncertain:
             horizon = int(self.uncertain["effect.horizon"].support()[1])
@@ -183,22 +186,16 @@ class _Plan:
         c = np.stack([column(f"types.{t.name}.control_employment", t.control_employment)
                       for t in s.types], axis=-1)
         g, c = _broadcast_rows(g, c)
-        params = _broadcast_rows(*[column(key, s.get(key)) for key in _PARAM_KEYS.values()])
-        params = np.stack(params, axis=-1)
-        eff = [column(key, s.get(key)) for key in _EFFECT_KEYS]
-        decay, persistent, full, horizon = _broadcast_rows(*eff)
+        params = _broadcast_rows(*[column(_PARAM_KEYS[j], self.points[_PARAM_KEYS[j]])
+                                   for j in range(K.N_PARAMS)])
+        params = np.stack(params, axis=-1).astype(float)
         t = np.arange(self.years)
-        fall = (1.0 - decay[:, None]) ** np.maximum(t - full[:, None], 0)
-        profile = np.where(t <= full[:, None], 1.0,
-                           persistent[:, None] + (1.0 - persistent[:, None]) * fall)
-        profile[:, 0] = 0.0
-        profile[t > horizon[:, None]] = 0.0
         if "discounting.rate" in draws:
             discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
         else:
             discount = discount_factors(s.discounting, self.years - 1)[None, :]
         return (np.ascontiguousarray(g), np.ascontiguousarray(c), np.ascontiguousarray(params),
-                np.ascontiguousarray(profile), np.ascontiguousarray(discount))
+                np.ascontiguousarray(discount))
 
 
 def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
@@ -310,7 +307,7 @@ def simulate(
         j, start, size = chunk
         rows = slice(start, start + size)
         draws = plan.draw_inputs(seed, stream, j, size)
-        g, c, params, profile, discount = plan.arrays(draws)
+        g, c, params, discount = plan.arrays(draws)
         if plan.drawn_composition:
             n = _rng(seed, stream, j, _COMPOSITION).multinomial(
                 scenario.cohort.size, plan.weights, size=size).astype(float)
@@ -318,14 +315,12 @@ def simulate(
             n = plan.counts[None, :]
         u = _rng(seed, stream, j, _COHORT).random((size, k_types, 2))
         K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
-                          profile, discount, params, plan.pay_year, gross[rows], add[rows],
-                          out[rows])
+                          discount, params, plan.pay_year, gross[rows], add[rows], out[rows])
         counts[rows] = n
         for i, key in enumerate(plan.inputs):
             inputs[rows, i] = draws[key]
         if flows is not None:
-            flows[rows] = _yearly(out[rows], add[rows], n, params, profile, discount,
-                                  plan.pay_year)
+            flows[rows] = _yearly(out[rows], add[rows], n, params, discount, plan.pay_year)
         return size
 
     done = 0
@@ -346,11 +341,18 @@ def simulate(
                     cohort_uncertainty=cohort_uncertainty)
 
 
-def _yearly(out, add, n, params, profile, discount, pay_year) -> np.ndarray:
+def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
     """Nominal yearly flows of the municipality and the investor, (runs, 2, year)."""
-    years = profile.shape[1]
+    years = discount.shape[1]
     n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
     p = params
+    t = np.arange(years)
+    full, horizon = p[:, K.P_FULL_YEARS, None], p[:, K.P_HORIZON, None]
+    fall = (1.0 - p[:, K.P_DECAY, None]) ** np.maximum(t - full, 0)
+    persistent = p[:, K.P_PERSISTENT, None]
+    profile = np.where(t <= full, 1.0, persistent + (1.0 - persistent) * fall)
+    profile[:, 0] = 0.0
+    profile[t > horizon] = 0.0
     up_front = (p[:, K.P_EFFORT_SHARE] * p[:, K.P_EFFORT_COST] - p[:, K.P_OTHER]) * n_tot
     payment = out[:, K.O_PAYMENT] / discount[:, pay_year]
     municipal = (p[:, K.P_SAVING] * add.sum(axis=1))[:, None] * profile
