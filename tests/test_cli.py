@@ -111,6 +111,51 @@ def test_console_script_runs_without_traceback():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stderr.startswith("sibrisk: error:")
-    done = subprocess.run([sys.executable, "-m", "sibrisk", "run", "--json"],
+    done = subprocess.run([sys.executable, "-m", "sibrisk", "run", "--runs", "1000", "--json"],
                           capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout)["scenario"] == "drc-sib-2023"
+    assert json.loads(done.stdout)["account"]["scenario"] == "drc-sib-2023"
+
+
+SIMULATE_KEYS = {"investor_loss_probability", "investor_loss_probability_se",
+                 "investor_return_mean", "investor_return_quantiles", "investor_var_5",
+                 "investor_cvar_5", "municipal_deficit_probability", "payback_year_quantiles",
+                 "payback_within_10_years_probability", "runs", "seed"}
+
+
+def test_simulate_json_has_every_measure(capsys):
+    code, out, err = run(capsys, "simulate", "--runs", "50000", "--seed", "1", "--json")
+    assert code == 0 and err == ""
+    r = json.loads(out)
+    assert SIMULATE_KEYS <= set(r)
+    assert r["runs"] == 50_000 and r["seed"] == 1
+    assert set(r["investor_return_quantiles"]) == {"0.05", "0.5", "0.95"}
+    assert 0 < r["investor_loss_probability"] < 1 and r["investor_loss_probability_se"] > 0
+
+
+def test_simulate_exact_agrees_with_monte_carlo(capsys):
+    _, out, _ = run(capsys, "simulate", "--runs", "200000", "--seed", "1", "--json")
+    mc = json.loads(out)
+    _, out, _ = run(capsys, "simulate", "--method", "exact", "--json")
+    exact = json.loads(out)
+    assert exact["method"] == "exact" and exact["investor_loss_probability_se"] == 0
+    diff = abs(mc["investor_loss_probability"] - exact["investor_loss_probability"])
+    assert diff <= 3 * mc["investor_loss_probability_se"]
+
+
+def test_simulate_writes_netcdf_and_text(capsys, tmp_path):
+    path = tmp_path / "runs.nc"
+    code, out, _ = run(capsys, "simulate", "--runs", "2000", "--seed", "4", "--out", str(path))
+    assert code == 0 and path.exists()
+    assert "probability of losing money" in out and f"wrote every run to {path}" in out
+    code, _, err = run(capsys, "simulate", "--runs", "10", "--out", str(tmp_path / "x.csv"))
+    assert code == 1 and "must end in .nc" in err
+    code, _, err = run(capsys, "simulate", "--runs", "0")
+    assert code == 1 and "runs = 0" in err
+
+
+def test_run_prints_account_and_risk(capsys):
+    code, out, _ = run(capsys, "run", "--runs", "20000", "--seed", "2", "--json")
+    r = json.loads(out)
+    assert code == 0 and set(r) == {"account", "risk"}
+    assert r["risk"]["runs"] == 20_000
+    assert r["account"]["payment_per_employed"] == pytest.approx(254_802, abs=1)

@@ -65,7 +65,7 @@ def binomial(n, p, u):  # pragma: no cover - compiled
     q = 1.0 - p if flip else p
     ratio = q / (1.0 - q)
     if n * q < _SEQUENTIAL_LIMIT:
-        pk = math.exp(n * math.log1p(-q))
+        pk = (1.0 - q) ** n
         k = 0
         u -= pk
         while u > 0.0 and k < n:
@@ -118,12 +118,13 @@ def _settle_row(r, n, gross, dw, add, rates, discount, params, pay_year,
                 out):  # pragma: no cover - compiled
     """Money of one run from its counts by type (the ledger's rules, per row).
 
+    ``params`` is the run's parameter vector (N_PARAMS).
+
     The effect profile is built year by year: 1 up to the full-effect years,
     then ``persistent + (1 - persistent) (1 - decay)^(t - full)``, 0 after the
     horizon.
     """
     dr = r if discount.shape[0] > 1 else 0
-    pr = r if params.shape[0] > 1 else 0
     k_types = rates.shape[0]
     n_tot = 0.0
     add_tot = 0.0
@@ -136,15 +137,15 @@ def _settle_row(r, n, gross, dw, add, rates, discount, params, pay_year,
         dw_pay += rates[i] * dw[i]
     d_pay = discount[dr, pay_year]
     pay_pv = pay * d_pay
-    cost = params[pr, P_COST] * n_tot
-    up_front = (params[pr, P_EFFORT_SHARE] * params[pr, P_EFFORT_COST]
-                - params[pr, P_OTHER]) * n_tot
-    yearly = params[pr, P_SAVING] * add_tot
+    cost = params[P_COST] * n_tot
+    up_front = (params[P_EFFORT_SHARE] * params[P_EFFORT_COST]
+                - params[P_OTHER]) * n_tot
+    yearly = params[P_SAVING] * add_tot
     years = discount.shape[1]
-    decay = params[pr, P_DECAY]
-    persistent = params[pr, P_PERSISTENT]
-    full = params[pr, P_FULL_YEARS]
-    horizon = params[pr, P_HORIZON]
+    decay = params[P_DECAY]
+    persistent = params[P_PERSISTENT]
+    full = params[P_FULL_YEARS]
+    horizon = params[P_HORIZON]
     fall = 1.0
     # cumulative municipal account by year, and its last upward crossing of zero
     effect_years = 0.0
@@ -187,8 +188,8 @@ def _settle_row(r, n, gross, dw, add, rates, discount, params, pay_year,
     out[r, O_MUNICIPAL] = savings - pay_pv
     out[r, O_SURPLUS] = surplus
     out[r, O_PAYBACK] = payback
-    production = params[pr, P_PRODUCTION] * add_tot * effect_years
-    out[r, O_WELFARE] = params[pr, P_NAF] * (production - cost) + params[pr, P_EPS] * surplus
+    production = params[P_PRODUCTION] * add_tot * effect_years
+    out[r, O_WELFARE] = params[P_NAF] * (production - cost) + params[P_EPS] * surplus
     out[r, O_DEADWEIGHT] = dw_pay * d_pay
     out[r, O_DW_SHARE] = dw_pay / pay if pay > 0.0 else 0.0
     out[r, O_EMPLOYMENT] = employment
@@ -200,16 +201,16 @@ def settle(n, gross, dw, add, rates, discount, params, pay_year,
     """Money of every row of given counts (jit-compiled).
 
     ``n``, ``gross``, ``dw``, ``add``: (rows, type). ``discount``: (1 or
-    rows, year). ``params``: (1 or rows, N_PARAMS). Writes ``out`` (rows,
-    len(OUTPUT_COLUMNS)).
+    rows, year). ``params``: (N_PARAMS,), the same for every row. Writes
+    ``out`` (rows, len(OUTPUT_COLUMNS)).
     """
     for r in range(gross.shape[0]):
         _settle_row(r, n[r], gross[r], dw[r], add[r], rates, discount, params, pay_year, out)
 
 
 @njit(cache=_CACHE, nogil=True)
-def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, pay_year,
-                    gross_out, add_out, out):  # pragma: no cover - compiled
+def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, columns,
+                    pay_year, gross_out, add_out, out):  # pragma: no cover - compiled
     """Draw each run's cohort outcomes, then settle its money (jit-compiled).
 
     Per type: deadweight ~ Binomial(n, c); additional ~ Binomial(n - deadweight,
@@ -217,11 +218,14 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, pay_year,
     Without ``cohort_luck`` the counts are their expectations given g and c.
 
     ``n``: (1 or runs, type) participants; ``g``, ``c``: (1 or runs, type);
-    ``u``: (runs, type, 2) uniforms. Writes gross and additional counts and
-    the money of every run.
+    ``u``: (runs, type, 2) uniforms; ``params``: (N_PARAMS,) point values,
+    of which the ``columns`` take each run's values from ``varying`` (runs,
+    len(columns)). Writes gross and additional counts and the money of every
+    run.
     """
     runs = u.shape[0]
     k_types = rates.shape[0]
+    p = params.copy()
     dw = np.empty(k_types)
     gross = np.empty(k_types)
     add = np.empty(k_types)
@@ -245,4 +249,6 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, pay_year,
             gross[i] = dw[i] + add[i]
             gross_out[r, i] = gross[i]
             add_out[r, i] = add[i]
-        _settle_row(r, n[nr], gross, dw, add, rates, discount, params, pay_year, out)
+        for j in range(columns.shape[0]):
+            p[columns[j]] = varying[r, j]
+        _settle_row(r, n[nr], gross, dw, add, rates, discount, p, pay_year, out)

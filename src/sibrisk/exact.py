@@ -127,7 +127,7 @@ def enumerate_outcomes(
     dw = np.ascontiguousarray(np.concatenate(rows_dw))
     add = np.ascontiguousarray(np.concatenate(rows_add))
     prob = np.concatenate(rows_p)
-    g, c, params, discount = plan.arrays({})
+    g, c, params, _, _, discount = plan.arrays({})
     out = np.empty((gross.shape[0], len(K.OUTPUT_COLUMNS)))
     K.settle(n, gross, dw, add, plan.rates, discount, params, plan.pay_year, out)
     return _dataset(scenario, plan, out, n, gross, add, prob, full)

@@ -186,15 +186,19 @@ class _Plan:
         c = np.stack([column(f"types.{t.name}.control_employment", t.control_employment)
                       for t in s.types], axis=-1)
         g, c = _broadcast_rows(g, c)
-        params = _broadcast_rows(*[column(_PARAM_KEYS[j], self.points[_PARAM_KEYS[j]])
-                                   for j in range(K.N_PARAMS)])
-        params = np.stack(params, axis=-1).astype(float)
+        params = np.array([float(self.points[_PARAM_KEYS[j]]) for j in range(K.N_PARAMS)])
+        columns = np.array([j for j in range(K.N_PARAMS) if _PARAM_KEYS[j] in draws],
+                           dtype=np.int64)
+        rows = max((a.shape[0] for a in draws.values()), default=1)
+        varying = np.empty((rows, columns.size))
+        for i, j in enumerate(columns):
+            varying[:, i] = draws[_PARAM_KEYS[j]]
         t = np.arange(self.years)
         if "discounting.rate" in draws:
             discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
         else:
             discount = discount_factors(s.discounting, self.years - 1)[None, :]
-        return (np.ascontiguousarray(g), np.ascontiguousarray(c), np.ascontiguousarray(params),
+        return (np.ascontiguousarray(g), np.ascontiguousarray(c), params, varying, columns,
                 np.ascontiguousarray(discount))
 
 
@@ -307,7 +311,7 @@ def simulate(
         j, start, size = chunk
         rows = slice(start, start + size)
         draws = plan.draw_inputs(seed, stream, j, size)
-        g, c, params, discount = plan.arrays(draws)
+        g, c, params, varying, columns, discount = plan.arrays(draws)
         if plan.drawn_composition:
             n = _rng(seed, stream, j, _COMPOSITION).multinomial(
                 scenario.cohort.size, plan.weights, size=size).astype(float)
@@ -315,12 +319,15 @@ def simulate(
             n = plan.counts[None, :]
         u = _rng(seed, stream, j, _COHORT).random((size, k_types, 2))
         K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
-                          discount, params, plan.pay_year, gross[rows], add[rows], out[rows])
+                          discount, params, varying, columns, plan.pay_year, gross[rows],
+                          add[rows], out[rows])
         counts[rows] = n
         for i, key in enumerate(plan.inputs):
             inputs[rows, i] = draws[key]
         if flows is not None:
-            flows[rows] = _yearly(out[rows], add[rows], n, params, discount, plan.pay_year)
+            full = np.repeat(params[None, :], size, axis=0)
+            full[:, columns] = varying
+            flows[rows] = _yearly(out[rows], add[rows], n, full, discount, plan.pay_year)
         return size
 
     done = 0
