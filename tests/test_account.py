@@ -179,6 +179,9 @@ def test_yearly_flows_add_up_to_the_account(drc_account):
     municipality = float(pv.where(acc.actor == "municipality").sum())
     assert municipality == pytest.approx(float(acc.municipal_account), rel=1e-12)
     assert float(acc.municipal_cumulative_pv[-1]) == pytest.approx(municipality, rel=1e-12)
+    # the ledger's yearly view and the compiled settlement agree on the payback year too
+    assert float(payback_year(acc.municipal_cumulative_pv.values)) == pytest.approx(
+        float(acc.municipal_payback_year), rel=1e-12)
     # transfers between actors cancel; only outside flows change the total
     transfers = acc.cash_flow.where(acc.counterparty != "outside", 0.0).sum("flow")
     np.testing.assert_allclose(transfers.values, 0.0, atol=1e-9)

@@ -21,9 +21,11 @@ from scipy.optimize import brentq
 from .contract import SurplusShareTariff, price_surplus_share
 from .discount import discount_factors, effect_profile
 from .errors import BreakEvenError, Problem, ScenarioError, SibriskError
-from .ledger import FLOWS, build_ledger, payback_year
+from . import _kernels as K
+from .ledger import FLOWS, build_ledger
 from .outcomes import BASES, expected_outcomes
 from .scenario import AGGREGATE_INPUTS, Scenario, _Spec, load_scenario
+from .simulate import settle_expected
 
 __all__ = ["account", "breakeven", "BreakEven", "OUTPUTS", "READINGS"]
 
@@ -69,46 +71,45 @@ _MONEY = {
 def _evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "participant") -> dict:
     """Every scalar output, plus the arrays the Dataset needs (internal, fast)."""
     outcomes = expected_outcomes(scenario, per)
-    payment = tariff.payments(outcomes.gross)
+    payment = float(tariff.payments(outcomes.gross))
+    # the money, by the same rules (the same compiled code) as every Monte Carlo run
+    money = dict(zip(K.OUTPUT_COLUMNS, settle_expected(scenario, outcomes,
+                                                       tariff.applied_rates), strict=True))
+    # the ledger: the same flows by source and year, for the breakdown and the tables
     ledger = build_ledger(scenario, outcomes, payment)
     n = float(outcomes.participants.sum())
     pv = {src: float(ledger.present_value(a, src)) for a, src, _ in FLOWS}
-    savings = float(ledger.present_value("municipality")) + pv["outcome_payment"]
     cost = scenario.provider.cost_per_participant * n
-    surplus = savings - cost
-    investor = float(ledger.present_value("investor"))
     welfare = scenario.welfare
     d = discount_factors(scenario.discounting, scenario.effect.horizon)
     f = effect_profile(scenario.effect)
     a_years = float(f @ d)
     production = welfare.production_per_employed_year * float(outcomes.additional.sum()) * a_years
-    municipal_cum = ledger.cumulative_present_value("municipality")
     return {
         "ordinary_effort_saving": pv["ordinary_effort_saving"],
         "other_net_costs": pv["other_net_costs"],
-        "employment_saving": pv["employment_saving"],
-        "municipal_savings": savings,
+        "employment_saving": money["employment_saving"],
+        "municipal_savings": money["municipal_savings"],
         "provider_cost": cost,
-        "budget_surplus": surplus,
+        "budget_surplus": money["budget_surplus"],
         "investor_surplus_share": tariff.investor_surplus_share * n,
-        "outcome_payment": float(ledger.present_value("investor", "outcome_payment")),
+        "outcome_payment": money["outcome_payment"],
         "payment_per_employed": tariff.uniform_rate,
-        "investor_result": investor,
-        "investor_return": investor / cost,
-        "investor_multiple": float(payment) / cost,
-        "investor_irr": _irr(float(payment), cost, scenario.contract.payment_year),
-        "municipal_account": float(ledger.present_value("municipality")),
+        "investor_result": money["investor_result"],
+        "investor_return": money["investor_return"],
+        "investor_multiple": money["investor_multiple"],
+        "investor_irr": _irr(payment, cost, scenario.contract.payment_year),
+        "municipal_account": money["municipal_account"],
         "production_value": production,
-        "welfare_surplus": welfare.net_tax_factor * (production - cost)
-        + welfare.tax_distortion * surplus,
+        "welfare_surplus": money["welfare_surplus"],
         "gross_employment": scenario.gross_employment,
         "control_employment": scenario.control_employment,
         "marginal_effect": scenario.marginal_effect,
         "effect_years": a_years,
-        "municipal_payback_year": float(payback_year(municipal_cum)),
+        "municipal_payback_year": money["municipal_payback_year"],
         "_ledger": ledger,
         "_outcomes": outcomes,
-        "_municipal_cum": municipal_cum,
+        "_municipal_cum": ledger.cumulative_present_value("municipality"),
         "_investor_cum": ledger.cumulative_present_value("investor"),
         "_effect_profile": f,
     }

@@ -90,6 +90,27 @@ _MEANING = {
 }
 
 
+def point_parameters(scenario: Scenario) -> np.ndarray:
+    """The kernels' parameter vector (``N_PARAMS``) at the scenario's point values."""
+    return np.array([float(scenario.get(_PARAM_KEYS[j])) for j in range(K.N_PARAMS)])
+
+
+def settle_expected(scenario: Scenario, outcomes, rates: np.ndarray) -> np.ndarray:
+    """The money of given (expected) outcomes, through the Monte Carlo kernels' rules.
+
+    Returns one row of ``_kernels.OUTPUT_COLUMNS``; the deterministic accounts
+    use it so that both paths settle money with the same code.
+    """
+    years = max(scenario.effect.horizon, scenario.contract.payment_year) + 1
+    discount = discount_factors(scenario.discounting, years - 1)[None, :]
+    row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
+    out = np.empty((1, len(K.OUTPUT_COLUMNS)))
+    K.settle(row(outcomes.participants), row(outcomes.gross), row(outcomes.deadweight),
+             row(outcomes.additional), np.ascontiguousarray(rates, dtype=float), discount,
+             point_parameters(scenario), scenario.contract.payment_year, out)
+    return out[0]
+
+
 def fixed_counts(scenario: Scenario) -> np.ndarray:
     """Participants of each type in a cohort of fixed composition.
 
@@ -136,7 +157,7 @@ class _Plan:
         self.types = scenario.type_names
         self.uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
         self.inputs = list(self.uncertain)
-        self.points = {key: scenario.get(key) for key in _PARAM_KEYS.values()}
+        self.params = point_parameters(scenario)
         horizon = scenario.effect.horizon
         if "effect.horizon" in self.uncertain:
             horizon = int(self.uncertain["effect.horizon"].support()[1])
@@ -186,7 +207,7 @@ class _Plan:
         c = np.stack([column(f"types.{t.name}.control_employment", t.control_employment)
                       for t in s.types], axis=-1)
         g, c = _broadcast_rows(g, c)
-        params = np.array([float(self.points[_PARAM_KEYS[j]]) for j in range(K.N_PARAMS)])
+        params = self.params
         columns = np.array([j for j in range(K.N_PARAMS) if _PARAM_KEYS[j] in draws],
                            dtype=np.int64)
         rows = max((a.shape[0] for a in draws.values()), default=1)
