@@ -112,6 +112,8 @@ class Distribution:
         p = dict(self.params)
         out: list[tuple[str, Any, str]] = []
         k = self.kind
+        if k == "fixed":
+            return out
         if k in ("uniform", "triangular", "pert", "truncnormal") and not p["low"] < p["high"]:
             out.append(("high", p["high"], f"must be above low ({p['low']:g})"))
         if k in ("triangular", "pert") and not p["low"] <= p["mode"] <= p["high"]:
