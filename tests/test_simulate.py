@@ -260,3 +260,11 @@ def test_save_is_whole_or_nothing(drc, tmp_path):
     with pytest.raises(TypeError):
         sibrisk.save(bad, tmp_path / "bad.nc")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
+
+
+def test_progress_is_reported_as_chunks_finish(drc):
+    seen = []
+    sibrisk.simulate(drc, runs=25_000, seed=1, chunk_size=10_000, threads=2,
+                     progress=lambda done, total: seen.append((done, total)))
+    assert [t for _, t in seen] == [25_000] * 3
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == 25_000
