@@ -6,11 +6,14 @@ cohort), settles the contract priced on the scenario's point values, and
 returns every run's money as an :class:`xarray.Dataset`.
 
 Randomness is reproducible and independent of scheduling: runs are cut into
-chunks of a fixed size, and every chunk draws from its own generators, keyed
-``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``. A chunk's numbers
-depend only on the seed, the stream, the chunk's index and the chunk size, so
-one thread or many, and any order of chunks, give bit-identical results; the
-first ``m`` runs of a larger simulation equal a simulation of ``m`` runs.
+chunks of a fixed size, and every chunk draws from its own generator, keyed
+``SeedSequence(seed, spawn_key=(stream, chunk))``, in a fixed order (the
+correlated inputs' normals, each other uncertain input, the composition, the
+cohort's uniforms), always a whole chunk's worth of each. A chunk's numbers
+therefore depend only on the seed, the stream, the chunk's index and the
+chunk size: one thread or many, and any order of chunks, give bit-identical
+results, and the first ``m`` runs of a larger simulation equal a simulation
+of ``m`` runs.
 """
 
 from __future__ import annotations
@@ -36,10 +39,9 @@ from .uncertainty import normal_correlation
 __all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "fixed_counts"]
 
 #: Runs per chunk. Part of the random-number contract: stored in ``attrs``.
-DEFAULT_CHUNK_SIZE = 32_768
-
-# purposes of the per-chunk generators
-_COHORT, _COMPOSITION, _COPULA, _FIRST_INPUT = 0, 1, 2, 3
+#: Small enough that a chunk's arrays come from the heap rather than fresh
+#: memory maps, whose page faults stop threads from scaling.
+DEFAULT_CHUNK_SIZE = 4_096
 
 _PARAM_KEYS = {
     K.P_SAVING: "municipality.saving_per_employed_year",
@@ -180,19 +182,18 @@ class _Plan:
             self.counts = fixed_counts(scenario).astype(float)
             self.drawn_composition = scenario.cohort.composition == "drawn"
 
-    def draw_inputs(self, seed: int, stream: int, chunk: int, size: int) -> dict[str, np.ndarray]:
-        """Draws of every uncertain input for one chunk."""
+    def draw_inputs(self, rng: np.random.Generator, chunk_size: int,
+                    size: int) -> dict[str, np.ndarray]:
+        """Draws of every uncertain input for one chunk (a whole chunk's worth, kept: size)."""
         out: dict[str, np.ndarray] = {}
         if self.correlated:
-            rng = _rng(seed, stream, chunk, _COPULA)
-            z = rng.standard_normal((size, len(self.correlated))) @ self.cholesky.T
-            u = special.ndtr(z)
+            z = rng.standard_normal((chunk_size, len(self.correlated))) @ self.cholesky.T
+            u = special.ndtr(z[:size])
             for j, key in enumerate(self.correlated):
                 out[key] = self.uncertain[key].ppf(u[:, j])
-        for i, key in enumerate(self.inputs):
+        for key in self.inputs:
             if key not in out:
-                out[key] = self.uncertain[key].draw(_rng(seed, stream, chunk, _FIRST_INPUT + i),
-                                                    size)
+                out[key] = self.uncertain[key].draw(rng, chunk_size)[:size]
         return out
 
     def arrays(self, draws: dict[str, np.ndarray]):
@@ -228,8 +229,9 @@ def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
     return [np.broadcast_to(a, (rows,) + a.shape[1:]) for a in arrays]
 
 
-def _rng(seed: int, stream: int, chunk: int, purpose: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk, purpose)))
+def chunk_generator(seed: int, stream: int, chunk: int) -> np.random.Generator:
+    """The generator of one chunk: ``SeedSequence(seed, spawn_key=(stream, chunk))``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk)))
 
 
 def simulate(
@@ -325,20 +327,26 @@ def simulate(
     counts = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
     flows = np.empty((runs, 2, plan.years)) if yearly else None
+    # Touch every page now, in this thread: page faults taken by several threads at once
+    # contend for the process's memory map and would stop the threads from scaling.
+    for array in (out, gross, add, counts, inputs, flows):
+        if array is not None:
+            array.fill(0.0)
     chunks = [(j, j * chunk_size, min(chunk_size, runs - j * chunk_size))
               for j in range(math.ceil(runs / chunk_size))]
 
     def work(chunk: tuple[int, int, int]) -> int:
         j, start, size = chunk
         rows = slice(start, start + size)
-        draws = plan.draw_inputs(seed, stream, j, size)
+        rng = chunk_generator(seed, stream, j)
+        draws = plan.draw_inputs(rng, chunk_size, size)
         g, c, params, varying, columns, discount = plan.arrays(draws)
         if plan.drawn_composition:
-            n = _rng(seed, stream, j, _COMPOSITION).multinomial(
-                scenario.cohort.size, plan.weights, size=size).astype(float)
+            n = rng.multinomial(scenario.cohort.size, plan.weights,
+                                size=chunk_size)[:size].astype(float)
         else:
             n = plan.counts[None, :]
-        u = _rng(seed, stream, j, _COHORT).random((size, k_types, 2))
+        u = rng.random((chunk_size, k_types, 2))[:size]
         K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
                           discount, params, varying, columns, plan.pay_year, gross[rows],
                           add[rows], out[rows])
@@ -440,7 +448,8 @@ def _dataset(scenario, plan, out, gross, add, counts, inputs, flows, **attrs) ->
         "seed": attrs["seed"],
         "stream": attrs["stream"],
         "chunk_size": attrs["chunk_size"],
-        "random_numbers": "numpy PCG64, SeedSequence(seed, spawn_key=(stream, chunk, purpose))",
+        "random_numbers": "numpy PCG64, one generator per chunk: "
+        "SeedSequence(seed, spawn_key=(stream, chunk))",
         "parameter_uncertainty": int(attrs["parameter_uncertainty"]),
         "cohort_uncertainty": int(attrs["cohort_uncertainty"]),
         "composition": scenario.cohort.composition,
