@@ -21,11 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import scipy.stats
 from reproduce import run_generator  # sibling module in docs/
 
 import sibrisk
 from sibrisk import cli
 from sibrisk import scenario as sc
+from sibrisk.uncertainty import KINDS, PRIORS, Distribution
 
 HERE = Path(__file__).resolve().parent
 SCENARIO_PAGE = HERE / "scenario-file.md"
@@ -156,6 +158,8 @@ def scenario_page() -> str:
         _error_of(_broken_example(s)[0]),
         "```",
         "",
+        *_uncertain_section(s),
+        *_correlation_section(s),
         "## Inputs you can vary",
         "",
         "`Scenario.replace(key, value)` and `sibrisk.breakeven(scenario, key, ...)` take any "
@@ -183,6 +187,270 @@ def scenario_page() -> str:
         "```",
     ]
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Uncertain inputs and correlation
+# ---------------------------------------------------------------------------
+#: What each kind of distribution is; every kind in sibrisk.uncertainty.KINDS needs one.
+_KIND_DOCS = {
+    "fixed": ("no distribution: the input stays at `value`, which is then required (the same "
+              "as writing the number)", "`value` only"),
+    "uniform": ("every value between `low` and `high` equally likely", "[low, high]"),
+    "triangular": ("density rising in a straight line from `low` to `mode` and falling to "
+                   "`high`", "[low, high]"),
+    "pert": ("a smooth, bell-shaped beta distribution on [low, high] with its peak at "
+             "`mode`; a larger `shape` concentrates it more around the mode; mean "
+             "(low + shape × mode + high) / (shape + 2)", "[low, high]"),
+    "normal": ("normal with mean `mean` and standard deviation `sd`; unbounded, so only for "
+               "inputs without limits", "all numbers"),
+    "truncnormal": ("a normal with `mean` and `sd` cut to [low, high]; `mean` and `sd` are "
+                    "those of the normal before the cut", "[low, high]"),
+    "lognormal": ("positive and skewed to the right; `mean` and `sd` are those of the input "
+                  "itself, not of its logarithm", "above 0"),
+    "beta": ("Beta(`a`, `b`), stretched from [0, 1] to [low, high]", "[low, high]"),
+    "evidence": ("`successes` of `trials` observed (\"k of n employed\"): the Beta posterior "
+                 "of the proportion under `prior`", "[0, 1]"),
+}
+
+#: Distribution tables of the broken example: (table, key, new value, comment).
+_BAD_TABLES = (
+    ("[cohort]", "size", '{ dist = "uniform", low = 40, high = 70 }', "cannot be uncertain"),
+    ("[types.no_experience]", "gross_employment",
+     '{ dist = "evidence", successes = 12, trials = 10 }', "more successes than trials"),
+    ("[effect]", "decay", '{ dist = "normal", mean = 0.15, sd = 0.05 }', "can draw below 0"),
+    ("[effect]", "persistent_share", '{ dist = "pert", low = 0, mode = 0.1, hihg = 0.3 }',
+     "misspelt"),
+)
+
+
+def _spec_keys(cls: type, prefix: str):
+    """(dotted key, spec) of every input, in file order; types as ``types.NAME``."""
+    for f in dataclasses.fields(cls):
+        if "section" in f.metadata:
+            yield from _spec_keys(f.metadata["section"], f"{prefix}{f.name}.")
+        elif "types" in f.metadata:
+            yield from _spec_keys(sc.ParticipantType, f"{prefix}types.NAME.")
+        elif "spec" in f.metadata and not f.name == "name":
+            yield f"{prefix}{f.name}", f.metadata["spec"]
+
+
+def _grouped(rows: list[tuple[str, str]]) -> list[str]:
+    """TOML lines under their table headers: ``(header, line)`` pairs, in order."""
+    out: list[str] = []
+    current = None
+    for header, line in rows:
+        if header != current:
+            out += ([""] if out else []) + [header]
+            current = header
+        out.append(line)
+    return out
+
+
+def _set_line(text: str, table: str, key: str, value: str, comment: str) -> tuple[str, str]:
+    """Replace the line ``key = ...`` of ``[table]`` in TOML text; returns text and the line."""
+    lines = text.split("\n")
+    start = lines.index(table)
+    for i in range(start + 1, len(lines)):
+        if lines[i].startswith("["):
+            break
+        if lines[i].startswith(f"{key} = "):
+            new = f"{key} = {value}"
+            lines[i] = new
+            return "\n".join(lines), f"{new:<72}# {comment}"
+    raise AssertionError(f"no line {key} = ... in {table}")
+
+
+def _bad_tables(s: sibrisk.Scenario) -> tuple[str, list[str]]:
+    text = s.to_toml(comments=False)
+    shown: list[tuple[str, str]] = []
+    for table, key, value, comment in _BAD_TABLES:
+        text, line = _set_line(text, table, key, value, comment)
+        shown.append((table, line))
+    return text, _grouped(shown)
+
+
+def _uncertain_line(s: sibrisk.Scenario, key: str) -> tuple[str, str]:
+    """The table header and the line of the scenario file that hold one input."""
+    *table, leaf = key.split(".")
+    lines = s.to_toml(comments=False).splitlines()
+    start = lines.index(f"[{'.'.join(table)}]") if table else -1
+    for line in lines[start + 1:]:
+        if line.startswith("[") and table:
+            break
+        if line.startswith(f"{leaf} = "):
+            return (f"[{'.'.join(table)}]" if table else ""), line
+    raise AssertionError(f"{key} is not a line of {s.name}")
+
+
+def _uncertain_section(s: sibrisk.Scenario) -> list[str]:
+    if set(_KIND_DOCS) != set(KINDS):
+        raise AssertionError("describe every kind in KINDS: "
+                             f"{sorted(set(KINDS) ^ set(_KIND_DOCS))}")
+    kinds = []
+    for kind, (required, optional) in KINDS.items():
+        what, support = _KIND_DOCS[kind]
+        kinds.append([
+            f'`"{kind}"`', ", ".join(f"`{k}`" for k in required) or "-",
+            ", ".join(f'`{k}` = "{v}"' if isinstance(v, str) else f"`{k}` = {v:g}"
+                      for k, v in optional.items()) or "-",
+            support, what,
+        ])
+    priors = ", ".join(f'`"{name}"`, Beta({a:g}, {b:g})' for name, (a, b) in PRIORS.items())
+    default_prior = KINDS["evidence"][1]["prior"]
+    k, n = 10, 19
+    means = {name: Distribution("evidence", (("successes", float(k)), ("trials", float(n)),
+                                             ("prior", name))).mean()
+             for name in PRIORS}
+    certain = [(key, spec.certain) for key, spec in _spec_keys(sc.Scenario, "") if spec.certain]
+    can = [key for key, spec in _spec_keys(sc.Scenario, "")
+           if spec.kind in ("real", "int") and not spec.certain]
+    whole = [key for key in can if dict(_spec_keys(sc.Scenario, ""))[key].kind == "int"]
+    examples = _grouped([_uncertain_line(s, key) for key in s.uncertain_inputs])
+    return [
+        "## Uncertain inputs",
+        "",
+        "A numeric input can be written as a table that names a distribution instead of as a "
+        "number. `sibrisk.simulate` then draws it anew in every Monte Carlo run (see "
+        "[the model](model.md#monte-carlo)); everything else uses its point value. The "
+        f"built-in scenario `{s.name}` has {len(s.uncertain_inputs)} uncertain inputs:",
+        "",
+        "```toml",
+        *examples,
+        "```",
+        "",
+        "The table holds `dist`, the kind of distribution, its parameters, and optionally "
+        "`value`:",
+        "",
+        "- **`value`** is the input's point value: the number the deterministic account, the "
+        "break-even points and the contract's price use (the contract is priced once, on "
+        "point values, before anyone knows the outcomes). Without `value` it is the "
+        "distribution's mean. It must satisfy the input's allowed range like any number.",
+        "- **`dist`** and its parameters, from this list (`sibrisk.uncertainty.KINDS`):",
+        "",
+        *_table_lines(["`dist`", "required", "optional, with default", "draws lie in",
+                       "meaning"], kinds),
+        "",
+        "**Evidence.** `dist = \"evidence\"` turns observed counts into the distribution of "
+        "a probability: with `successes` = *k* of `trials` = *n* and a Beta(*a*, *b*) prior "
+        "the distribution is Beta(*a* + *k*, *b* + *n* − *k*). `prior` is one of "
+        f"{priors}; the default is `\"{default_prior}\"`. The Jeffreys prior is the usual "
+        "choice when nothing is known beforehand: it adds half an observation to each side, "
+        "so the mean is (*k* + ½)/(*n* + 1); the uniform prior adds one to each side, "
+        "(*k* + 1)/(*n* + 2), and pulls small samples more towards ½. With "
+        f"{k} employed of {n}: mean {means['jeffreys']:.4f} (Jeffreys) or "
+        f"{means['uniform']:.4f} (uniform), against {k / n:.4f} observed. The mean is the "
+        "default point value, so give `value` to keep a calibrated point value, as the "
+        "built-in scenario does. Evidence is only for inputs in [0, 1].",
+        "",
+        "**Allowed draws.** Every value a distribution can draw must lie in the input's "
+        "allowed range (the tables above), or the file is refused: a `normal` for a share "
+        "could draw below 0, so a share takes a bounded kind (`uniform`, `triangular`, "
+        "`pert`, `truncnormal`, `beta` or `evidence`) inside [0, 1]; an input that must be "
+        "positive can also take a `lognormal`.",
+        "",
+        "**Whole numbers.** Draws of the whole-number inputs ("
+        + ", ".join(f"`{key}`" for key in whole)
+        + ") are rounded to the nearest whole number, and so is their default point value.",
+        "",
+        "**Which inputs can be uncertain.** Every numeric input except these, for the reason "
+        "given (from `sibrisk.scenario`):",
+        "",
+        *_table_lines(["input", "why it cannot be uncertain"],
+                      [[f"`{key}`", why] for key, why in certain]),
+        "",
+        "Text and true/false inputs are choices, never uncertain. The inputs that can be "
+        "uncertain: " + ", ".join(f"`{key}`" for key in can) + ".",
+        "",
+        "`Scenario.replace(key, number)` makes an input certain (its distribution is "
+        "dropped); to change an uncertain input keep it a table, e.g. "
+        "`s.replace(\"effect.decay\", {\"value\": 0.2, \"dist\": \"uniform\", "
+        "\"low\": 0.1, \"high\": 0.3})`. The aggregate inputs (`gross_employment`, ...) "
+        "always set plain numbers.",
+        "",
+        "Mistakes in distribution tables are reported like any other, with the dotted key of "
+        f"the parameter. A copy of `{s.name}` with these lines:",
+        "",
+        "```toml",
+        *_bad_tables(s)[1],
+        "```",
+        "",
+        "fails to load with:",
+        "",
+        "```text",
+        _error_of(_bad_tables(s)[0]),
+        "```",
+        "",
+    ]
+
+
+def _correlation_section(s: sibrisk.Scenario) -> list[str]:
+    a, b = "types.with_experience.gross_employment", "types.no_experience.gross_employment"
+    rank = 0.5
+    data = s.to_dict()
+    data["correlation"] = [{"inputs": [a, b], "rank": rank}]
+    tied = sibrisk.Scenario.from_dict(data, source="correlated.toml")
+    runs, seed = 100_000, 1
+    ds = sibrisk.simulate(tied, runs, seed, cohort_uncertainty=False)
+    drawn = scipy.stats.spearmanr(ds.input_value.sel(input=a), ds.input_value.sel(input=b))[0]
+    c = "types.with_experience.control_employment"
+    data["correlation"] = [{"inputs": [a, b], "rank": 0.9}, {"inputs": [a, c], "rank": 0.9},
+                           {"inputs": [b, c], "rank": -0.9}]
+    shown = [f'inputs = ["{a}", "{b}"]', f"rank = {rank}"]
+    return [
+        "## Correlation",
+        "",
+        "Uncertain inputs are drawn independently unless a `[[correlation]]` table ties two "
+        "of them. Each table names two different uncertain inputs by their dotted keys and "
+        "their **rank correlation** (Spearman's), a number in [-1, 1]. For example, if the "
+        "programme works well for one type of participant it probably works well for the "
+        "other:",
+        "",
+        "```toml",
+        "[[correlation]]",
+        *shown,
+        "```",
+        "",
+        f"With this table and seed {seed}, {runs:,} runs draw the two rates with a rank "
+        f"correlation of {drawn:.3f}.",
+        "",
+        "How it is drawn: a Gaussian copula. The rank correlation *ρ* of each pair becomes "
+        "the correlation 2 sin(π*ρ*/6) of two standard normal variables (the value that gives "
+        "rank correlation *ρ*); the correlated normals are turned into uniforms by the normal "
+        "distribution function and then into each input's values by its quantile function. "
+        "Each input keeps its own distribution exactly; pairs that no table names have "
+        "correlation 0.",
+        "",
+        "- A pair may appear only once, and both inputs must be uncertain.",
+        "- The correlations must be able to hold together: their matrix (of the normal "
+        "correlations) must be positive definite. Strong correlations that contradict each "
+        "other are refused, for example 0.9 between A and B, 0.9 between A and C and −0.9 "
+        "between B and C:",
+        "",
+        "```text",
+        _error_of_dict(data),
+        "```",
+        "",
+        "- `Scenario.replace` that gives one of the inputs a plain number drops the "
+        "correlations that name it.",
+        "- `simulate(..., parameter_uncertainty=False)` ignores the correlations with the "
+        "distributions; `method=\"exact\"` needs the employment rates uncorrelated.",
+        "",
+    ]
+
+
+def _error_of_dict(data: dict) -> str:
+    try:
+        sibrisk.Scenario.from_dict(data, source="correlated.toml")
+    except sibrisk.ScenarioError as exc:
+        return str(exc)
+    raise AssertionError("the example loaded without an error")
+
+
+def _table_lines(header: list[str], body: list[list[str]]) -> list[str]:
+    rule = ["---"] * len(header)
+    return ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |"
+            for r in [header, rule, *body]]
 
 
 #: Lines of the built-in scenario changed to make the broken example:
@@ -216,18 +484,26 @@ def _error_of(text: str) -> str:
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
-def _run(argv: list[str], head: int | None = None) -> list[str]:
-    """Run ``sibrisk ARGV`` in-process; the shell transcript as lines."""
+def _run(argv: list[str], head: int | None = None, tail: int = 0) -> list[str]:
+    """Run ``sibrisk ARGV`` in-process; the shell transcript as lines.
+
+    ``head`` keeps the first lines of the output (and ``tail`` the last ones),
+    with "..." for the rest.
+    """
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = cli.main(argv)
     lines = out.getvalue().rstrip("\n").splitlines() + err.getvalue().rstrip("\n").splitlines()
-    if head is not None and len(lines) > head:
-        lines = lines[:head] + ["..."]
+    if head is not None and len(lines) > head + tail:
+        lines = lines[:head] + ["..."] + (lines[-tail:] if tail else [])
     shown = ["$ sibrisk " + " ".join(argv), *lines]
     if status != 0:
         shown += ["$ echo $?", str(status)]
     return ["```console", *shown, "```", ""]
+
+
+#: Runs of ``sibrisk run`` (its default).
+RUN_RUNS = cli._parser().parse_args(["run"]).runs
 
 
 def cli_page() -> str:
@@ -238,26 +514,77 @@ def cli_page() -> str:
         "",
         "Every command takes a scenario: a built-in name (default `drc-sib-2023`) or the path "
         "of a TOML file (see [the scenario file](scenario-file.md)). `sibrisk COMMAND --help` "
-        "lists all options. Money is per average participant, present value at the "
-        "programme start. A mistake ends in one line on standard error and exit status 1 "
-        "(2 for a wrong option), never a traceback.",
+        "lists all options. The accounts are per average participant, the risk summaries "
+        "per cohort; all money is a present value at the programme start. A mistake ends "
+        "in one line on standard error and exit status 1 (2 for a wrong option), never a "
+        "traceback.",
+        "",
+        "The commands that simulate (`run` and `simulate`) draw random numbers. Without "
+        "`--seed` they draw a fresh seed and print it, so that any result can be repeated; "
+        "every example on this page gives `--seed` so that the page is the same each time "
+        "it is made. The same seed gives the same numbers with any number of threads (with "
+        "the same versions of sibrisk and its libraries).",
         "",
         "## sibrisk run",
         "",
-        "The main job on a scenario. For now it prints the catalogue's account report, the "
-        "same as `sibrisk account`: the budget account (*budgetøkonomisk*, the "
-        "municipality's public budget), the payment model, employment and rates by "
-        "participant type, the break-even points in both readings of Table 6, the "
-        "welfare-economic surplus (*samfundsøkonomisk*, society as a whole) and the "
-        "municipality's payback year. See [reproducing the catalogue]"
-        "(reproducing-the-catalogue.md) for what each number means.",
+        "The main job on a scenario: the catalogue's account report, then the risk summary "
+        f"of a Monte Carlo simulation of {RUN_RUNS:,} runs (`--runs` to change it). The "
+        "report has the budget account (*budgetøkonomisk*, the municipality's public "
+        "budget), the payment model, employment and rates by participant type, the "
+        "break-even points in both readings of Table 6, the welfare-economic surplus "
+        "(*samfundsøkonomisk*, society as a whole) and the municipality's payback year; see "
+        "[reproducing the catalogue](reproducing-the-catalogue.md) for what each number "
+        "means. The risk summary is the one of `sibrisk simulate`, described below and on "
+        "[risk](risk.md). `--json` prints one object with both, `{\"account\": ..., "
+        "\"risk\": ...}`.",
         "",
-        *_run(["run"]),
+        *_run(["run", "--seed", "1"]),
+        "## sibrisk simulate",
+        "",
+        "The risk summary alone. The scenario's uncertain inputs and the luck of one cohort "
+        "are drawn run by run, and the summary says what they mean for the investor and "
+        "for the municipality (the commissioner, *kommune*). Probabilities, the expected "
+        "return and the expected shortfall are followed by their Monte Carlo standard "
+        "error (`±`), which is left out where the estimate has no sampling noise; the "
+        "standard errors of the other measures are in the `--json` output. Money is for "
+        "the whole cohort. See [the model](model.md#summary-measures) for the definitions "
+        "and [risk](risk.md) for how to read them.",
+        "",
+        *_run(["simulate", "--runs", "100000", "--seed", "1"]),
+        "`--method exact` lists every possible outcome with its probability instead of "
+        "drawing runs, so there is no noise (and `--runs` and `--seed` do nothing). For the "
+        "built-in scenario it can do so only for the investor's money, which depends on the "
+        "gross employment counts alone; see [the exact method](model.md#the-exact-method).",
+        "",
+        *_run(["simulate", "--method", "exact"]),
+        "`--no-parameter-uncertainty` holds every uncertain input at its point value, "
+        "`--no-cohort-uncertainty` replaces the cohort's draws by their expected values "
+        "(see [two kinds of uncertainty](risk.md#two-kinds-of-uncertainty)); with "
+        "`--no-parameter-uncertainty` the exact method covers every measure:",
+        "",
+        *_run(["simulate", "--method", "exact", "--no-parameter-uncertainty"]),
+        "`--json` prints the summary as one JSON object, each measure next to its standard "
+        "error (`_se`), quantiles keyed by their level, `null` for a payback year not "
+        "reached, and the seed, runs and chunk size that reproduce it:",
+        "",
+        *_run(["simulate", "--runs", "100000", "--seed", "1", "--json"], head=14),
+        "`--out FILE.nc` also writes every run to a netCDF file, which `xarray.open_dataset` "
+        "reads back: per run the money of each actor, per run and type the participants, "
+        "the gross, additional and deadweight employment, the drawn uncertain inputs, and "
+        "in the attributes the seed, chunk size and package versions. `--yearly` adds each "
+        "run's yearly cash flows of the municipality and the investor (the file grows with "
+        "the horizon). The file is written whole or not at all.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        out += _run(["simulate", "--runs", "1000", "--seed", "1", "--out", "runs.nc"], head=2,
+                    tail=1)
+    out += [
         "## sibrisk account",
         "",
-        "The same report; `--per cohort` gives money for the whole cohort instead of one "
-        "average participant, and `--json` prints one JSON object (unreached payback years "
-        "and break-even points are `null`).",
+        "The account report of `sibrisk run` without the simulation; `--per cohort` gives "
+        "money for the whole cohort instead of one average participant, and `--json` prints "
+        "one JSON object (unreached payback years and break-even points are `null`).",
         "",
         *_run(["account", "--per", "cohort"], head=12),
         *_run(["account", "--json"], head=8),
@@ -281,11 +608,14 @@ def cli_page() -> str:
         "## sibrisk scenario",
         "",
         "`list` names the built-in scenarios, `show` prints one as TOML (with an explanation "
-        "above each key; `--no-comments` leaves them out) and `init` writes an editable "
-        "copy (`--from` another scenario, `--force` to overwrite).",
+        "above each key; `--no-comments` leaves them out; uncertain inputs appear as "
+        "distribution tables), `inputs` lists the numeric inputs that `breakeven --vary` "
+        "and `Scenario.replace` accept, with their point values, and `init` writes an "
+        "editable copy (`--from` another scenario, `--force` to overwrite).",
         "",
         *_run(["scenario", "list"]),
         *_run(["scenario", "show"], head=24),
+        *_run(["scenario", "inputs"]),
     ]
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         out += _run(["scenario", "init", "my-contract.toml"])

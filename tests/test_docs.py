@@ -1,8 +1,10 @@
 """The generated docs match the code, the published figures hold, and the examples run.
 
 The pages in ``docs/`` that carry numbers or reference tables are generated
-by ``docs/reproduce.py`` and ``docs/reference_pages.py``; these tests run the
-generators in-process and compare with the files in the repository. They need
+by ``docs/reproduce.py``, ``docs/reference_pages.py`` and ``docs/risk_page.py``;
+these tests run the generators in-process and compare with the files in the
+repository (the Markdown; the risk page's figures are checked to exist and to
+be drawn, not compared byte by byte). They need
 a source checkout: in a test run against an installed package without
 ``docs/`` or ``examples/`` they are skipped.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import sibrisk
+from sibrisk._kernels import OUTPUT_COLUMNS
 from sibrisk.ledger import FLOWS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +54,17 @@ def reference_pages(reproduce):
     return _load("reference_pages")
 
 
+@pytest.fixture(scope="module")
+def risk_page(reproduce):
+    return _load("risk_page")
+
+
+@pytest.fixture(scope="module")
+def catalogue_rows(reproduce):
+    """The reproduction page's rows, computed once for the tests that read them."""
+    return reproduce.rows()
+
+
 def _stale(path: Path, command: str) -> str:
     return f"{path.relative_to(ROOT)} is out of date; run: {command}"
 
@@ -76,6 +90,33 @@ def test_reference_pages_are_up_to_date(reference_pages, page):
         _stale(path, "python docs/reference_pages.py")
 
 
+def test_risk_page_is_up_to_date(risk_page):
+    fresh = risk_page.render()
+    assert risk_page.PAGE.exists() and risk_page.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(risk_page.PAGE, "python docs/risk_page.py")
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _figures_linked_from(page: Path) -> list[str]:
+    return re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", page.read_text(encoding="utf-8"))
+
+
+def test_risk_figures_exist_and_are_drawn(risk_page, tmp_path):
+    linked = _figures_linked_from(risk_page.PAGE)
+    assert len(linked) >= 3, "docs/risk.md should show its figures"
+    for target in linked:
+        path = DOCS / target
+        assert path.exists(), _stale(path, "python docs/risk_page.py")
+        assert path.read_bytes()[:8] == _PNG, f"{target} is not a PNG file"
+    # the generator draws every figure the page links to, and nothing else
+    drawn = risk_page.draw(tmp_path)
+    assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
+    for path in drawn:
+        assert path.stat().st_size > 10_000 and path.read_bytes()[:8] == _PNG
+
+
 def test_check_mode_fails_on_a_stale_page_and_passes_after_writing(reproduce, tmp_path, capsys):
     page = tmp_path / "page.md"
     pages = {page: lambda: "fresh text\n"}
@@ -92,8 +133,8 @@ def test_check_mode_fails_on_a_stale_page_and_passes_after_writing(reproduce, tm
 # ---------------------------------------------------------------------------
 # The figures on the reproduction page
 # ---------------------------------------------------------------------------
-def test_every_published_figure_is_reproduced_or_explained(reproduce):
-    rows = reproduce.rows()
+def test_every_published_figure_is_reproduced_or_explained(reproduce, catalogue_rows):
+    rows = catalogue_rows
     assert len(rows) == len(reproduce.PUBLISHED) >= 15
     for row in rows:
         p = row.published
@@ -104,8 +145,8 @@ def test_every_published_figure_is_reproduced_or_explained(reproduce):
             f"tolerance {p.tolerance}, explained_gap={p.explained_gap}")
 
 
-def test_the_explained_return_gap_is_the_catalogues_rounding(reproduce):
-    (row,) = [r for r in reproduce.rows() if r.published.explained_gap]
+def test_the_explained_return_gap_is_the_catalogues_rounding(catalogue_rows):
+    (row,) = [r for r in catalogue_rows if r.published.explained_gap]
     assert row.published.source.output == "investor_return"
     # 14,176 / 74,165 from the catalogue's own Table 2; it prints "20 %".
     assert row.computed == pytest.approx(14_176 / 74_165, abs=5e-5)
@@ -128,7 +169,37 @@ def test_model_page_names_every_flow_and_output():
     text = path.read_text(encoding="utf-8")
     missing = [f"flow {a}:{s}" for a, s, _ in FLOWS if f"`{s}`" not in text]
     missing += [f"output {name}" for name in sibrisk.OUTPUTS if f"`{name}`" not in text]
+    # and every per-run output of the Monte Carlo engine
+    missing += [f"simulate output {name}" for name in OUTPUT_COLUMNS if f"`{name}`" not in text]
     assert not missing, f"docs/model.md does not mention: {', '.join(missing)}"
+
+
+def test_model_page_states_the_random_number_contract():
+    """The page's chunk size and generator keys are the engine's (they are a contract)."""
+    path = DOCS / "model.md"
+    if not path.exists():
+        pytest.skip(_NO_DOCS)
+    from sibrisk.simulate import DEFAULT_CHUNK_SIZE
+
+    text = path.read_text(encoding="utf-8")
+    scheme = sibrisk.simulate("drc-sib-2023", runs=10, seed=1).attrs["random_numbers"]
+    keys = re.search(r"SeedSequence\(.*\)\)", scheme).group(0)
+    assert keys in text, f"docs/model.md should give the generators' keys: {keys}"
+    assert f"(default {DEFAULT_CHUNK_SIZE:,})" in text, \
+        f"docs/model.md should give the default chunk size, {DEFAULT_CHUNK_SIZE:,}"
+
+
+def test_index_quick_starts_print_what_the_page_shows(capsys):
+    """Each Python block of docs/index.md followed by "prints" prints the text shown."""
+    path = DOCS / "index.md"
+    if not path.exists():
+        pytest.skip(_NO_DOCS)
+    pairs = re.findall(r"```python\n(.*?)```\s*prints\s*```text\n(.*?)```",
+                       path.read_text(encoding="utf-8"), re.S)
+    assert len(pairs) >= 2, "docs/index.md should show its quick starts with their output"
+    for code, shown in pairs:
+        exec(compile(code, "docs/index.md", "exec"), {})
+        assert capsys.readouterr().out == shown, f"docs/index.md shows other output for:\n{code}"
 
 
 def _anchor(heading: str) -> str:
