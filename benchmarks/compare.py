@@ -34,7 +34,7 @@ from numba import njit
 import sibrisk
 from sibrisk import _kernels as K
 from sibrisk.ledger import payback_year
-from sibrisk.simulate import DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
+from sibrisk.simulate import COHORT, DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
 
 SCENARIO = sibrisk.load_scenario("drc-sib-2023")
 
@@ -103,10 +103,9 @@ def run_floor(runs: int, threads: int, chunk: int = DEFAULT_CHUNK_SIZE) -> tuple
 
     def work(item):
         j, start, size = item
-        rng = chunk_generator(1, 0, j)
-        draws = plan.draw_inputs(rng, chunk, size)
+        draws = plan.draw_inputs(1, 0, j, size)
         g, c, params, varying, columns, discount = plan.arrays(draws)
-        u = rng.random((chunk, 2, 2))[:size]
+        u = chunk_generator(1, 0, j, COHORT).random((size, 2, 2))
         rows = slice(start, start + size)
         _floor_kernel(plan.counts[None, :], g, c, u, plan.rates, discount, params, varying,
                       columns, gross[rows], add[rows], out[rows])

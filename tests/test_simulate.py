@@ -268,3 +268,48 @@ def test_progress_is_reported_as_chunks_finish(drc):
                      progress=lambda done, total: seen.append((done, total)))
     assert [t for _, t in seen] == [25_000] * 3
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == 25_000
+
+
+def test_binomial_draws_are_monotone_in_u_and_p():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(1, 400))
+        p = np.linspace(0.001, 0.999, 999)
+        by_p = np.empty(p.size, dtype=np.int64)
+        K.binomial_many(np.full(p.size, n), p, np.full(p.size, rng.random()), by_p)
+        u = np.sort(rng.random(999))
+        by_u = np.empty(u.size, dtype=np.int64)
+        K.binomial_many(np.full(u.size, n), np.full(u.size, rng.random()), u, by_u)
+        assert (np.diff(by_p) >= 0).all() and (np.diff(by_u) >= 0).all()
+
+
+def test_common_random_numbers_across_input_changes(drc):
+    base = sibrisk.simulate(drc, runs=20_000, seed=8)
+    wider = drc.replace("effect.decay", {"value": 0.15, "dist": "pert", "low": 0.05,
+                                         "mode": 0.15, "high": 0.35})
+    other = sibrisk.simulate(wider, runs=20_000, seed=8)
+    # another decay distribution: the same cohorts, the same employment draws
+    np.testing.assert_array_equal(base.gross_employed.values, other.gross_employed.values)
+    keep = [k for k in base.input.values if k != "effect.decay"]
+    np.testing.assert_array_equal(base.input_value.sel(input=keep).values,
+                                  other.input_value.sel(input=keep).values)
+    # a higher gross rate moves every run's count up or leaves it (monotone coupling)
+    fixed = sibrisk.Scenario.from_dict(drc.point_values())
+    low = sibrisk.simulate(fixed, runs=20_000, seed=8)
+    high = sibrisk.simulate(fixed.replace("types.no_experience.gross_employment", 0.3),
+                            runs=20_000, seed=8)
+    assert (high.gross_employed.values >= low.gross_employed.values).all()
+
+
+def test_types_may_mix_fixed_and_uncertain_rates(drc):
+    mixed = drc.replace("types.with_experience.control_employment", 0.2596)
+    ds = sibrisk.simulate(mixed, runs=5_000, seed=1)
+    assert "types.with_experience.control_employment" not in ds.input.values
+    assert ds.sizes["run"] == 5_000
+
+
+def test_uncertain_horizon_keeps_its_last_year(drc):
+    s = drc.replace("effect.horizon", {"dist": "uniform", "low": 10, "high": 20.6})
+    ds = sibrisk.simulate(s, runs=4_000, seed=1, yearly=True)
+    assert ds.input_value.sel(input="effect.horizon").max() == 21
+    assert ds.sizes["year"] == 22

@@ -43,19 +43,23 @@ OUTPUT_COLUMNS = (
 (O_PAYMENT, O_INVESTOR, O_RETURN, O_MULTIPLE, O_SAVINGS, O_MUNICIPAL, O_SURPLUS, O_PAYBACK,
  O_WELFARE, O_DEADWEIGHT, O_DW_SHARE, O_EMPLOYMENT) = range(len(OUTPUT_COLUMNS))
 
-# Below this expected count (of the rarer outcome) the binomial sampler walks up
-# from 0; above it, it searches outward from the mode.
-_SEQUENTIAL_LIMIT = 30.0
+# Walking the CDF up from 0 needs (1 - q)^n not to underflow. With q <= 1/2,
+# -log(1 - q) <= 1.39 q, so n q below this bound keeps (1 - q)^n above e^-560;
+# above it the sampler searches outward from the mode.
+_SEQUENTIAL_LIMIT = 400.0
 
 
 @njit(cache=_CACHE, nogil=True)
 def binomial(n, p, u):  # pragma: no cover - compiled
     """One Binomial(n, p) draw from one uniform ``u`` in [0, 1) (jit-compiled).
 
-    Exact inversion: for small expected counts the CDF is walked up from 0;
-    otherwise the probability mass is searched outward from the mode
-    (alternately above and below), which needs about sqrt(n p q) steps. For
-    p > 1/2 the draw is n minus a Binomial(n, 1 - p) draw.
+    Exact inversion. Usually the CDF is walked up from 0 for the rarer of the
+    two outcomes (p <= 1/2 directly, p > 1/2 as n minus a Binomial(n, 1 - p)
+    draw from 1 - u), so the draw never falls as ``u`` or ``p`` rises: common
+    random numbers couple neighbouring scenarios monotonically. Only when
+    (1 - q)^n would underflow (n q above 400) is the mass searched
+    outward from the mode instead (alternately above and below, about
+    sqrt(n p q) steps), still exact in distribution.
     """
     if n <= 0 or p <= 0.0:
         return 0
@@ -63,6 +67,8 @@ def binomial(n, p, u):  # pragma: no cover - compiled
         return n
     flip = p > 0.5
     q = 1.0 - p if flip else p
+    if flip:
+        u = 1.0 - u
     ratio = q / (1.0 - q)
     if n * q < _SEQUENTIAL_LIMIT:
         pk = (1.0 - q) ** n

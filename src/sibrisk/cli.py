@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                          description="Simulate the contract run by run and summarise the risk "
                          "of each actor, each measure with its Monte Carlo standard error.")
     scenario_arg(sim)
-    sim.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    sim.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (100,000)")
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: a fresh one, recorded in the output)")
     sim.add_argument("--method", choices=("mc", "exact"), default="mc",
@@ -158,6 +158,13 @@ def _risk(args: argparse.Namespace, scenario) -> dict:
 def _simulate(args: argparse.Namespace) -> None:
     if args.out and not args.out.endswith(".nc"):
         raise SibriskError(f"--out {args.out}: a netCDF file must end in .nc")
+    if args.method == "exact" and (args.runs is not None or args.seed is not None):
+        raise SibriskError("--runs and --seed do not apply to --method exact (it lists every "
+                           "outcome, with no sampling)")
+    if args.yearly and not args.out:
+        raise SibriskError("--yearly keeps yearly cash flows in the --out file; give --out too")
+    if args.runs is None:
+        args.runs = 100_000
     summary = _risk(args, load_scenario(args.scenario))
     if args.json:
         _print_json(summary)

@@ -81,8 +81,8 @@ def enumerate_outcomes(
     rate_keys = set(gross_keys) | {f"types.{t.name}.control_employment" for t in scenario.types}
     tied = sorted({x for a, b, _ in scenario.correlation for x in (a, b)} & rate_keys)
     if parameter_uncertainty and tied:
-        raise SibriskError(f"method 'exact' needs independent employment rates; {', '.join(tied)} "
-                           "are correlated: use Monte Carlo (method 'mc')")
+        raise SibriskError("method 'exact' needs independent employment rates, but "
+                           f"{', '.join(tied)} are correlated: use Monte Carlo (method 'mc')")
     for key in uncertain:
         if key in gross_keys and uncertain[key].kind not in ("evidence", "beta"):
             raise SibriskError(

@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SibriskError
+from .scenario import _usual_mode
 
 __all__ = ["save"]
 
@@ -42,6 +43,7 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     os.close(fd)
     try:
         out.to_netcdf(tmp, engine="scipy")
+        _usual_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -210,8 +210,14 @@ def format_catalogue_report(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _quantiles(q: dict[str, float | None], fmt) -> str:
-    return " / ".join("not within the horizon" if v is None else fmt(v) for v in q.values())
+def _quantile_rows(label: str, values: dict[str, float | None], ses: dict[str, float | None],
+                   fmt, se_fmt) -> list[tuple[str, str, str]]:
+    rows = []
+    for q, v in values.items():
+        name = "median" if float(q) == 0.5 else f"{100 * float(q):g} % quantile"
+        rows.append((f"{label}, {name}", "> horizon" if v is None else fmt(v),
+                     _se(ses.get(q), se_fmt)))
+    return rows
 
 
 def _se(x: float | None, fmt) -> str:
@@ -221,11 +227,13 @@ def _se(x: float | None, fmt) -> str:
 def format_risk_summary(r: dict[str, Any]) -> str:
     """A risk summary (from :func:`sibrisk.summary_to_dict`) as plain text."""
     if r.get("method") == "exact":
-        how = f"exact enumeration of {r.get('outcomes', 0):,} outcomes"
+        count = r.get("outcomes", 0)
+        how = f"exact enumeration of {count:,} outcome{'s' if count != 1 else ''}"
     else:
         how = f"Monte Carlo, {r['runs']:,} runs, seed {r['seed']}"
     level = f"{100 * r['level']:g} %"
     tag = f"{100 * r['level']:g}".replace(".", "_")
+    pp = lambda x: f"{100 * x:.2f} pp"  # noqa: E731
     lines = [
         f"Risk: {how}",
         f"{r['currency']}, {r['price_year']} prices, per cohort of {r['cohort_size']} "
@@ -233,35 +241,39 @@ def format_risk_summary(r: dict[str, Any]) -> str:
         "",
         "Investor",
     ]
-    q = r["investor_return_quantiles"]
-    lines += _rows([
+    rows = [
         ("probability of losing money", _pct(r["investor_loss_probability"]),
-         _se(r["investor_loss_probability_se"], lambda x: f"{100 * x:.2f} pp")),
+         _se(r["investor_loss_probability_se"], pp)),
         ("expected return on outlay", _pct(r["investor_return_mean"]),
-         _se(r["investor_return_mean_se"], lambda x: f"{100 * x:.2f} pp")),
-        ("return, " + " / ".join(f"{100 * float(k):g} %" for k in q) + " quantiles",
-         _quantiles(q, _pct), ""),
+         _se(r["investor_return_mean_se"], pp)),
+        *_quantile_rows("return", r["investor_return_quantiles"],
+                        r["investor_return_quantiles_se"], _pct, pp),
         (f"value at risk ({level})", _money(r[f"investor_var_{tag}"]),
          _se(r[f"investor_var_{tag}_se"], _money)),
         (f"expected shortfall ({level})", _money(r[f"investor_cvar_{tag}"]),
          _se(r[f"investor_cvar_{tag}_se"], _money)),
-    ])
-    lines += ["", "Municipality (commissioner)"]
-    if "municipal_deficit_probability" not in r:
-        lines.append(f"  not available: {r.get('exact_scope', '')}")
-    else:
+    ]
+    municipal: list[tuple[str, str, str]] = []
+    if "municipal_deficit_probability" in r:
         within = f"{r['within_years']:g}".replace(".", "_")
-        pq = r["payback_year_quantiles"]
-        lines += _rows([
+        years = lambda v: f"{v:.1f}"  # noqa: E731
+        municipal = [
             ("probability its own account is negative", _pct(r["municipal_deficit_probability"]),
-             _se(r["municipal_deficit_probability_se"], lambda x: f"{100 * x:.2f} pp")),
-            ("payback year, " + " / ".join(f"{100 * float(k):g} %" for k in pq) + " quantiles",
-             _quantiles(pq, lambda v: f"{v:.1f}"), ""),
+             _se(r["municipal_deficit_probability_se"], pp)),
+            *_quantile_rows("payback year", r["payback_year_quantiles"],
+                            r["payback_year_quantiles_se"], years, lambda v: f"{v:.2f}"),
             (f"probability of payback within {r['within_years']:g} years",
              _pct(r[f"payback_within_{within}_years_probability"]),
-             _se(r[f"payback_within_{within}_years_probability_se"],
-                 lambda x: f"{100 * x:.2f} pp")),
+             _se(r[f"payback_within_{within}_years_probability_se"], pp)),
             ("share of the payment for jobs that would have come anyway",
-             _pct(r["deadweight_share_mean"]), ""),
-        ])
+             _pct(r["deadweight_share_mean"]), _se(r["deadweight_share_mean_se"], pp)),
+        ]
+    table = _rows(rows + municipal)
+    lines += table[: len(rows)]
+    lines += ["", "Municipality (commissioner)"]
+    if municipal:
+        lines += table[len(rows):]
+        lines.append("  (> horizon: the account is still negative at the end of the horizon)")
+    else:
+        lines.append(f"  not available: {r.get('exact_scope', '')}")
     return "\n".join(lines) + "\n"

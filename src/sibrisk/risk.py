@@ -50,15 +50,17 @@ def _weights(ds: xr.Dataset) -> tuple[str, np.ndarray, bool]:
 
 
 def _prob(event: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
-    p = float(w @ event)
-    p = min(max(p, 0.0), 1.0)
-    return p, 0.0 if exact else math.sqrt(p * (1.0 - p) / w.size)
+    if exact:
+        return min(max(float(w @ event), 0.0), 1.0), 0.0
+    p = np.count_nonzero(event) / event.size  # a count over runs: no rounding dust
+    return p, math.sqrt(p * (1.0 - p) / event.size)
 
 
 def _mean(x: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
-    m = float(w @ x)
-    return m, 0.0 if exact else float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 \
-        else math.inf
+    if exact:
+        return float(w @ x), 0.0
+    se = float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.inf
+    return float(np.mean(x)), se
 
 
 def _sorted(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -155,7 +155,7 @@ class Cohort:
     """The group of participants the contract covers."""
 
     size: int = _int("Number of participants in the cohort.", lo=1, unit="participants",
-                     certain="the cohort size is chosen; sweep it to compare sizes")
+                     certain="the cohort size is chosen; compare sizes in separate runs")
     composition: str = _spec_field(
         "choice", "Participants of each type: 'fixed' counts (shares times size, rounded by "
         "largest remainder) or 'drawn' anew in every run (multinomial).",
@@ -250,12 +250,12 @@ class Contract:
     """
 
     investor_surplus_share: float = _prob("Investor's share of the expected budget surplus.",
-                                          certain="contract terms are chosen, not uncertain; sweep them to compare")
+                                          certain="contract terms are chosen, not uncertain; compare terms in separate runs")
     payment_year: int = _int(
         "Year (from programme start) at the end of which the outcome payment falls; 0 is the "
         "catalogue's convention (paid at the start). The price is set so that the payment's "
         "present value is cost plus the investor's share.",
-        default=0, lo=0, hi=500, unit="years", certain="contract terms are chosen, not uncertain; sweep them to compare",
+        default=0, lo=0, hi=500, unit="years", certain="contract terms are chosen, not uncertain; compare terms in separate runs",
     )
     rate_card: str = _spec_field(
         "choice", "Pay one rate for every employed participant, or a rate by participant type.",
@@ -281,7 +281,8 @@ class Welfare:
                                   default=0.10, lo=0.0, hi=1.0)
 
 
-# Aggregate handles that move all participant types together.
+# Aggregate handles that move all participant types together. Setting one fixes
+# the rates it moves at their new values: their distributions are dropped.
 AGGREGATE_INPUTS: dict[str, str] = {
     "gross_employment": "average gross employment; every type's gross rate scaled, "
     "control rates kept",
@@ -436,6 +437,7 @@ class Scenario:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            _usual_mode(tmp)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -465,7 +467,10 @@ class Scenario:
             A dotted key (with ``value``), or a mapping of dotted keys to new
             values. Besides every key of the TOML file, the aggregates in
             :data:`AGGREGATE_INPUTS` are accepted: ``"gross_employment"``,
-            ``"control_employment"`` and ``"marginal_effect"``.
+            ``"control_employment"`` and ``"marginal_effect"``. A number fixes
+            an input (its distribution, and correlations, are dropped); a
+            table ``{dist = ...}`` makes it uncertain. An aggregate fixes the
+            types' rates it moves.
         value : optional
             The new value when ``changes`` is a single key.
 
@@ -622,6 +627,13 @@ def _check_uncertain(spec: _Spec, table: Mapping[str, Any], key: str, problems: 
     else:
         point = _check_value(spec, dist.mean(), f"{key} (mean of its distribution)", problems)
     if point is not _MISSING and dist.kind != "fixed":
+        lo, hi = dist.support()
+        if not lo <= point <= hi:
+            problems.append(Problem(f"{key}.value", point,
+                                    f"lies outside what its distribution can draw "
+                                    f"([{lo:g}, {hi:g}]); the point value should be a "
+                                    "plausible draw"))
+            return _MISSING
         uncertain[key] = dist
     return point
 
@@ -746,6 +758,13 @@ def _read_correlations(raw: Any, uncertain: dict[str, Distribution],
                                     "the rank correlations cannot hold together (their "
                                     "matrix is not positive definite); weaken some of them"))
     return tuple(out)
+
+
+def _usual_mode(path: str) -> None:
+    """Give a temporary file the mode a newly created file would have (umask applied)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 _SHARE_TOLERANCE = 1e-6

@@ -6,14 +6,17 @@ cohort), settles the contract priced on the scenario's point values, and
 returns every run's money as an :class:`xarray.Dataset`.
 
 Randomness is reproducible and independent of scheduling: runs are cut into
-chunks of a fixed size, and every chunk draws from its own generator, keyed
-``SeedSequence(seed, spawn_key=(stream, chunk))``, in a fixed order (the
-correlated inputs' normals, each other uncertain input, the composition, the
-cohort's uniforms), always a whole chunk's worth of each. A chunk's numbers
-therefore depend only on the seed, the stream, the chunk's index and the
-chunk size: one thread or many, and any order of chunks, give bit-identical
-results, and the first ``m`` runs of a larger simulation equal a simulation
-of ``m`` runs.
+chunks of a fixed size, and every chunk draws from its own generators, one per
+purpose, keyed ``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``:
+the cohort's uniforms (0), the composition (1), the correlated inputs'
+normals (2), and each other uncertain input (3, 4, ... in file order). A
+chunk's numbers therefore depend only on the seed, the stream, the chunk's
+index and the chunk size: one thread or many, and any order of chunks, give
+bit-identical results, and the first ``m`` runs of a larger simulation equal a
+simulation of ``m`` runs. Because each purpose has its own stream, changing
+one input's distribution, or switching parameter uncertainty off, leaves the
+cohort's luck and the other inputs' draws as they were (common random
+numbers).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ __all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "fixed_counts"]
 #: Small enough that a chunk's arrays come from the heap rather than fresh
 #: memory maps, whose page faults stop threads from scaling.
 DEFAULT_CHUNK_SIZE = 4_096
+
+# purposes of the per-chunk generators
+COHORT, COMPOSITION, COPULA, FIRST_INPUT = 0, 1, 2, 3
 
 _PARAM_KEYS = {
     K.P_SAVING: "municipality.saving_per_employed_year",
@@ -162,7 +168,7 @@ class _Plan:
         self.params = point_parameters(scenario)
         horizon = scenario.effect.horizon
         if "effect.horizon" in self.uncertain:
-            horizon = int(self.uncertain["effect.horizon"].support()[1])
+            horizon = int(np.rint(self.uncertain["effect.horizon"].support()[1]))
         self.years = max(horizon, self.pay_year) + 1
         # correlated inputs: Cholesky factor of the normal-copula correlation
         pairs = scenario.correlation if parameter_uncertainty else ()
@@ -182,18 +188,20 @@ class _Plan:
             self.counts = fixed_counts(scenario).astype(float)
             self.drawn_composition = scenario.cohort.composition == "drawn"
 
-    def draw_inputs(self, rng: np.random.Generator, chunk_size: int,
+    def draw_inputs(self, seed: int, stream: int, chunk: int,
                     size: int) -> dict[str, np.ndarray]:
-        """Draws of every uncertain input for one chunk (a whole chunk's worth, kept: size)."""
+        """Draws of every uncertain input for the first ``size`` runs of one chunk."""
         out: dict[str, np.ndarray] = {}
         if self.correlated:
-            z = rng.standard_normal((chunk_size, len(self.correlated))) @ self.cholesky.T
-            u = special.ndtr(z[:size])
+            z = chunk_generator(seed, stream, chunk, COPULA).standard_normal(
+                (size, len(self.correlated))) @ self.cholesky.T
+            u = special.ndtr(z)
             for j, key in enumerate(self.correlated):
                 out[key] = self.uncertain[key].ppf(u[:, j])
-        for key in self.inputs:
-            if key not in out:
-                out[key] = self.uncertain[key].draw(rng, chunk_size)[:size]
+        for i, key in enumerate(self.scenario.uncertain_inputs):
+            if key in self.uncertain and key not in out:
+                out[key] = self.uncertain[key].draw(
+                    chunk_generator(seed, stream, chunk, FIRST_INPUT + i), size)
         return out
 
     def arrays(self, draws: dict[str, np.ndarray]):
@@ -203,11 +211,11 @@ class _Plan:
         def column(key: str, point: float) -> np.ndarray:
             return draws[key] if key in draws else np.array([point])
 
-        g = np.stack([column(f"types.{t.name}.gross_employment", t.gross_employment)
-                      for t in s.types], axis=-1)
-        c = np.stack([column(f"types.{t.name}.control_employment", t.control_employment)
-                      for t in s.types], axis=-1)
-        g, c = _broadcast_rows(g, c)
+        g = _broadcast_rows(*[column(f"types.{t.name}.gross_employment", t.gross_employment)
+                              for t in s.types])
+        c = _broadcast_rows(*[column(f"types.{t.name}.control_employment", t.control_employment)
+                              for t in s.types])
+        g, c = _broadcast_rows(np.stack(g, axis=-1), np.stack(c, axis=-1))
         params = self.params
         columns = np.array([j for j in range(K.N_PARAMS) if _PARAM_KEYS[j] in draws],
                            dtype=np.int64)
@@ -229,9 +237,9 @@ def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
     return [np.broadcast_to(a, (rows,) + a.shape[1:]) for a in arrays]
 
 
-def chunk_generator(seed: int, stream: int, chunk: int) -> np.random.Generator:
-    """The generator of one chunk: ``SeedSequence(seed, spawn_key=(stream, chunk))``."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk)))
+def chunk_generator(seed: int, stream: int, chunk: int, purpose: int) -> np.random.Generator:
+    """One generator of one chunk: ``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk, purpose)))
 
 
 def simulate(
@@ -338,15 +346,14 @@ def simulate(
     def work(chunk: tuple[int, int, int]) -> int:
         j, start, size = chunk
         rows = slice(start, start + size)
-        rng = chunk_generator(seed, stream, j)
-        draws = plan.draw_inputs(rng, chunk_size, size)
+        draws = plan.draw_inputs(seed, stream, j, size)
         g, c, params, varying, columns, discount = plan.arrays(draws)
         if plan.drawn_composition:
-            n = rng.multinomial(scenario.cohort.size, plan.weights,
-                                size=chunk_size)[:size].astype(float)
+            n = chunk_generator(seed, stream, j, COMPOSITION).multinomial(
+                scenario.cohort.size, plan.weights, size=size).astype(float)
         else:
             n = plan.counts[None, :]
-        u = rng.random((chunk_size, k_types, 2))[:size]
+        u = chunk_generator(seed, stream, j, COHORT).random((size, k_types, 2))
         K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
                           discount, params, varying, columns, plan.pay_year, gross[rows],
                           add[rows], out[rows])
@@ -448,8 +455,8 @@ def _dataset(scenario, plan, out, gross, add, counts, inputs, flows, **attrs) ->
         "seed": attrs["seed"],
         "stream": attrs["stream"],
         "chunk_size": attrs["chunk_size"],
-        "random_numbers": "numpy PCG64, one generator per chunk: "
-        "SeedSequence(seed, spawn_key=(stream, chunk))",
+        "random_numbers": "numpy PCG64, one generator per chunk and purpose: "
+        "SeedSequence(seed, spawn_key=(stream, chunk, purpose))",
         "parameter_uncertainty": int(attrs["parameter_uncertainty"]),
         "cohort_uncertainty": int(attrs["cohort_uncertainty"]),
         "composition": scenario.cohort.composition,

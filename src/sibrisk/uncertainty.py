@@ -134,20 +134,23 @@ class Distribution:
         if k == "evidence":
             n, s = p["trials"], p["successes"]
             if not (n >= 1 and float(n).is_integer()):
-                out.append(("trials", n, "must be a whole number >= 1"))
+                out.append(("trials", _whole(n), "must be a whole number >= 1"))
             elif not (0 <= s <= n and float(s).is_integer()):
-                out.append(("successes", s, f"must be a whole number in [0, {n:g}]"))
+                out.append(("successes", _whole(s), f"must be a whole number in [0, {n:g}]"))
             if lo != 0.0 or hi != 1.0:
                 out.append(("dist", "evidence", "is only for probabilities (inputs in [0, 1])"))
         if out:
             return out
         s_lo, s_hi = self.support()
+        if self.integer:  # draws are rounded to whole numbers
+            s_lo, s_hi = float(np.rint(s_lo)), float(np.rint(s_hi))
         if (lo is not None and s_lo < lo) or (hi is not None and s_hi > hi):
             bounds = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
             out.append(("dist", self.kind,
                         f"can draw values in [{s_lo:g}, {s_hi:g}], outside the allowed "
-                        f"{bounds}; use a bounded distribution (uniform, triangular, pert, "
-                        "truncnormal, beta) within it"))
+                        f"{bounds}; use a distribution within it (uniform, triangular, "
+                        "pert, truncnormal, beta; lognormal for inputs that only need to be "
+                        "positive)"))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -247,6 +250,10 @@ class Distribution:
 
     def _round(self, x: np.ndarray) -> np.ndarray:
         return np.rint(x) if self.integer else x
+
+
+def _whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
 
 
 def normal_correlation(rank: float) -> float:
