@@ -177,15 +177,25 @@ def one_run_python(rnd: random.Random, m: Model, draws=None) -> float:
         additional += a
     low, high, pa, pb = m.pert
     decay = draws["decay"] if draws else low + (high - low) * rnd.betavariate(pa, pb)
+    # the municipality's account year by year, and its payback year
     cumulative = m.up_front - payment
-    last_negative = 0 if cumulative < 0 else -1
+    last_negative, below, above = (0, cumulative, 0.0) if cumulative < 0 else (-1, 0.0, 0.0)
     fall = 1.0
     for t in range(1, m.horizon + 1):
         if t > m.full:
             fall *= 1.0 - decay
         cumulative += m.saving * additional * fall * m.discount[t]
         if cumulative < 0:
-            last_negative = t
+            last_negative, below = t, cumulative
+        elif last_negative == t - 1:
+            above = cumulative
+    if last_negative < 0:
+        payback = 0.0
+    elif last_negative == m.horizon:
+        payback = math.inf
+    else:
+        payback = last_negative + -below / (above - below)
+    m.last_payback = payback  # kept so the work is not optimised away
     return payment - m.cost
 
 

@@ -386,7 +386,8 @@ class Scenario:
         except FileNotFoundError:
             raise ScenarioError(str(path), [Problem("file", _NO_VALUE, "no such file")]) from None
         except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-            raise ScenarioError(str(path), [Problem("file", _NO_VALUE, f"cannot be read ({exc})")])
+            raise ScenarioError(str(path),
+                                [Problem("file", _NO_VALUE, f"cannot be read ({exc})")]) from None
         return cls.from_toml_text(text, source=str(path))
 
     @classmethod
@@ -395,7 +396,8 @@ class Scenario:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(source, [Problem("TOML", _NO_VALUE, f"not valid TOML ({exc})")])
+            raise ScenarioError(source,
+                                [Problem("TOML", _NO_VALUE, f"not valid TOML ({exc})")]) from None
         return cls.from_dict(data, source=source)
 
     # -- output -------------------------------------------------------------
