@@ -401,6 +401,8 @@ def breakeven(
     0.204
     """
     scenario = load_scenario(scenario)
+    if scenario.uncertain:  # a break-even is deterministic: only point values matter
+        scenario = Scenario.from_dict(scenario.point_values(), source=scenario.name)
     if output not in OUTPUTS:
         close = difflib.get_close_matches(output, list(OUTPUTS), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""

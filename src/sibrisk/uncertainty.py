@@ -20,6 +20,7 @@ through each input's quantile function.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,9 @@ class Distribution:
 
     # -- properties -------------------------------------------------------
     def _frozen(self) -> Any:
+        return _frozen(self.kind, self.params)
+
+    def _make_frozen(self) -> Any:
         p = dict(self.params)
         k = self.kind
         if k == "uniform":
@@ -250,6 +254,12 @@ class Distribution:
 
     def _round(self, x: np.ndarray) -> np.ndarray:
         return np.rint(x) if self.integer else x
+
+
+@functools.lru_cache(maxsize=1024)
+def _frozen(kind: str, params: tuple[tuple[str, Any], ...]) -> Any:
+    """The scipy distribution of a kind and parameters (cached: building one is slow)."""
+    return Distribution(kind, params)._make_frozen()
 
 
 def _whole(x: float) -> float | int:
