@@ -151,3 +151,51 @@ def test_distribution_round_trip_keeps_whole_numbers(drc):
     assert s.to_dict()["effect"]["decay"]["successes"] == 3
     assert Scenario.from_toml_text(s.to_toml()) == s
     assert isinstance(s.uncertain_inputs["effect.decay"], Distribution)
+
+
+@pytest.mark.parametrize("frozen", [
+    stats.beta(10.5, 9.5), stats.beta(23.5, 162.5), stats.beta(0.5, 0.5), stats.beta(0.05, 3),
+    stats.beta(1.8, 2.2, loc=0.05, scale=0.25), stats.uniform(0.1, 0.2), stats.norm(37543, 5000),
+    stats.lognorm(0.1, scale=9e4),
+], ids=lambda f: f.dist.name)
+def test_quantile_tables_match_scipy(frozen):
+    from sibrisk._quantile import QuantileTable
+
+    table = QuantileTable(frozen)
+    assert table.ok
+    u = np.concatenate([np.random.default_rng(0).random(200_000),
+                        [1e-16, 1e-9, 2.0 ** -5, 0.5, 1 - 2.0 ** -5, 1 - 1e-9,
+                         1 - 2.0 ** -53]])
+    exact = np.where(u > 0.5, frozen.isf(1.0 - u), frozen.ppf(u))  # 1 - u is exact there
+    scale = float(np.ptp(frozen.ppf([1e-12, 1 - 1e-12])))
+    finite = np.isfinite(exact)
+    assert np.abs(table(u)[finite] - exact[finite]).max() <= 1e-9 * scale
+    assert (np.diff(table(np.sort(u))) >= -1e-12 * scale).all()  # monotone in u
+
+
+def test_a_kink_too_sharp_for_the_table_falls_back_to_scipy():
+    # the triangular's density has a corner at its mode: the table misses by ~1e-10 of the
+    # range, more than it allows, so draws use scipy's exact quantile function instead
+    from sibrisk._quantile import quantile_table
+
+    frozen = stats.triang(0.4, loc=0.05, scale=0.3)
+    assert quantile_table(frozen) is None
+    dist = Distribution("triangular", (("low", 0.05), ("mode", 0.17), ("high", 0.35)))
+    u = np.random.default_rng(3).random(1000)
+    np.testing.assert_array_equal(dist.ppf(u), dist._frozen().ppf(u))
+
+
+def test_a_table_that_misses_is_not_used():
+    from sibrisk._quantile import QuantileTable, quantile_table
+
+    class Jumpy:
+        """A quantile function with a jump between nodes: interpolation cannot follow it."""
+
+        def ppf(self, u):
+            return np.where(np.asarray(u) < 0.3001, 0.0, 1.0)
+
+        isf = lambda self, v: self.ppf(1 - np.asarray(v))  # noqa: E731
+        pdf = lambda self, q: np.ones_like(np.asarray(q, dtype=float))  # noqa: E731
+
+    assert not QuantileTable(Jumpy()).ok
+    assert quantile_table(Jumpy()) is None

@@ -224,7 +224,7 @@ def settle(n, gross, dw, add, rates, discount, params, pay_year,
 
 @njit(cache=_CACHE, nogil=True)
 def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, columns,
-                    pay_year, gross_out, add_out, out):  # pragma: no cover - compiled
+                    pay_year, gross_out, add_out, deadweight_out, out):  # pragma: no cover - compiled
     """Draw each run's cohort outcomes, then settle its money (jit-compiled).
 
     Per type: deadweight ~ Binomial(n, c); additional ~ Binomial(n - deadweight,
@@ -235,7 +235,7 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, c
     ``u``: (runs, type, 2) uniforms; ``params``: (N_PARAMS,) point values,
     of which the ``columns`` take each run's values from ``varying`` (runs,
     len(columns)). Writes gross and additional counts and the money of every
-    run.
+    run (and the deadweight counts).
     """
     runs = u.shape[0]
     k_types = rates.shape[0]
@@ -263,6 +263,7 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, c
             gross[i] = dw[i] + add[i]
             gross_out[r, i] = gross[i]
             add_out[r, i] = add[i]
+            deadweight_out[r, i] = dw[i]
         for j in range(columns.shape[0]):
             p[columns[j]] = varying[r, j]
         _settle_row(r, n[nr], gross, dw, add, rates, discount, p, pay_year, out)

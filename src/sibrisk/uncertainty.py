@@ -12,8 +12,10 @@ price use; without it, the distribution's mean. Probabilities can come from
 under a stated prior (Jeffreys, Beta(1/2, 1/2), unless ``prior = "uniform"``,
 Beta(1, 1)).
 
-Rank correlation between uncertain inputs uses a Gaussian copula: the
-Spearman correlation :math:`\\rho_s` becomes the normal correlation
+Every input is drawn by inversion, one uniform per draw, through its
+quantile function (tabulated and checked, see ``sibrisk._quantile``). Rank
+correlation between uncertain inputs uses a Gaussian copula: the Spearman
+correlation :math:`\\rho_s` becomes the normal correlation
 :math:`2 \\sin(\\pi \\rho_s / 6)`, correlated normals are drawn and mapped
 through each input's quantile function.
 """
@@ -27,6 +29,8 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from ._quantile import quantile_table
 
 __all__ = ["Distribution", "KINDS", "PRIORS"]
 
@@ -224,33 +228,19 @@ class Distribution:
 
     # -- drawing ------------------------------------------------------------
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` independent draws with the Generator's fast samplers."""
-        p = dict(self.params)
-        k = self.kind
-        if k == "uniform":
-            x = rng.uniform(p["low"], p["high"], size)
-        elif k == "triangular":
-            x = rng.triangular(p["low"], p["mode"], p["high"], size)
-        elif k == "pert":
-            a, b = self._pert_ab()
-            x = p["low"] + (p["high"] - p["low"]) * rng.beta(a, b, size)
-        elif k == "normal":
-            x = rng.normal(p["mean"], p["sd"], size)
-        elif k == "lognormal":
-            mu, sigma = self._lognormal_mu_sigma()
-            x = rng.lognormal(mu, sigma, size)
-        elif k == "beta":
-            x = p["low"] + (p["high"] - p["low"]) * rng.beta(p["a"], p["b"], size)
-        elif k == "evidence":
-            a, b = self.beta_posterior()
-            x = rng.beta(a, b, size)
-        else:  # truncnormal: through its quantile function
-            x = self.ppf(rng.random(size))
-        return self._round(x)
+        """``size`` independent draws, by inversion of one uniform each.
+
+        One uniform per draw keeps draws monotone in the uniform, so the same
+        uniforms couple neighbouring distributions (common random numbers).
+        """
+        return self.ppf(rng.random(size))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function (for correlated draws through a copula)."""
-        return self._round(np.asarray(self._frozen().ppf(u), dtype=float))
+        """Quantile function: a checked, tabulated one where it can be (see
+        ``sibrisk._quantile``), scipy's exact one otherwise."""
+        table = quantile_table(self._frozen())
+        x = table(u) if table is not None else np.asarray(self._frozen().ppf(u), dtype=float)
+        return self._round(x)
 
     def _round(self, x: np.ndarray) -> np.ndarray:
         return np.rint(x) if self.integer else x
