@@ -105,7 +105,9 @@ def test_netcdf_identical_with_one_and_two_numba_threads(tmp_path):
 def test_counts_stay_within_the_cohort(drc):
     ds = sibrisk.simulate(drc.replace("cohort.composition", "drawn"), runs=20_000, seed=2)
     n, g, a = ds.participants, ds.gross_employed, ds.additional_employed
-    assert (ds.deadweight_employed >= 0).all() and (a >= 0).all() and (g <= n).all()
+    dw = ds.deadweight_employed
+    assert (dw >= 0).all() and (dw <= g).all() and (g >= 0).all() and (g <= n).all()
+    assert (a >= -n).all() and (a <= g).all()  # negative: jobs lost in a harmful run
     np.testing.assert_array_equal(n.sum("type").values, 56)
     # a drawn composition averages the shares
     np.testing.assert_allclose(n.mean("run").values, [0.35 * 56, 0.65 * 56], rtol=0.01)
@@ -124,12 +126,12 @@ def test_cohort_luck_off_gives_expected_counts(drc):
     ds = sibrisk.simulate(drc, runs=1_000, seed=1, cohort_uncertainty=False)
     g = ds.input_value.sel(input="types.no_experience.gross_employment").values
     c = ds.input_value.sel(input="types.no_experience.control_employment").values
-    # the programme never pushes employment below the control rate: gross = n max(g, c)
+    # gross = n g and additional = n (g - c), negative in runs where the programme harms
     np.testing.assert_allclose(ds.gross_employed.sel(type="no_experience"),
-                               0.65 * 56 * np.maximum(g, c), rtol=1e-12)
+                               0.65 * 56 * g, rtol=1e-12)
     np.testing.assert_allclose(ds.additional_employed.sel(type="no_experience"),
-                               0.65 * 56 * np.maximum(g - c, 0), rtol=1e-9, atol=1e-12)
-    assert (c > g).any()  # the clipped case is exercised
+                               0.65 * 56 * (g - c), rtol=1e-9, atol=1e-9)
+    assert (c > g).any()  # the harmful case is exercised
 
 
 def test_uncertain_inputs_are_drawn_from_their_distributions(drc):
@@ -181,21 +183,37 @@ def test_binomial_sampler_matches_scipy(n, p):
     assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
 
 
-def test_gross_pmf_mixture_matches_sampling(drc):
-    g = drc.uncertain_inputs["types.with_experience.gross_employment"]
-    c = drc.uncertain_inputs["types.with_experience.control_employment"]
-    rng = np.random.default_rng(0)
-    m = 1_000_000
-    draws = rng.binomial(20, np.maximum(rng.beta(10.5, 9.5, m), rng.beta(25.5, 70.5, m)))
-    emp = np.bincount(draws, minlength=21) / m
-    for pmf in (gross_pmf(20, g, c),):
-        assert pmf.sum() == pytest.approx(1.0, abs=1e-10)
-        assert np.abs(emp - pmf).max() < 4 * np.sqrt(pmf * (1 - pmf) / m).max()
-    fixed_g = gross_pmf(20, 0.5, c)
-    emp2 = np.bincount(rng.binomial(20, np.maximum(0.5, rng.beta(25.5, 70.5, m))),
-                       minlength=21) / m
-    assert np.abs(emp2 - fixed_g).max() < 4 * np.sqrt(fixed_g * (1 - fixed_g) / m).max()
-    np.testing.assert_allclose(gross_pmf(20, 0.5, 0.3), stats.binom.pmf(range(21), 20, 0.5))
+def test_gross_counts_are_beta_binomial_whatever_the_control_rate(drc):
+    # gross ~ Binomial(n, g) in every run (also where a drawn c exceeds g), so with g from
+    # evidence the simulated gross counts follow the Beta-binomial that 'exact' uses
+    ds = sibrisk.simulate(drc, runs=400_000, seed=12)
+    for name, n in (("with_experience", 20), ("no_experience", 36)):
+        pmf = gross_pmf(n, drc.uncertain_inputs[f"types.{name}.gross_employment"])
+        counts = ds.gross_employed.sel(type=name).values.astype(int)
+        empirical = np.bincount(counts, minlength=n + 1) / counts.size
+        assert np.abs(empirical - pmf).max() < 4 * np.sqrt(pmf * (1 - pmf) / counts.size).max()
+    np.testing.assert_allclose(gross_pmf(20, 0.5), stats.binom.pmf(range(21), 20, 0.5))
+
+
+def test_harmful_runs_follow_the_deterministic_rules(drc):
+    d = sibrisk.Scenario.from_dict(drc.point_values()).to_dict()
+    d["effect"]["allow_negative"] = True
+    d["types"]["with_experience"]["control_employment"] = 0.6  # above its gross 0.526
+    harmful = sibrisk.Scenario.from_dict(d)
+    flat = sibrisk.simulate(harmful, runs=3, seed=1, cohort_uncertainty=False)
+    acc = sibrisk.account(harmful, per="cohort")
+    for name in ("outcome_payment", "municipal_savings", "municipal_account"):
+        np.testing.assert_allclose(flat[name].values, float(acc[name]), rtol=1e-12)
+    ds = sibrisk.simulate(harmful, runs=200_000, seed=2)
+    lucky = ds.sel(type="with_experience")
+    assert (lucky.additional_employed <= 0).all()  # jobs lost, never gained
+    assert (lucky.deadweight_employed == lucky.gross_employed).all()
+    assert float(lucky.gross_employed.mean()) == pytest.approx(20 * 0.5263, rel=0.01)
+    ex = sibrisk.summarize(sibrisk.simulate(harmful, method="exact"))
+    mc = sibrisk.summarize(ds)
+    for key in ("investor_loss_probability", "municipal_deficit_probability",
+                "municipal_account_mean"):
+        assert abs(float(mc[key]) - float(ex[key])) <= 3 * float(mc[f"{key}_se"]), key
 
 
 def test_exact_refuses_what_it_cannot_enumerate(drc):
@@ -313,3 +331,53 @@ def test_uncertain_horizon_keeps_its_last_year(drc):
     ds = sibrisk.simulate(s, runs=4_000, seed=1, yearly=True)
     assert ds.input_value.sel(input="effect.horizon").max() == 21
     assert ds.sizes["year"] == 22
+
+
+def test_payment_after_the_horizon(drc):
+    late = drc.replace("contract.payment_year", 16)
+    acc = sibrisk.account(late)
+    assert acc.sizes["year"] == 17 and float(acc.effect_profile[16]) == 0.0
+    ds = sibrisk.simulate(late, runs=3, seed=1, parameter_uncertainty=False,
+                          cohort_uncertainty=False)
+    np.testing.assert_allclose(ds.municipal_account.values,
+                               float(sibrisk.account(late, per="cohort").municipal_account),
+                               rtol=1e-12)
+
+
+def test_fixing_one_input_keeps_the_others_draws(drc):
+    base = sibrisk.simulate(drc, runs=2_000, seed=1)
+    fixed = sibrisk.simulate(drc.replace("types.with_experience.gross_employment", 0.5263),
+                             runs=2_000, seed=1)
+    for key in fixed.input.values:
+        np.testing.assert_array_equal(base.input_value.sel(input=key).values,
+                                      fixed.input_value.sel(input=key).values)
+
+
+def test_seeds_that_cannot_be_recorded_are_refused(drc):
+    with pytest.raises(sibrisk.SibriskError, match="SeedSequence made from one"):
+        sibrisk.simulate(drc, runs=10, seed=np.random.SeedSequence([7, 1]))
+    same = sibrisk.simulate(drc, runs=10, seed=np.random.SeedSequence(7))
+    np.testing.assert_array_equal(same.investor_result.values,
+                                  sibrisk.simulate(drc, runs=10, seed=7).investor_result.values)
+    for stream in (-1, 1.7):
+        with pytest.raises(sibrisk.SibriskError, match="stream"):
+            sibrisk.simulate(drc, runs=10, seed=1, stream=stream)
+
+
+def test_shares_within_tolerance_of_one(drc):
+    d = drc.to_dict()
+    d["types"]["no_experience"]["share"] = 0.6500008
+    d["cohort"]["composition"] = "drawn"
+    s = sibrisk.Scenario.from_dict(d)
+    assert sibrisk.simulate(s, runs=1_000, seed=1).sizes["run"] == 1_000
+    ex = sibrisk.simulate(s, method="exact")
+    assert float(ex.probability.sum()) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_too_many_outcomes_is_a_clear_error(drc):
+    d = sibrisk.Scenario.from_dict(drc.point_values()).to_dict()
+    row = d["types"]["no_experience"]
+    d["types"] = {f"t{i}": dict(row, share=1 / 6) for i in range(6)}
+    d["cohort"]["size"] = 600
+    with pytest.raises(sibrisk.SibriskError, match="more than 5,000,000 outcomes"):
+        sibrisk.simulate(sibrisk.Scenario.from_dict(d), method="exact")

@@ -227,9 +227,13 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, c
                     pay_year, gross_out, add_out, deadweight_out, out):  # pragma: no cover - compiled
     """Draw each run's cohort outcomes, then settle its money (jit-compiled).
 
-    Per type: deadweight ~ Binomial(n, c); additional ~ Binomial(n - deadweight,
-    (g - c) / (1 - c)), zero when c >= g; gross = deadweight + additional.
-    Without ``cohort_luck`` the counts are their expectations given g and c.
+    Per type, when g >= c: deadweight ~ Binomial(n, c), additional ~
+    Binomial(n - deadweight, (g - c) / (1 - c)), gross = deadweight + additional.
+    When g < c (a run in which the programme harms): of the Binomial(n, c)
+    who would have worked, Binomial(that, (c - g) / c) lose the job; gross is
+    the rest (all deadweight) and additional is minus the jobs lost. Either
+    way gross ~ Binomial(n, g). Without ``cohort_luck`` the counts are their
+    expectations given g and c.
 
     ``n``: (1 or runs, type) participants; ``g``, ``c``: (1 or runs, type);
     ``u``: (runs, type, 2) uniforms; ``params``: (N_PARAMS,) point values,
@@ -251,16 +255,27 @@ def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, c
             ni = n[nr, i]
             gi = g[gr, i]
             ci = c[cr, i]
-            q = (gi - ci) / (1.0 - ci) if ci < 1.0 and gi > ci else 0.0
-            if cohort_luck:
-                d = binomial(int(ni), ci, u[r, i, 0])
-                a = binomial(int(ni) - d, q, u[r, i, 1])
-                dw[i] = d
-                add[i] = a
-            else:
-                dw[i] = ni * ci
-                add[i] = (ni - ni * ci) * q
-            gross[i] = dw[i] + add[i]
+            if gi >= ci:  # the programme adds jobs to those that would have come anyway
+                q = (gi - ci) / (1.0 - ci) if ci < 1.0 else 0.0
+                if cohort_luck:
+                    d = binomial(int(ni), ci, u[r, i, 0])
+                    dw[i] = d
+                    add[i] = binomial(int(ni) - d, q, u[r, i, 1])
+                else:
+                    dw[i] = ni * ci
+                    add[i] = (ni - ni * ci) * q
+                gross[i] = dw[i] + add[i]
+            else:  # a harmful run: some who would have worked lose the job
+                q = (ci - gi) / ci
+                if cohort_luck:
+                    d = binomial(int(ni), ci, u[r, i, 0])
+                    lost = binomial(d, q, u[r, i, 1])
+                    gross[i] = d - lost
+                    add[i] = -lost
+                else:
+                    gross[i] = ni * gi
+                    add[i] = ni * (gi - ci)
+                dw[i] = gross[i]  # everyone employed would have been anyway
             gross_out[r, i] = gross[i]
             add_out[r, i] = add[i]
             deadweight_out[r, i] = dw[i]

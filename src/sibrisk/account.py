@@ -225,7 +225,7 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
         "expected_payment": tariff.expected_payment_by_type_rates,
     })
     ledger = v["_ledger"]
-    years = np.arange(scenario.effect.horizon + 1)
+    years = np.arange(ledger.flows.shape[-1])  # to the horizon or the payment year, if later
     ds = ds.assign_coords(
         year=("year", years, {"units": "years from programme start"}),
         flow=("flow", [f"{a}:{s}" for a, s, _ in FLOWS]),
@@ -236,7 +236,9 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
     ds["cash_flow"] = (("flow", "year"), ledger.flows,
                        {"units": cur, "basis": basis, "valuation": "nominal, end of year"})
     ds["discount_factor"] = ("year", ledger.discount, {"units": "1"})
-    ds["effect_profile"] = ("year", v["_effect_profile"], {"units": "1"})
+    profile = np.zeros(years.size)
+    profile[: v["_effect_profile"].size] = v["_effect_profile"]
+    ds["effect_profile"] = ("year", profile, {"units": "1"})
     ds["municipal_cumulative_pv"] = ("year", v["_municipal_cum"], {
         "units": cur, "basis": basis, "valuation": "present value at t = 0, cumulative"})
     ds["investor_cumulative_pv"] = ("year", v["_investor_cum"], {

@@ -161,8 +161,11 @@ def _simulate(args: argparse.Namespace) -> None:
     if args.method == "exact" and (args.runs is not None or args.seed is not None):
         raise SibriskError("--runs and --seed do not apply to --method exact (it lists every "
                            "outcome, with no sampling)")
-    if args.yearly and not args.out:
-        raise SibriskError("--yearly keeps yearly cash flows in the --out file; give --out too")
+    if args.yearly and (not args.out or args.method == "exact"):
+        raise SibriskError("--yearly keeps yearly cash flows of Monte Carlo runs in the --out "
+                           "file; give --out, with --method mc")
+    if args.out and not Path(args.out).parent.exists():
+        raise SibriskError(f"--out {args.out}: folder {Path(args.out).parent} does not exist")
     if args.runs is None:
         args.runs = 100_000
     summary = _risk(args, load_scenario(args.scenario))

@@ -9,14 +9,13 @@ Two scopes:
 
 - **all outputs**, when every input is fixed: per type the deadweight and the
   additional employment, :math:`D \\sim \\mathrm{Bin}(n, c)` and
-  :math:`A \\mid D \\sim \\mathrm{Bin}(n - D, (g - c)/(1 - c))`;
+  :math:`A \\mid D \\sim \\mathrm{Bin}(n - D, (g - c)/(1 - c))` (or, where the
+  programme harms, jobs lost :math:`L \\mid D \\sim \\mathrm{Bin}(D, (c - g)/c)`);
 - **the investor's outputs**, when the only uncertain inputs it depends on
-  are the employment rates, the gross ones from evidence or a beta
-  distribution: each type's gross count is then a mixture of binomials,
-  Binomial(n, max(g, c)), computed in closed form over g (Beta-binomial) and
-  by quadrature over c (see :func:`gross_pmf`). The investor's money depends
-  on gross counts, the rates, the provider's cost and the discount factor of
-  the payment year, and on nothing else.
+  are the gross employment rates, from evidence or a beta distribution: each
+  type's gross count is then Beta-binomial (see :func:`gross_pmf`). The
+  investor's money depends on gross counts, the rates, the provider's cost
+  and the discount factor of the payment year, and on nothing else.
 
 A drawn cohort composition is a mixture over every composition, weighted by
 its multinomial probability.
@@ -25,10 +24,11 @@ its multinomial probability.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import xarray as xr
-from scipy import special, stats
+from scipy import stats
 
 from . import _kernels as K
 from .errors import SibriskError
@@ -109,7 +109,7 @@ def enumerate_outcomes(
     for n, weight in compositions:
         per_type = [_type_states(scenario, i, n[i], uncertain, full, cohort_uncertainty)
                     for i in range(len(scenario.types))]
-        size = int(np.prod([len(s[0]) for s in per_type]))
+        size = math.prod(len(s[0]) for s in per_type)  # Python ints: no overflow
         total += size
         if total > max_outcomes:
             raise SibriskError(f"method 'exact' would list more than {max_outcomes:,} outcomes; "
@@ -136,6 +136,7 @@ def enumerate_outcomes(
 def _compositions(scenario: Scenario) -> list[tuple[np.ndarray, float]]:
     size, k = scenario.cohort.size, len(scenario.types)
     weights = np.array([t.share for t in scenario.types])
+    weights = weights / weights.sum()
     out = []
     for cut in itertools.combinations(range(size + k - 1), k - 1):
         bounds = (-1,) + cut + (size + k - 1,)
@@ -149,70 +150,42 @@ def _compositions(scenario: Scenario) -> list[tuple[np.ndarray, float]]:
 def _type_states(scenario, i, n, uncertain, full, cohort_luck):
     """(gross, deadweight, additional, probability) of every state of one type."""
     t = scenario.types[i]
+    g, c = t.gross_employment, t.control_employment
     if not cohort_luck:
-        dw = n * t.control_employment
-        add = n * max(t.gross_employment - t.control_employment, 0.0)
         one = np.array([1.0])
-        return np.array([dw + add]), np.array([dw]), np.array([add]), one
+        return np.array([n * g]), np.array([n * min(g, c)]), np.array([n * (g - c)]), one
     n = int(n)
     if full:
-        c = t.control_employment
-        q = (t.gross_employment - c) / (1.0 - c) if c < 1.0 and t.gross_employment > c else 0.0
-        d, a = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-        keep = d + a <= n
-        d, a = d[keep].astype(float), a[keep].astype(float)
-        p = stats.binom.pmf(d, n, c) * stats.binom.pmf(a, n - d, q)
-        return d + a, d, a, p
+        d, x = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+        if g >= c:  # x additional jobs among the n - d who would not have worked
+            keep = d + x <= n
+            d, x = d[keep].astype(float), x[keep].astype(float)
+            q = (g - c) / (1.0 - c) if c < 1.0 else 0.0
+            p = stats.binom.pmf(d, n, c) * stats.binom.pmf(x, n - d, q)
+            return d + x, d, x, p
+        keep = x <= d  # x jobs lost among the d who would have worked
+        d, x = d[keep].astype(float), x[keep].astype(float)
+        p = stats.binom.pmf(d, n, c) * stats.binom.pmf(x, d, (c - g) / c)
+        return d - x, d - x, -x, p
     k = np.arange(n + 1, dtype=float)
-    p = gross_pmf(n, uncertain.get(f"types.{t.name}.gross_employment", t.gross_employment),
-                  uncertain.get(f"types.{t.name}.control_employment", t.control_employment))
+    p = gross_pmf(n, uncertain.get(f"types.{t.name}.gross_employment", g))
     zeros = np.zeros_like(k)
     return k, zeros, zeros, p
 
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(256)
-
-
-def _gauss(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights on [lo, hi]."""
-    half = (hi - lo) / 2.0
-    return lo + half * (_NODES + 1.0), half * _WEIGHTS
-
-
-def gross_pmf(n: int, g, c) -> np.ndarray:
+def gross_pmf(n: int, g) -> np.ndarray:
     """Distribution of a type's gross count, ``P(gross = k)`` for k = 0..n.
 
-    In every run the gross count is Binomial(n, max(g, c)): deadweight at rate
-    c, and additional employment only where the programme's rate g exceeds it.
-    ``g`` is a number or a beta/evidence :class:`Distribution`; ``c`` a number
-    or any distribution. The mixture over g is closed-form (Beta-binomial with
-    the regularised incomplete beta function); the one over c is a 256-point
-    Gauss-Legendre quadrature on its quantile scale, split at the kink c = g,
-    accurate to far below Monte Carlo noise.
+    In every run the gross count is Binomial(n, g), whatever the control rate
+    (see :func:`sibrisk._kernels.draw_and_settle`). ``g`` is a number, or a
+    beta or evidence :class:`Distribution`, which makes the count
+    Beta-binomial.
     """
     k = np.arange(n + 1, dtype=float)
-    g_fixed = not hasattr(g, "kind")
-    c_fixed = not hasattr(c, "kind")
-    if g_fixed and c_fixed:
-        return stats.binom.pmf(k, n, max(g, c))
-    if not g_fixed:
+    if hasattr(g, "kind"):
         a, b = g.beta_posterior()
-        beta_binomial = stats.betabinom.pmf(k, n, a, b)
-
-        def given_c(cv: np.ndarray) -> np.ndarray:  # E_g[Bin(k; n, max(g, c))], c fixed
-            cv = np.atleast_1d(cv)[:, None]
-            above = beta_binomial * special.betaincc(k + a, n - k + b, cv)
-            return above + special.betainc(a, b, cv) * stats.binom.pmf(k, n, cv)
-
-        if c_fixed:
-            return given_c(float(c))[0]
-        u, w = _gauss(0.0, 1.0)
-        return w @ given_c(c.ppf(u))
-    # g fixed, c uncertain: split at the quantile of c where c = g
-    split = float(c._frozen().cdf(g))
-    u, w = _gauss(split, 1.0)
-    above = w @ stats.binom.pmf(k[None, :], n, c.ppf(u)[:, None]) if split < 1.0 else 0.0
-    return split * stats.binom.pmf(k, n, g) + above
+        return stats.betabinom.pmf(k, n, a, b)
+    return stats.binom.pmf(k, n, g)
 
 
 def _dataset(scenario, plan, out, n, gross, add, prob, full) -> xr.Dataset:

@@ -43,8 +43,9 @@ class Outcomes:
 
     @property
     def deadweight(self) -> np.ndarray:
-        """Employed who would have been employed anyway (``gross - additional``)."""
-        return self.gross - self.additional
+        """Employed who would have been employed anyway: ``gross - additional``, or all
+        of gross where the programme harms (additional < 0)."""
+        return np.minimum(self.gross - self.additional, self.gross)
 
 
 def expected_outcomes(scenario: Scenario, per: str = "participant") -> Outcomes:

@@ -10,7 +10,9 @@ computes the same measures from both with the same definitions:
 - quantiles: the inverted empirical CDF (the smallest value :math:`x` with
   :math:`F(x) \\ge q`, no interpolation, so atoms and ``inf`` stay exact);
   standard error from the distribution-free 95 % confidence interval of
-  order statistics, half its width divided by 1.96;
+  order statistics, half its width divided by 1.96 (half its width when the
+  interval holds only a few atoms, as with whole jobs: the estimate then
+  jumps between neighbouring atoms);
 - value at risk at level :math:`\\alpha`: the loss not exceeded with
   probability :math:`1 - \\alpha`, :math:`\\mathrm{VaR} = -q_\\alpha(X)` for the
   investor's result :math:`X`; expected shortfall, the mean loss in the worst
@@ -69,18 +71,23 @@ def _sorted(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _quantile(xs: np.ndarray, cw: np.ndarray, q: float, exact: bool) -> tuple[float, float]:
-    total = cw[-1]
-    i = int(np.searchsorted(cw, q * total * (1 - 1e-12), side="left"))
-    value = float(xs[min(i, xs.size - 1)])
     if exact:
-        return value, 0.0
+        i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12), side="left"))
+        return float(xs[min(i, xs.size - 1)]), 0.0
     n = xs.size
+    # the smallest x with F(x) >= q, counted in whole runs (no rounding of summed weights)
+    i = min(max(math.ceil(round(n * q, 9)) - 1, 0), n - 1)
+    value = float(xs[i])
     half = _Z * math.sqrt(n * q * (1.0 - q))
     lo = int(min(max(math.floor(n * q - half), 0), n - 1))
     hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
     a, b = float(xs[lo]), float(xs[hi])
     if a == b or abs(b - a) <= 1e-9 * max(1.0, abs(a)):  # one atom: no sampling error
         return value, 0.0
+    if np.unique(xs[lo: hi + 1]).size <= 3:
+        # a few atoms (whole jobs): the estimate jumps between neighbours, so its error is
+        # of the order of the gap itself, not of a smooth interval's 1/1.96
+        return value, (b - a) / 2.0
     return value, (b - a) / (2.0 * _Z)
 
 
@@ -90,6 +97,8 @@ def _shortfall(x: np.ndarray, w: np.ndarray, var: float, level: float,
     es = var + float(w @ excess) / level
     if exact:
         return es, 0.0
+    if x.size < 2:
+        return es, math.inf
     return es, float(np.std(excess, ddof=1) / (level * math.sqrt(x.size)))
 
 

@@ -616,7 +616,7 @@ def _check_uncertain(spec: _Spec, table: Mapping[str, Any], key: str, problems: 
         return _MISSING
     hi = spec.hi
     dist, found = Distribution.from_table(dict(table), lo=spec.lo, hi=hi,
-                                          integer=spec.kind == "int")
+                                          integer=spec.kind == "int", lo_open=spec.lo_open)
     for sub, value, allowed in found:
         problems.append(Problem(f"{key}.{sub}", _NO_VALUE if value is None else value, allowed))
     if found:

@@ -9,7 +9,8 @@ Randomness is reproducible and independent of scheduling: runs are cut into
 chunks of a fixed size, and every chunk draws from its own generators, one per
 purpose, keyed ``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``:
 the cohort's uniforms (0), the composition (1), the correlated inputs'
-normals (2), and each other uncertain input (3, 4, ... in file order). A
+normals (2), and each other uncertain input (3 plus the CRC-32 of its dotted
+key, so an input keeps its numbers whatever other inputs there are). A
 chunk's numbers therefore depend only on the seed, the stream, the chunk's
 index and the chunk size: one thread or many, and any order of chunks, give
 bit-identical results, and the first ``m`` runs of a larger simulation equal a
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
@@ -141,8 +143,10 @@ def _normalise_seed(seed: int | np.random.SeedSequence | None) -> int:
         if seed.spawn_key:
             raise SibriskError("seed: give a SeedSequence without a spawn_key "
                                "(sibrisk keys its chunks itself)")
-        entropy = seed.entropy
-        seed = entropy if isinstance(entropy, int) else int(np.asarray(entropy)[0])
+        if not isinstance(seed.entropy, int):
+            raise SibriskError("seed: give a whole number, or a SeedSequence made from one "
+                               "(its entropy is recorded in attrs['seed'])")
+        seed = seed.entropy
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SibriskError(f"seed = {seed!r}: must be a whole number >= 0 (or None)")
     return int(seed)
@@ -181,6 +185,7 @@ class _Plan:
                 m[i, j] = m[j, i] = normal_correlation(r)
             self.cholesky = np.linalg.cholesky(m)
         weights = np.array([t.share for t in scenario.types])
+        weights = weights / weights.sum()  # shares sum to 1 within 1e-6; make it exact
         self.weights = weights
         if not cohort_uncertainty:
             self.counts = weights * scenario.cohort.size  # expectations, fractional
@@ -199,10 +204,10 @@ class _Plan:
             u = special.ndtr(z)
             for j, key in enumerate(self.correlated):
                 out[key] = self.uncertain[key].ppf(u[:, j])
-        for i, key in enumerate(self.scenario.uncertain_inputs):
-            if key in self.uncertain and key not in out:
+        for key in self.inputs:
+            if key not in out:
                 out[key] = self.uncertain[key].draw(
-                    chunk_generator(seed, stream, chunk, FIRST_INPUT + i), size)
+                    chunk_generator(seed, stream, chunk, input_purpose(key)), size)
         return out
 
     def arrays(self, draws: dict[str, np.ndarray]):
@@ -236,6 +241,12 @@ class _Plan:
 def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
     rows = max(a.shape[0] for a in arrays)
     return [np.broadcast_to(a, (rows,) + a.shape[1:]) for a in arrays]
+
+
+def input_purpose(key: str) -> int:
+    """The generator purpose of an uncertain input: fixed by its name, not its position,
+    so adding, removing or fixing other inputs leaves its draws as they were."""
+    return FIRST_INPUT + zlib.crc32(key.encode("utf-8"))
 
 
 def chunk_generator(seed: int, stream: int, chunk: int, purpose: int) -> np.random.Generator:
@@ -325,6 +336,8 @@ def simulate(
         raise SibriskError(f"method = {method!r}: must be 'mc' or 'exact'")
     runs = _positive_int("runs", runs)
     chunk_size = _positive_int("chunk_size", chunk_size)
+    if isinstance(stream, bool) or not isinstance(stream, int | np.integer) or stream < 0:
+        raise SibriskError(f"stream = {stream!r}: must be a whole number >= 0")
     stream = int(stream)
     seed = _normalise_seed(seed)
     threads = _positive_int("threads", threads if threads is not None else numba.get_num_threads())

@@ -75,7 +75,8 @@ class Distribution:
     # -- construction ---------------------------------------------------
     @classmethod
     def from_table(cls, table: dict[str, Any], *, lo: float | None, hi: float | None,
-                   integer: bool = False) -> tuple[Distribution, list[tuple[str, Any, str]]]:
+                   integer: bool = False,
+                   lo_open: bool = False) -> tuple[Distribution, list[tuple[str, Any, str]]]:
         """Parse a TOML table; returns the distribution and a list of
         ``(subkey, value, allowed)`` problems (empty when valid)."""
         problems: list[tuple[str, Any, str]] = []
@@ -110,10 +111,11 @@ class Distribution:
             return cls("fixed", ()), problems
         params = [(k, float(v) if k != "prior" else v) for k, v in params]
         dist = cls(kind, tuple(params), integer)
-        problems += dist._check(lo, hi)
+        problems += dist._check(lo, hi, lo_open)
         return dist, problems
 
-    def _check(self, lo: float | None, hi: float | None) -> list[tuple[str, Any, str]]:
+    def _check(self, lo: float | None, hi: float | None,
+               lo_open: bool = False) -> list[tuple[str, Any, str]]:
         p = dict(self.params)
         out: list[tuple[str, Any, str]] = []
         k = self.kind
@@ -149,8 +151,11 @@ class Distribution:
         s_lo, s_hi = self.support()
         if self.integer:  # draws are rounded to whole numbers
             s_lo, s_hi = float(np.rint(s_lo)), float(np.rint(s_hi))
-        if (lo is not None and s_lo < lo) or (hi is not None and s_hi > hi):
-            bounds = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+        below = lo is not None and (s_lo <= lo if lo_open else s_lo < lo)
+        if below or (hi is not None and s_hi > hi):
+            left = "(" if lo_open else "["
+            bounds = (f"{left}{'-inf' if lo is None else f'{lo:g}'}, "
+                      f"{'inf' if hi is None else f'{hi:g}'}]")
             out.append(("dist", self.kind,
                         f"can draw values in [{s_lo:g}, {s_hi:g}], outside the allowed "
                         f"{bounds}; use a distribution within it (uniform, triangular, "
