@@ -128,8 +128,11 @@ def run_numpy(runs: int, m: Model) -> tuple[float, float]:
         g = rng.beta(*m.g_beta[i], runs)
         c = rng.beta(*m.c_beta[i], runs)
         dw = rng.binomial(n, c)
-        q = np.where(g > c, (g - c) / (1.0 - c), 0.0)
-        a = rng.binomial(n - dw, q)
+        gain = g >= c
+        # the programme adds jobs (g >= c) or, in a harmful run, takes some away
+        extra = rng.binomial(np.where(gain, n - dw, dw),
+                             np.where(gain, (g - c) / (1.0 - c), (c - g) / c))
+        a = np.where(gain, extra, -extra)
         payment += m.rates[i] * (dw + a)
         additional += a
     low, high, pa, pb = m.pert
@@ -171,8 +174,10 @@ def one_run_python(rnd: random.Random, m: Model, draws=None) -> float:
         g = draws[f"g{i}"] if draws else rnd.betavariate(*m.g_beta[i])
         c = draws[f"c{i}"] if draws else rnd.betavariate(*m.c_beta[i])
         dw = _binomial_py(rnd, n, c)
-        q = (g - c) / (1.0 - c) if g > c else 0.0
-        a = _binomial_py(rnd, n - dw, q)
+        if g >= c:
+            a = _binomial_py(rnd, n - dw, (g - c) / (1.0 - c))
+        else:  # a harmful run: some who would have worked lose the job
+            a = -_binomial_py(rnd, dw, (c - g) / c)
         payment += m.rates[i] * (dw + a)
         additional += a
     low, high, pa, pb = m.pert
