@@ -199,8 +199,14 @@ class _Plan:
         """Draws of every uncertain input for the first ``size`` runs of one chunk."""
         out: dict[str, np.ndarray] = {}
         if self.correlated:
-            z = chunk_generator(seed, stream, chunk, COPULA).standard_normal(
-                (size, len(self.correlated))) @ self.cholesky.T
+            normals = chunk_generator(seed, stream, chunk, COPULA).standard_normal(
+                (size, len(self.correlated)))
+            # z = normals @ cholesky.T, summed in a fixed order (no BLAS: the same bits on
+            # every machine)
+            z = np.zeros_like(normals)
+            for j in range(z.shape[1]):
+                for k in range(j + 1):
+                    z[:, j] += normals[:, k] * self.cholesky[j, k]
             u = special.ndtr(z)
             for j, key in enumerate(self.correlated):
                 out[key] = self.uncertain[key].ppf(u[:, j])
@@ -234,8 +240,9 @@ class _Plan:
             discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
         else:
             discount = discount_factors(s.discounting, self.years - 1)[None, :]
-        return (np.ascontiguousarray(g), np.ascontiguousarray(c), params, varying, columns,
-                np.ascontiguousarray(discount))
+        # writable, C-ordered float arrays always: one compiled signature of the kernel
+        own = lambda a: np.require(a, dtype=float, requirements=["C", "W"])  # noqa: E731
+        return own(g), own(c), params, varying, columns, own(discount)
 
 
 def _broadcast_rows(*arrays: np.ndarray) -> list[np.ndarray]:
