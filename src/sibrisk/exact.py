@@ -33,7 +33,7 @@ from scipy import stats
 from . import _kernels as K
 from .errors import SibriskError
 from .scenario import Scenario
-from .simulate import _MEANING, _UNITS, _Plan, _versions, fixed_counts
+from .simulate import _MEANING, _UNITS, _Plan, _versions, common_attrs, fixed_counts
 
 __all__ = ["enumerate_outcomes", "INVESTOR_OUTPUTS"]
 
@@ -206,13 +206,7 @@ def _dataset(scenario, plan, out, n, gross, add, prob, full) -> xr.Dataset:
     ds = xr.Dataset(data, coords={"outcome": np.arange(out.shape[0]), "type": list(plan.types)})
     ds.attrs = {
         "title": f"sibrisk exact outcome distribution of scenario {scenario.name}",
-        "scenario": scenario.name,
-        "currency": cur,
-        "price_year": scenario.price_year,
-        "basis": "per cohort",
-        "cohort_size": scenario.cohort.size,
-        "valuation": "present value at t = 0 (programme start)",
-        "method": "exact",
+        **common_attrs(scenario, "exact"),
         "exact_scope": "all outputs" if full else "investor outputs only (other inputs are "
         "uncertain: their outputs need Monte Carlo)",
         "composition": scenario.cohort.composition,

@@ -4,17 +4,39 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from .errors import SibriskError
-from .scenario import _usual_mode
 
-__all__ = ["save"]
+__all__ = ["save", "atomic_write"]
 
 _INT32 = np.iinfo(np.int32)
+
+
+def atomic_write(path: Path, write: Callable[[str], None]) -> Path:
+    """Write a file whole or not at all.
+
+    ``write(tmp)`` writes a temporary file beside ``path``; it is given the
+    mode a new file would have (the umask applied) and renamed into place
+    only when complete. On any failure the temporary file is removed and the
+    target is left as it was.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
@@ -39,13 +61,4 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     out = ds.copy(deep=False)
     out.attrs = {k: (str(v) if isinstance(v, int | np.integer) and not
                      _INT32.min <= v <= _INT32.max else v) for k, v in ds.attrs.items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        out.to_netcdf(tmp, engine="scipy")
-        _usual_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: out.to_netcdf(tmp, engine="scipy"))

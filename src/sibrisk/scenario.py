@@ -21,7 +21,6 @@ import difflib
 import math
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -33,6 +32,7 @@ import numpy as np
 import tomlkit
 
 from .errors import _MISSING, _NO_VALUE, Problem, ScenarioError
+from .files import atomic_write
 from .uncertainty import Distribution, normal_correlation
 
 __all__ = [
@@ -433,18 +433,8 @@ class Scenario:
 
     def save(self, path: str | os.PathLike[str], *, comments: bool = True) -> Path:
         """Write the scenario to a TOML file, atomically (never half-written)."""
-        path = Path(path)
         text = self.to_toml(comments=comments)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            _usual_mode(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
     # -- access by dotted key -------------------------------------------------
     def get(self, key: str) -> Any:
@@ -760,13 +750,6 @@ def _read_correlations(raw: Any, uncertain: dict[str, Distribution],
                                     "the rank correlations cannot hold together (their "
                                     "matrix is not positive definite); weaken some of them"))
     return tuple(out)
-
-
-def _usual_mode(path: str) -> None:
-    """Give a temporary file the mode a newly created file would have (umask applied)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 _SHARE_TOLERANCE = 1e-6

@@ -472,13 +472,7 @@ def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
     ds = xr.Dataset(data, coords=coords)
     ds.attrs = {
         "title": f"sibrisk simulation of scenario {scenario.name}",
-        "scenario": scenario.name,
-        "currency": cur,
-        "price_year": scenario.price_year,
-        "basis": "per cohort",
-        "cohort_size": scenario.cohort.size,
-        "valuation": "present value at t = 0 (programme start)",
-        "method": "mc",
+        **common_attrs(scenario, "mc"),
         "runs": runs,
         "seed": attrs["seed"],
         "stream": attrs["stream"],
@@ -495,6 +489,19 @@ def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
         **_versions(),
     }
     return ds
+
+
+def common_attrs(scenario: Scenario, method: str) -> dict[str, object]:
+    """Labels every simulated or enumerated dataset carries."""
+    return {
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        "price_year": scenario.price_year,
+        "basis": "per cohort",
+        "cohort_size": scenario.cohort.size,
+        "valuation": "present value at t = 0 (programme start)",
+        "method": method,
+    }
 
 
 def _versions() -> dict[str, str]:
