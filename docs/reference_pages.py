@@ -428,7 +428,7 @@ def _correlation_section(s: sibrisk.Scenario) -> list[str]:
         "between B and C:",
         "",
         "```text",
-        _error_of_dict(data),
+        _error_of(data),
         "```",
         "",
         "- `Scenario.replace` that gives one of the inputs a plain number drops the "
@@ -437,14 +437,6 @@ def _correlation_section(s: sibrisk.Scenario) -> list[str]:
         "distributions; `method=\"exact\"` needs the employment rates uncorrelated.",
         "",
     ]
-
-
-def _error_of_dict(data: dict) -> str:
-    try:
-        sibrisk.Scenario.from_dict(data, source="correlated.toml")
-    except sibrisk.ScenarioError as exc:
-        return str(exc)
-    raise AssertionError("the example loaded without an error")
 
 
 def _table_lines(header: list[str], body: list[list[str]]) -> list[str]:
@@ -473,9 +465,13 @@ def _broken_example(s: sibrisk.Scenario) -> tuple[str, list[str]]:
     return text, shown
 
 
-def _error_of(text: str) -> str:
+def _error_of(example: str | dict) -> str:
+    """The one-line error of a broken example: TOML text, or a dict as TOML gives."""
     try:
-        sibrisk.Scenario.from_toml_text(text, source="broken.toml")
+        if isinstance(example, dict):
+            sibrisk.Scenario.from_dict(example, source="correlated.toml")
+        else:
+            sibrisk.Scenario.from_toml_text(example, source="broken.toml")
     except sibrisk.ScenarioError as exc:
         return str(exc)
     raise AssertionError("the broken example loaded without an error")

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from reproduce import _num, _table, money, pct, run_generator  # sibling module in docs/
 
 import sibrisk

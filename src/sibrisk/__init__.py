@@ -17,8 +17,8 @@ from .contract import SurplusShareTariff, price_surplus_share
 from .errors import BreakEvenError, ScenarioError, SibriskError
 from .files import save
 from .risk import summarize, summary_to_dict
-from .simulate import simulate
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
+from .simulate import simulate
 
 try:
     __version__ = version("sibrisk")

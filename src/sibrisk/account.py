@@ -18,13 +18,13 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
 
+from . import _kernels as K
 from .contract import SurplusShareTariff, price_surplus_share
 from .discount import discount_factors, effect_profile
 from .errors import BreakEvenError, Problem, ScenarioError, SibriskError
-from . import _kernels as K
 from .ledger import FLOWS, build_ledger
 from .outcomes import BASES, expected_outcomes
-from .scenario import AGGREGATE_INPUTS, Scenario, _Spec, load_scenario
+from .scenario import AGGREGATE_INPUTS, Scenario, load_scenario, spec_of
 from .simulate import settle_expected
 
 __all__ = ["account", "breakeven", "BreakEven", "OUTPUTS", "READINGS"]
@@ -317,29 +317,11 @@ def _bounds(scenario: Scenario, key: str) -> tuple[float, float, bool]:
     """Allowed range of an input, and whether it is a whole number."""
     if key in AGGREGATE_INPUTS:
         return 0.0, 1.0, False
-    spec = _spec_of(key)
+    spec = spec_of(key)
     base = scenario.get(key)
     lo = spec.lo if spec.lo is not None else -max(10 * abs(base), 1.0)
     hi = spec.hi if spec.hi is not None else max(10 * abs(base), 1.0)
     return float(lo), float(hi), spec.kind == "int"
-
-
-def _spec_of(key: str) -> _Spec:
-    from dataclasses import fields
-
-    from . import scenario as sc
-
-    parts = key.split(".")
-    cls: type = Scenario
-    if parts[0] == "types":
-        cls, parts = sc.ParticipantType, parts[2:]
-    for part in parts:
-        f = next(f for f in fields(cls) if f.name == part)
-        if "section" in f.metadata:
-            cls = f.metadata["section"]
-        else:
-            return f.metadata["spec"]
-    raise KeyError(key)  # pragma: no cover - get() has already checked the key
 
 
 def breakeven(

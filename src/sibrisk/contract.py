@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SibriskError
 from .discount import discount_factors
+from .errors import SibriskError
 from .ledger import build_ledger
 from .outcomes import expected_outcomes
 from .scenario import Scenario

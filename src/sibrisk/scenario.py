@@ -530,6 +530,20 @@ def _known_keys(scenario: Scenario, parents: list[str]) -> set[str]:
     return set()
 
 
+def spec_of(key: str) -> _Spec:
+    """The field specification (doc, unit, allowed range) of a dotted input key."""
+    parts = key.split(".")
+    cls: type = Scenario
+    if parts[0] == "types":
+        cls, parts = ParticipantType, parts[2:]
+    for part in parts:
+        f = next(f for f in fields(cls) if f.name == part)
+        if "section" not in f.metadata:
+            return f.metadata["spec"]
+        cls = f.metadata["section"]
+    raise KeyError(key)
+
+
 def _unknown_input(scenario: Scenario, key: str) -> str:
     candidates = scenario.numeric_inputs() + [k for k, _ in _walk(scenario.point_values())]
     close = difflib.get_close_matches(key, candidates, n=1)
