@@ -11,7 +11,8 @@ import numpy as np
 
 from .scenario import Discounting, Effect
 
-__all__ = ["SCHEDULES", "annual_rates", "discount_factors", "effect_profile", "effect_years"]
+__all__ = ["SCHEDULES", "annual_rates", "discount_factors", "discount_at", "effect_profile",
+           "effect_years"]
 
 #: Stepped schedules of the Danish Ministry of Finance: (last year, rate) steps.
 #: 2017 guide: 4 % for years 1-35, 3 % for 36-70, 2 % after.
@@ -49,6 +50,33 @@ def discount_factors(discounting: Discounting, horizon: int) -> np.ndarray:
     each year is discounted at the rate in force in that year.
     """
     return np.cumprod(1.0 / (1.0 + annual_rates(discounting, horizon)))
+
+
+def discount_at(factors: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Discount factors at actual dates, from the factors at year ends.
+
+    Within a year the rate of that year applies continuously:
+    :math:`D(t) = D(\lfloor t \rfloor)\,(D(\lceil t \rceil)/D(\lfloor t \rfloor))^{t -
+    \lfloor t \rfloor}`, so a date at a year end gets exactly that year's factor.
+
+    Parameters
+    ----------
+    factors : ndarray, shape (..., year)
+        :math:`D(0), D(1), \ldots` as from :func:`discount_factors` (leading
+        dims, e.g. one row per run, are kept).
+    months : ndarray
+        Dates in months from the programme start, within the years given.
+    """
+    factors = np.asarray(factors, dtype=float)
+    months = np.asarray(months, dtype=float)
+    years = months / 12.0
+    whole = np.floor(years).astype(np.int64)
+    frac = years - whole
+    if np.any(whole < 0) or np.any(whole + (frac > 0) > factors.shape[-1] - 1):
+        raise ValueError("discount_at: a date lies outside the years of the discount factors")
+    below = factors[..., whole]
+    above = factors[..., np.minimum(whole + 1, factors.shape[-1] - 1)]
+    return np.where(frac > 0, below * (above / below) ** frac, below)
 
 
 def effect_profile(effect: Effect) -> np.ndarray:

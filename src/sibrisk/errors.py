@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SibriskError", "ScenarioError", "Problem", "BreakEvenError"]
+__all__ = ["SibriskError", "ScenarioError", "ContractError", "Problem", "BreakEvenError"]
 
 
 class SibriskError(ValueError):
@@ -73,6 +73,14 @@ class ScenarioError(SibriskError):
                 str(p) for p in self.problems
             )
         super().__init__(text)
+
+
+class ContractError(ScenarioError):
+    """A contract (a TOML file, a dict, or observed outcomes for it) is not valid.
+
+    Same attributes as :class:`ScenarioError`: ``source`` (file, name or
+    ``"<dict>"``) and ``problems`` (key, value given, what is allowed).
+    """
 
 
 class BreakEvenError(SibriskError):

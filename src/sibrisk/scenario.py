@@ -43,7 +43,7 @@ __all__ = [
     "Effect",
     "Municipality",
     "Provider",
-    "Contract",
+    "ContractTerms",
     "Welfare",
     "load_scenario",
     "list_scenarios",
@@ -237,7 +237,7 @@ class Provider:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Contract:
+class ContractTerms:
     """The catalogue's payment model: a share of the expected budget surplus.
 
     The commissioner pays ``cost + investor_surplus_share * surplus`` per
@@ -327,7 +327,7 @@ class Scenario:
     effect: Effect = _section(Effect)
     municipality: Municipality = _section(Municipality)
     provider: Provider = _section(Provider)
-    contract: Contract = _section(Contract)
+    contract: ContractTerms = _section(ContractTerms)
     welfare: Welfare = _section(Welfare)
     correlation: tuple[tuple[str, str, float], ...] = field(
         default=(), metadata={"derived": True})
