@@ -5,6 +5,9 @@ The public API is small and flat:
 - :func:`load_scenario`, :func:`list_scenarios`, :class:`Scenario`: inputs;
 - :func:`account`: the deterministic budget and welfare accounts;
 - :func:`price_surplus_share`: the catalogue's payment model;
+- :class:`Contract`, :func:`load_contract`, :func:`settle`: payment mechanisms,
+  capital structures and every actor's cash flows for observed outcomes
+  (``simulate(..., contracts=...)`` evaluates them on every run);
 - :func:`breakeven`: the value of an input at which an output reaches a target;
 - :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
   what each actor gets, and their risk measures with standard errors.
@@ -13,11 +16,12 @@ The public API is small and flat:
 from importlib.metadata import PackageNotFoundError, version
 
 from .account import OUTPUTS, BreakEven, account, breakeven
-from .contract import SurplusShareTariff, price_surplus_share
-from .errors import BreakEvenError, ScenarioError, SibriskError
+from .contract import Contract, SurplusShareTariff, load_contract, price_surplus_share
+from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
 from .files import save
 from .risk import summarize, summary_to_dict
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
+from .settlement import Settlement, settle
 from .simulate import simulate
 
 try:
@@ -40,6 +44,11 @@ __all__ = [
     "OUTPUTS",
     "price_surplus_share",
     "SurplusShareTariff",
+    "Contract",
+    "load_contract",
+    "settle",
+    "Settlement",
+    "ContractError",
     "SibriskError",
     "ScenarioError",
     "BreakEvenError",

@@ -161,6 +161,12 @@ class Cohort:
         "largest remainder) or 'drawn' anew in every run (multinomial).",
         default="fixed", choices=("fixed", "drawn"),
     )
+    cohorts: int = _int(
+        "Number of cohorts the participants are split into (e.g. one per municipality), as "
+        "evenly as possible; a contract can measure each cohort's effect on its own.",
+        default=1, lo=1, unit="cohorts", certain="the number of cohorts is chosen; compare "
+        "numbers in separate runs",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -784,6 +790,10 @@ def _check_whole(s: Scenario, problems: list[Problem]) -> None:
                     f"must not exceed gross_employment ({t.gross_employment:g}) unless "
                     "effect.allow_negative = true",
                 ))
+    if s.cohort.cohorts > s.cohort.size:
+        problems.append(Problem("cohort.cohorts", s.cohort.cohorts,
+                                f"must not exceed cohort.size ({s.cohort.size}): every cohort "
+                                "needs a participant"))
     d = s.discounting
     if d.schedule == "flat" and d.rate is None:
         problems.append(Problem("discounting.rate", _MISSING,

@@ -23,9 +23,10 @@ numbers).
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 
@@ -35,7 +36,7 @@ import xarray as xr
 from scipy import special
 
 from . import _kernels as K
-from .contract import price_surplus_share
+from .contract import BASE_METRIC, price_surplus_share
 from .discount import discount_factors
 from .errors import SibriskError
 from .scenario import Scenario, load_scenario
@@ -122,18 +123,34 @@ def settle_expected(scenario: Scenario, outcomes, rates: np.ndarray) -> np.ndarr
     return out[0]
 
 
-def fixed_counts(scenario: Scenario) -> np.ndarray:
-    """Participants of each type in a cohort of fixed composition.
-
-    Shares times the cohort size, rounded by the largest-remainder method so
-    the counts sum to the cohort size (ties go to the earlier type).
-    """
-    n = scenario.cohort.size
-    exact = np.array([t.share for t in scenario.types]) * n
+def _largest_remainder(exact: np.ndarray, total: int) -> np.ndarray:
     counts = np.floor(exact).astype(np.int64)
     order = np.argsort(-(exact - counts), kind="stable")
-    counts[order[: n - counts.sum()]] += 1
+    counts[order[: total - counts.sum()]] += 1
     return counts
+
+
+def cohort_sizes(scenario: Scenario) -> np.ndarray:
+    """Participants in each of the ``cohort.cohorts`` cohorts (as even as possible; the
+    earlier cohorts take one more when the size does not divide)."""
+    k = scenario.cohort.cohorts
+    n = scenario.cohort.size
+    return np.array([n // k + (1 if i < n % k else 0) for i in range(k)], dtype=np.int64)
+
+
+def fixed_cohort_counts(scenario: Scenario) -> np.ndarray:
+    """Participants by cohort and type in a cohort of fixed composition, (cohort, type).
+
+    In each cohort, the shares times its size, rounded by the largest-remainder
+    method so the counts sum to the size (ties go to the earlier type).
+    """
+    w = np.array([t.share for t in scenario.types])
+    return np.stack([_largest_remainder(w * size, int(size)) for size in cohort_sizes(scenario)])
+
+
+def fixed_counts(scenario: Scenario) -> np.ndarray:
+    """Participants of each type in a cohort of fixed composition (all cohorts together)."""
+    return fixed_cohort_counts(scenario).sum(axis=0)
 
 
 def _normalise_seed(seed: int | np.random.SeedSequence | None) -> int:
@@ -159,13 +176,20 @@ def _positive_int(name: str, value: object) -> int:
 
 
 class _Plan:
-    """Everything a chunk needs, worked out once per simulation."""
+    """Everything a chunk needs, worked out once per simulation.
 
-    def __init__(self, scenario: Scenario, parameter_uncertainty: bool, cohort_uncertainty: bool):
+    Participants are drawn in *cells*, one per cohort and type (cohort-major):
+    with one cohort the cells are the types.
+    """
+
+    def __init__(self, scenario: Scenario, parameter_uncertainty: bool, cohort_uncertainty: bool,
+                 bound: tuple = ()):
         self.scenario = scenario
+        self.bound = bound
+        self.cohorts = scenario.cohort.cohorts
         self.cohort_luck = cohort_uncertainty
         tariff = price_surplus_share(scenario)
-        self.rates = tariff.applied_rates.astype(float)
+        self.rates = np.tile(tariff.applied_rates.astype(float), self.cohorts)
         self.pay_year = scenario.contract.payment_year
         self.types = scenario.type_names
         self.uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
@@ -175,6 +199,8 @@ class _Plan:
         if "effect.horizon" in self.uncertain:
             horizon = int(np.rint(self.uncertain["effect.horizon"].support()[1]))
         self.years = max(horizon, self.pay_year) + 1
+        # the contracts' dates may run past the scenario's years: discount further for them
+        self.discount_years = max([self.years, *(b.years for b in bound)])
         # correlated inputs: Cholesky factor of the normal-copula correlation
         pairs = scenario.correlation if parameter_uncertainty else ()
         self.correlated = sorted({n for a, b, _ in pairs for n in (a, b)})
@@ -187,11 +213,12 @@ class _Plan:
         weights = np.array([t.share for t in scenario.types])
         weights = weights / weights.sum()  # shares sum to 1 within 1e-6; make it exact
         self.weights = weights
-        if not cohort_uncertainty:
-            self.counts = weights * scenario.cohort.size  # expectations, fractional
+        self.cohort_sizes = cohort_sizes(scenario)
+        if not cohort_uncertainty:  # expectations, fractional
+            self.counts = (self.cohort_sizes[:, None] * weights[None, :]).ravel()
             self.drawn_composition = False
         else:
-            self.counts = fixed_counts(scenario).astype(float)
+            self.counts = fixed_cohort_counts(scenario).astype(float).ravel()
             self.drawn_composition = scenario.cohort.composition == "drawn"
 
     def draw_inputs(self, seed: int, stream: int, chunk: int,
@@ -235,11 +262,13 @@ class _Plan:
         varying = np.empty((rows, columns.size))
         for i, j in enumerate(columns):
             varying[:, i] = draws[_PARAM_KEYS[j]]
-        t = np.arange(self.years)
+        t = np.arange(self.discount_years)
         if "discounting.rate" in draws:
             discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
         else:
-            discount = discount_factors(s.discounting, self.years - 1)[None, :]
+            discount = discount_factors(s.discounting, self.discount_years - 1)[None, :]
+        if self.cohorts > 1:  # one cell per cohort and type
+            g, c = np.tile(g, (1, self.cohorts)), np.tile(c, (1, self.cohorts))
         # writable, C-ordered float arrays always: one compiled signature of the kernel
         own = lambda a: np.require(a, dtype=float, requirements=["C", "W"])  # noqa: E731
         return own(g), own(c), params, varying, columns, own(discount)
@@ -274,6 +303,7 @@ def simulate(
     threads: int | None = None,
     stream: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    contracts: object = None,
 ) -> xr.Dataset:
     """Simulate a scenario's contract run by run.
 
@@ -314,6 +344,15 @@ def simulate(
         each outcome model its own).
     progress : callable, optional
         Called as ``progress(runs_done, runs)`` as chunks finish.
+    contracts : Contract, path, or list of them, optional
+        Contract variants to evaluate on the same draws (common random
+        numbers), each bound to this scenario. The dataset gains a
+        ``contract`` dim (and an ``actor`` dim): every actor's NPV, IRR,
+        multiple, largest exposure and payback year, the outcome payments,
+        the claims cut by caps and the declared reinvestment, per run. A
+        metric after ``employed`` is drawn as ``Binomial(count before it,
+        retention)`` from a stream keyed by its name, so variants share
+        those draws too.
 
     Returns
     -------
@@ -348,8 +387,10 @@ def simulate(
     stream = int(stream)
     seed = _normalise_seed(seed)
     threads = _positive_int("threads", threads if threads is not None else numba.get_num_threads())
-    plan = _Plan(scenario, parameter_uncertainty, cohort_uncertainty)
+    bound = _bind_contracts(contracts, scenario)
+    plan = _Plan(scenario, parameter_uncertainty, cohort_uncertainty, bound)
     k_types = len(plan.types)
+    cells = k_types * plan.cohorts
     out = np.empty((runs, len(K.OUTPUT_COLUMNS)))
     gross = np.empty((runs, k_types))
     add = np.empty((runs, k_types))
@@ -358,9 +399,11 @@ def simulate(
     deadweight = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
     flows = np.empty((runs, 2, plan.years)) if yearly else None
+    book = _ContractBook(plan, runs, yearly) if bound else None
     # Touch every page now, in this thread: page faults taken by several threads at once
     # contend for the process's memory map and would stop the threads from scaling.
-    for array in (out, gross, add, deadweight, counts, inputs, flows):
+    for array in (out, gross, add, deadweight, counts, inputs, flows,
+                  *(book.arrays() if book else ())):
         if array is not None:
             array.fill(0.0)
     chunks = [(j, j * chunk_size, min(chunk_size, runs - j * chunk_size))
@@ -372,22 +415,42 @@ def simulate(
         draws = plan.draw_inputs(seed, stream, j, size)
         g, c, params, varying, columns, discount = plan.arrays(draws)
         if plan.drawn_composition:
-            n = chunk_generator(seed, stream, j, COMPOSITION).multinomial(
-                scenario.cohort.size, plan.weights, size=size).astype(float)
+            rng = chunk_generator(seed, stream, j, COMPOSITION)
+            if plan.cohorts == 1:
+                n = rng.multinomial(scenario.cohort.size, plan.weights, size=size)
+            else:
+                n = rng.multinomial(plan.cohort_sizes, plan.weights,
+                                    size=(size, plan.cohorts)).reshape(size, cells)
+            n = n.astype(float)
         else:
             n = plan.counts[None, :]
-        u = chunk_generator(seed, stream, j, COHORT).random((size, k_types, 2))
+        u = chunk_generator(seed, stream, j, COHORT).random((size, cells, 2))
+        if plan.cohorts == 1:
+            cell_gross, cell_add, cell_dw = gross[rows], add[rows], deadweight[rows]
+        else:
+            cell_gross, cell_add, cell_dw = (np.empty((size, cells)) for _ in range(3))
+        own_years = np.ascontiguousarray(discount[:, : plan.years])
         K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
-                          discount, params, varying, columns, plan.pay_year, gross[rows],
-                          add[rows], deadweight[rows], out[rows])
+                          own_years, params, varying, columns, plan.pay_year, cell_gross,
+                          cell_add, cell_dw, out[rows])
+        by_type = (lambda a: a) if plan.cohorts == 1 else \
+            (lambda a: a.reshape(a.shape[0], plan.cohorts, k_types).sum(axis=1))  # noqa: E731
+        if plan.cohorts > 1:
+            gross[rows], add[rows], deadweight[rows] = (by_type(a) for a in (cell_gross,
+                                                                             cell_add, cell_dw))
         if counts is not None:
-            counts[rows] = n
+            counts[rows] = by_type(n)
         for i, key in enumerate(plan.inputs):
             inputs[rows, i] = draws[key]
-        if flows is not None:
+        full = None
+        if flows is not None or book is not None:
             full = np.repeat(params[None, :], size, axis=0)
             full[:, columns] = varying
-            flows[rows] = _yearly(out[rows], add[rows], n, full, discount, plan.pay_year)
+        if flows is not None:
+            flows[rows] = _yearly(out[rows], add[rows], by_type(n), full, own_years,
+                                  plan.pay_year)
+        if book is not None:
+            book.evaluate(rows, j, seed, stream, n, cell_gross, cell_add, c, full, discount)
         return size
 
     done = 0
@@ -403,18 +466,40 @@ def simulate(
                 if progress:
                     progress(done, runs)
     if counts is None:  # the same for every run: a read-only view, no memory per run
-        counts = np.broadcast_to(plan.counts, (runs, k_types))
-    return _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
-                    seed=seed,
-                    chunk_size=chunk_size, stream=stream,
-                    parameter_uncertainty=parameter_uncertainty,
-                    cohort_uncertainty=cohort_uncertainty)
+        counts = np.broadcast_to(plan.counts.reshape(plan.cohorts, k_types).sum(axis=0),
+                                 (runs, k_types))
+    ds = _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
+                  seed=seed,
+                  chunk_size=chunk_size, stream=stream,
+                  parameter_uncertainty=parameter_uncertainty,
+                  cohort_uncertainty=cohort_uncertainty)
+    if book is not None:
+        ds = book.add_to(ds)
+    return ds
 
 
-def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
-    """Nominal yearly flows of the municipality and the investor, (runs, 2, year)."""
-    years = discount.shape[1]
-    n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
+def _bind_contracts(contracts, scenario: Scenario) -> tuple:
+    """Contracts (one, or a list of variants) bound to the simulated scenario."""
+    if contracts is None:
+        return ()
+    from .contract import Contract, load_contract
+    from .settlement import bind
+
+    if isinstance(contracts, Contract | str | os.PathLike) or isinstance(contracts, Mapping):
+        contracts = [contracts]
+    loaded = [load_contract(c) for c in contracts]
+    if not loaded:
+        raise SibriskError("contracts: give at least one contract (or None)")
+    names = [c.name for c in loaded]
+    for name in names:
+        if names.count(name) > 1:
+            raise SibriskError(f"contracts: two contracts are named {name!r}; the contract dim "
+                               "needs distinct names")
+    return tuple(bind(c, scenario) for c in loaded)
+
+
+def _municipal_savings(add_tot, n_tot, params, years) -> np.ndarray:
+    """Nominal municipal savings by year from each run's parameters, (runs, year)."""
     p = params
     t = np.arange(years)
     full, horizon = p[:, K.P_FULL_YEARS, None], p[:, K.P_HORIZON, None]
@@ -424,10 +509,150 @@ def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
     profile[:, 0] = 0.0
     profile[t > horizon] = 0.0
     up_front = (p[:, K.P_EFFORT_SHARE] * p[:, K.P_EFFORT_COST] - p[:, K.P_OTHER]) * n_tot
-    payment = out[:, K.O_PAYMENT] / discount[:, pay_year]
-    municipal = (p[:, K.P_SAVING] * add.sum(axis=1))[:, None] * profile
-    municipal = np.broadcast_to(municipal, (add.shape[0], years)).copy()
+    municipal = (p[:, K.P_SAVING] * add_tot)[:, None] * profile
+    municipal = np.broadcast_to(municipal, (add_tot.shape[0], years)).copy()
     municipal[:, 0] += up_front
+    return municipal
+
+
+class _ContractBook:
+    """Evaluates every contract variant on each chunk's draws and keeps the results."""
+
+    def __init__(self, plan: _Plan, runs: int, yearly: bool):
+        self.plan = plan
+        self.names = [b.contract.name for b in plan.bound]
+        self.actors: list[str] = []
+        for b in plan.bound:
+            self.actors += [a for a in b.actors if a not in self.actors]
+        k, a = len(plan.bound), len(self.actors)
+        self.index = [np.array([self.actors.index(x) for x in b.actors]) for b in plan.bound]
+        # IRR: for those who put money in to get money back
+        self.irr_actors = [tuple(t.name for t in b.contract.capital.tranches) + ("provider",)
+                           + ((b.contract.capital.guarantee.name,)
+                              if b.contract.capital.guarantee else ()) for b in plan.bound]
+        self.stats = np.empty((runs, k, a, len(K.ACTOR_COLUMNS)))
+        self.payment = np.empty((runs, k))
+        self.cut = np.empty((runs, k))
+        self.reinvestment = np.empty((runs, k))
+        self.years = max(b.years for b in plan.bound)
+        self.flows = np.empty((runs, k, a, self.years)) if yearly else None
+
+    def arrays(self):
+        return tuple(x for x in (self.stats, self.payment, self.cut, self.reinvestment,
+                                 self.flows) if x is not None)
+
+    def _metric_counts(self, j, seed, stream, bound, employed, cache):
+        counts = {BASE_METRIC: employed}
+        for m in bound.metric_order[1:]:
+            parent = counts[bound.parent[m]]
+            key = (m, bound.parent[m], bound.retention[m], id(parent))
+            if key not in cache:
+                q = bound.retention[m]
+                if self.plan.cohort_luck:
+                    u = chunk_generator(seed, stream, j, metric_purpose(m)).random(parent.size)
+                    flat = np.empty(parent.size, dtype=np.int64)
+                    K.binomial_many(parent.ravel().astype(np.int64),
+                                    np.full(parent.size, q), u, flat)
+                    cache[key] = flat.reshape(parent.shape).astype(float)
+                else:
+                    cache[key] = parent * q
+            counts[m] = cache[key]
+        return counts
+
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+        from .settlement import OutcomeData, _chain, evaluate
+
+        plan = self.plan
+        size = cell_gross.shape[0]
+        shape = (size, plan.cohorts, len(plan.types))
+        participants = np.broadcast_to(n, (size, n.shape[1])).reshape(shape)
+        employed = cell_gross.reshape(shape)
+        n_tot = participants.sum(axis=(1, 2))
+        savings = _municipal_savings(cell_add.sum(axis=1), n_tot, params, plan.years)
+        control = np.broadcast_to(c, (size, c.shape[1])).reshape(shape)
+        base_rate = (participants * control).sum(axis=2) / participants.sum(axis=2)
+        cache: dict = {}
+        for k, b in enumerate(plan.bound):
+            counts = self._metric_counts(j, seed, stream, b, employed, cache)
+            comparison = {m: base_rate * math.prod(b.retention[x] for x in _chain(b.parent, m))
+                          for m in b.measured}
+            data = OutcomeData(participants, counts, comparison, savings,
+                               params[:, K.P_COST] * n_tot, discount)
+            result = evaluate(b, data)
+            st = result.stats(with_irr=self.irr_actors[k])
+            block = self.stats[rows, k]
+            block[:, :, 0] = 0.0  # actors not in this contract: no money
+            block[:, :, 2] = 0.0
+            block[:, :, 1] = np.nan
+            block[:, :, 3] = 0.0
+            block[:, :, 4] = np.nan
+            block[:, self.index[k]] = st
+            self.payment[rows, k] = result.total_paid_pv
+            self.cut[rows, k] = sum(result.cut.values(), np.zeros(size))
+            grant = b.contract.capital.model == "grant"
+            self.reinvestment[rows, k] = result.total_paid_pv if grant else 0.0
+            if self.flows is not None:
+                y = result.yearly()
+                self.flows[rows, k] = 0.0
+                self.flows[rows, k][:, self.index[k], : y.shape[2]] = y
+
+    def add_to(self, ds: xr.Dataset) -> xr.Dataset:
+        cur = ds.attrs["currency"]
+        dims = ("run", "contract", "actor")
+        meaning = {
+            "npv": ("net present value of the actor's flows", cur),
+            "multiple": ("money received / money paid, nominal (NaN: the actor pays nothing)",
+                         "1"),
+            "exposure": ("largest cumulative nominal outlay at any date", cur),
+            "payback_year": ("year from which the actor's cumulative discounted flow stays >= 0 "
+                             "(inf: not within the contract's dates)",
+                             "years from programme start"),
+            "irr": ("annual internal rate of return; solved for tranches, the provider and the "
+                    "guarantor, NaN for the rest and where no rate exists", "per year"),
+        }
+        data = {}
+        for i, col in enumerate(K.ACTOR_COLUMNS):
+            long, units = meaning[col]
+            data[f"actor_{col}"] = (dims, self.stats[..., i], {"long_name": long,
+                                                                "units": units})
+        data["contract_payment"] = (("run", "contract"), self.payment, {
+            "long_name": "outcome payments under each contract", "units": cur})
+        data["contract_payment_cut"] = (("run", "contract"), self.cut, {
+            "long_name": "claims cut by caps, nominal", "units": cur})
+        data["contract_reinvestment"] = (("run", "contract"), self.reinvestment, {
+            "long_name": "payments declared for reinvestment and kept by the payers (grant "
+            "model)", "units": cur})
+        member = np.zeros((len(self.names), len(self.actors)), dtype=bool)
+        for k, idx in enumerate(self.index):
+            member[k, idx] = True
+        data["in_contract"] = (("contract", "actor"), member, {
+            "long_name": "whether the actor takes part in the contract"})
+        coords = {"contract": self.names, "actor": self.actors}
+        if self.flows is not None:
+            data["actor_cash_flow"] = (("run", "contract", "actor", "contract_year"), self.flows, {
+                "units": cur, "valuation": "nominal, dates in (12 (t - 1), 12 t] months in "
+                "year t"})
+            coords["contract_year"] = np.arange(self.years)
+        extra = xr.Dataset(data, coords=coords)
+        out = xr.merge([ds, extra], combine_attrs="override")
+        out.attrs["contracts"] = ", ".join(self.names)
+        out.attrs["contract_valuation"] = ("contract variables: present value at t = 0 at the "
+                                           "actual dates of each flow, per cohort")
+        return out
+
+
+def metric_purpose(name: str) -> int:
+    """The generator purpose of a contract metric's draws (fixed by its name)."""
+    return FIRST_INPUT + zlib.crc32(f"metric.{name}".encode())
+
+
+def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
+    """Nominal yearly flows of the municipality and the investor, (runs, 2, year)."""
+    years = discount.shape[1]
+    n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
+    p = params
+    payment = out[:, K.O_PAYMENT] / discount[:, pay_year]
+    municipal = _municipal_savings(add.sum(axis=1), n_tot, p, years)
     municipal[:, pay_year] -= payment
     investor = np.zeros((add.shape[0], years))
     investor[:, 0] -= p[:, K.P_COST] * n_tot
