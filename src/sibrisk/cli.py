@@ -18,9 +18,17 @@ from . import __version__
 from .account import OUTPUTS, breakeven
 from .errors import SibriskError
 from .files import save
-from .report import catalogue_report, format_catalogue_report, format_risk_summary
-from .risk import summarize, summary_to_dict
+from .contract import load_contract
+from .report import (
+    catalogue_report,
+    format_catalogue_report,
+    format_contract_risk,
+    format_risk_summary,
+    format_settlement,
+)
+from .risk import summarize, summarize_contracts, summary_to_dict
 from .scenario import list_scenarios, load_scenario
+from .settlement import settle, settlement_to_dict
 from .simulate import simulate
 
 DEFAULT_SCENARIO = "drc-sib-2023"
@@ -53,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="Monte Carlo (or exact) risk summary",
                          description="Simulate the contract run by run and summarise the risk "
                          "of each actor, each measure with its Monte Carlo standard error.")
-    scenario_arg(sim)
+    sim.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                     help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
+                     "or the scenario the --contract files name)")
     sim.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (100,000)")
     sim.add_argument("--seed", type=int, default=None,
                      help="random seed (default: a fresh one, recorded in the output)")
@@ -66,7 +76,23 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--yearly", action="store_true",
                      help="keep yearly cash flows in --out (more memory)")
     sim.add_argument("--out", metavar="FILE.nc", help="write every run to a netCDF file")
+    sim.add_argument("--contract", action="append", default=[], metavar="CONTRACT.toml",
+                     help="also evaluate this contract on the same draws (repeat for "
+                     "variants); without SCENARIO, the contracts' own scenario is simulated")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
+
+    st = sub.add_parser("settle", help="who pays and receives what under a contract",
+                        description="Settle a contract on observed outcomes: the payments by "
+                        "metric and mechanism, where caps bound, and every actor's cash flows, "
+                        "NPV, IRR, multiple and largest exposure.")
+    st.add_argument("contract", metavar="CONTRACT.toml", help="contract file")
+    st.add_argument("--outcomes", metavar="FILE",
+                    help="observed outcomes, TOML or JSON (default: the scenario's expected "
+                    "outcomes)")
+    st.add_argument("--scenario", metavar="SCENARIO",
+                    help="scenario for costs, savings and discounting (default: the one the "
+                    "contract names)")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
 
     acc = sub.add_parser("account", help="print the catalogue's accounts and break-even points",
                          description="The budget and welfare accounts, the payment model, "
@@ -143,16 +169,31 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _risk(args: argparse.Namespace, scenario) -> dict:
+def _risk(args: argparse.Namespace, scenario, contracts=None) -> dict:
     method = getattr(args, "method", "mc")
     ds = simulate(scenario, runs=args.runs, seed=args.seed, method=method,
                   parameter_uncertainty=not getattr(args, "no_parameter_uncertainty", False),
                   cohort_uncertainty=not getattr(args, "no_cohort_uncertainty", False),
                   yearly=getattr(args, "yearly", False),
-                  progress=_Progress("simulating") if method == "mc" else None)
+                  progress=_Progress("simulating") if method == "mc" else None,
+                  contracts=contracts)
     if getattr(args, "out", None):
         save(ds, args.out)
-    return summary_to_dict(summarize(ds))
+    summary = summary_to_dict(summarize(ds))
+    if contracts:
+        summary["contracts"] = summarize_contracts(ds)
+    return summary
+
+
+def _contract_scenario(contracts: list) -> str:
+    named = {c.scenario for c in contracts}
+    if None in named:
+        raise SibriskError("give SCENARIO: a --contract file does not name its scenario")
+    if len(named) > 1:
+        raise SibriskError("the --contract files name different scenarios ("
+                           + ", ".join(sorted(named)) + "); give SCENARIO to simulate them in "
+                           "one")
+    return named.pop()
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -168,11 +209,20 @@ def _simulate(args: argparse.Namespace) -> None:
         raise SibriskError(f"--out {args.out}: folder {Path(args.out).parent} does not exist")
     if args.runs is None:
         args.runs = 100_000
-    summary = _risk(args, load_scenario(args.scenario))
+    contracts = [load_contract(c) for c in args.contract]
+    if contracts and args.method == "exact":
+        raise SibriskError("--contract needs --method mc (contracts are evaluated run by run)")
+    scenario = args.scenario
+    if scenario is None:
+        scenario = _contract_scenario(contracts) if contracts else DEFAULT_SCENARIO
+    scenario = load_scenario(scenario)
+    summary = _risk(args, scenario, contracts or None)
     if args.json:
         _print_json(summary)
     else:
         print(format_risk_summary(summary), end="")
+        if contracts:
+            print(format_contract_risk(summary["contracts"], summary["currency"]), end="")
         if args.out:
             print(f"wrote every run to {args.out}")
 
@@ -186,6 +236,16 @@ def _run(args: argparse.Namespace) -> None:
     else:
         print(format_catalogue_report(report))
         print(format_risk_summary(summary), end="")
+
+
+def _settle(args: argparse.Namespace) -> None:
+    result = settle(load_contract(args.contract), args.outcomes, scenario=args.scenario)
+    report = settlement_to_dict(result)
+    report["outcomes"] = args.outcomes or "expected outcomes of the scenario"
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_settlement(report), end="")
 
 
 def _breakeven(args: argparse.Namespace) -> None:
@@ -232,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             _run(args)
         elif args.command == "simulate":
             _simulate(args)
+        elif args.command == "settle":
+            _settle(args)
         elif args.command == "account":
             _account(args)
         elif args.command == "breakeven":

@@ -53,7 +53,7 @@ def discount_factors(discounting: Discounting, horizon: int) -> np.ndarray:
 
 
 def discount_at(factors: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Discount factors at actual dates, from the factors at year ends.
+    r"""Discount factors at actual dates, from the factors at year ends.
 
     Within a year the rate of that year applies continuously:
     :math:`D(t) = D(\lfloor t \rfloor)\,(D(\lceil t \rceil)/D(\lfloor t \rfloor))^{t -

@@ -11,6 +11,7 @@ from .errors import BreakEvenError
 from .scenario import Scenario, load_scenario
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
+           "format_settlement", "format_contract_risk",
            "CATALOGUE_BREAKEVENS"]
 
 #: The break-even points of the catalogue's Tables 5 and 6, with both readings of
@@ -276,4 +277,74 @@ def format_risk_summary(r: dict[str, Any]) -> str:
         lines.append("  (> horizon: the account is still negative at the end of the horizon)")
     else:
         lines.append(f"  not available: {r.get('exact_scope', '')}")
+    return "\n".join(lines) + "\n"
+
+
+def format_settlement(d: dict[str, Any]) -> str:
+    """A settlement (from :func:`sibrisk.settlement.settlement_to_dict`) as plain text."""
+    cur = d["currency"]
+    lines = [f"Settlement of contract {d['contract']} in scenario {d['scenario']}",
+             f"{cur}, {d['price_year']} prices, nominal unless marked PV "
+             "(present value at t = 0)", ""]
+    rows = [("total outcome payments", _money(d["total_paid"])),
+            ("total outcome payments, PV", _money(d["total_paid_pv"]))]
+    rows += [(f"  for {m}", _money(v)) for m, v in d["by_metric"].items()]
+    rows += [(f"  by {m}", _money(v)) for m, v in d["by_mechanism"].items()]
+    rows += [(f"  paid at month {p['month']:g}", _money(p["amount"]))
+             for p in d["payments_by_month"]]
+    caps = d["caps"]
+    if caps["bound"]:
+        rows += [(f"cut by cap: {where}", _money(v)) for where, v in caps["cut"].items()]
+    else:
+        rows.append(("caps", "none bound"))
+    if d["dropped_after_termination"]:
+        rows.append(("dropped after termination", _money(d["dropped_after_termination"])))
+    for m, ok in d["triggered"].items():
+        rows.append((f"trigger of {m}", "met" if ok else "not met"))
+    for m, e in d["measured_effects"].items():
+        rows += [(f"measured effect on {m}, {c}", f"{100 * v:.1f} pp")
+                 for c, v in e["cohorts"].items()]
+        rows.append((f"measured effect on {m}, pooled", f"{100 * e['pooled']:.1f} pp"))
+    if d["reinvestment_declared"]:
+        rows.append(("declared for reinvestment (kept by the payers, not binding)",
+                     _money(d["reinvestment_declared"])))
+    lines += _rows(rows)
+    lines += ["", "By actor"]
+    header = ("actor", "received", "paid", "NPV", "IRR", "multiple", "exposure", "payback")
+    table = [header]
+    for actor, a in d["by_actor"].items():
+        table.append((actor, _money(a["received"]), _money(a["paid"]), _money(a["npv"]),
+                       "-" if a["irr"] is None else f"{100 * a['irr']:.1f} %",
+                       "-" if a["multiple"] is None else f"{a['multiple']:.2f}",
+                       _money(a["largest_exposure"]),
+                       "never" if a["payback_year"] is None else f"{a['payback_year']:.1f}"))
+    lines += _rows(table)
+    outside = ", ".join(f"{k} {_money(v)}" for k, v in d["outside"].items())
+    lines += ["", f"From outside the deal: {outside}; transfers between actors sum to "
+              f"{d['transfers_sum']:,.2f}"]
+    return "\n".join(lines) + "\n"
+
+
+def format_contract_risk(r: dict[str, Any], currency: str) -> str:
+    """Contract variants' risk (from :func:`sibrisk.risk.summarize_contracts`) as plain text."""
+    pp = lambda x: f"{100 * x:.2f} pp"  # noqa: E731
+    lines = []
+    for name, c in r.items():
+        lines += ["", f"Contract {name} ({currency}, present value at t = 0)"]
+        rows = [("expected outcome payment", _money(c["payment_mean"]),
+                 _se(c["payment_mean_se"], _money)),
+                ("probability a cap cuts a claim", _pct(c["cap_bound_probability"]),
+                 _se(c["cap_bound_probability_se"], pp))]
+        if c["reinvestment_mean"]:
+            rows.append(("expected declared reinvestment", _money(c["reinvestment_mean"]),
+                         _se(c["reinvestment_mean_se"], _money)))
+        for actor, a in c["actors"].items():
+            rows += [(f"{actor}: expected NPV", _money(a["npv_mean"]),
+                      _se(a["npv_mean_se"], _money)),
+                     (f"{actor}: probability of a loss", _pct(a["loss_probability"]),
+                      _se(a["loss_probability_se"], pp))]
+            if "irr_quantiles" in a:
+                rows.append((f"{actor}: median IRR", _pct(a["irr_quantiles"]["0.5"]),
+                             _se(a["irr_quantiles_se"]["0.5"], pp)))
+        lines += _rows(rows)
     return "\n".join(lines) + "\n"

@@ -33,7 +33,7 @@ import xarray as xr
 
 from .errors import SibriskError
 
-__all__ = ["summarize", "summary_to_dict", "QUANTILES"]
+__all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
 
 #: Quantiles reported by default.
 QUANTILES = (0.05, 0.5, 0.95)
@@ -231,4 +231,62 @@ def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
         out[key] = value.item() if isinstance(value, np.generic) else value
     out.setdefault("runs", None)
     out.setdefault("seed", None)
+    return out
+
+
+def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES
+                        ) -> dict[str, Any]:
+    """Risk of every contract variant and actor in a simulation with ``contracts=``.
+
+    For each contract: the expected outcome payment (present value), the
+    probability that a cap cuts a claim and the expected declared
+    reinvestment; for each of its actors: the expected NPV, the probability
+    of a negative NPV, NPV quantiles, the median IRR (where solved) and the
+    expected largest exposure. Every measure has its Monte Carlo standard
+    error under the same name plus ``_se``.
+
+    Returns
+    -------
+    dict
+        ``{contract: {..., "actors": {actor: {...}}}}``, JSON-ready (``inf``
+        and undefined values are ``None``).
+    """
+    if "contract" not in ds.dims or "run" not in ds.dims:
+        raise SibriskError("summarize_contracts needs a Monte Carlo dataset from "
+                           "sibrisk.simulate(..., contracts=...)")
+    dim, w, exact = _weights(ds)
+    out: dict[str, Any] = {}
+
+    def pair(name: str, value_se: tuple[float, float], into: dict[str, Any]) -> None:
+        into[name] = _plain(value_se[0])
+        into[f"{name}_se"] = _plain(value_se[1])
+
+    def quants(name: str, x: np.ndarray, into: dict[str, Any]) -> None:
+        xs, cw = _sorted(x, w)
+        got = [_quantile(xs, cw, q, exact) for q in quantiles]
+        into[name] = {f"{q:g}": _plain(v) for q, (v, _) in zip(quantiles, got, strict=True)}
+        into[f"{name}_se"] = {f"{q:g}": _plain(s) for q, (_, s) in zip(quantiles, got,
+                                                                        strict=True)}
+
+    for name in ds.contract.values:
+        c = ds.sel(contract=name)
+        row: dict[str, Any] = {}
+        pair("payment_mean", _mean(c.contract_payment.values, w, exact), row)
+        pair("cap_bound_probability", _prob(c.contract_payment_cut.values > 0, w, exact), row)
+        pair("reinvestment_mean", _mean(c.contract_reinvestment.values, w, exact), row)
+        actors: dict[str, Any] = {}
+        for actor in c.actor.values[c.in_contract.values]:
+            a = c.sel(actor=actor)
+            npv = np.asarray(a.actor_npv.values, dtype=float)
+            stats: dict[str, Any] = {}
+            pair("npv_mean", _mean(npv, w, exact), stats)
+            pair("loss_probability", _prob(npv < 0.0, w, exact), stats)
+            quants("npv_quantiles", npv, stats)
+            irr = np.asarray(a.actor_irr.values, dtype=float)
+            if np.isfinite(irr).all():
+                quants("irr_quantiles", irr, stats)
+            pair("largest_exposure_mean", _mean(a.actor_exposure.values, w, exact), stats)
+            actors[str(actor)] = stats
+        row["actors"] = actors
+        out[str(name)] = row
     return out

@@ -52,7 +52,7 @@ from .errors import _MISSING, _NO_VALUE, ContractError, Problem
 from .scenario import Scenario, load_scenario
 
 __all__ = ["Bound", "OutcomeData", "Settlement", "bind", "settle", "read_outcomes",
-           "expected_data", "OUTSIDE"]
+           "expected_data", "settlement_to_dict", "OUTSIDE"]
 
 #: Counterparty of money that enters or leaves the deal.
 OUTSIDE = "outside"
@@ -87,6 +87,7 @@ class OutcomeData:
     savings: np.ndarray
     programme_cost: np.ndarray
     discount: np.ndarray
+    cohort_names: tuple[str, ...] = ()
 
     @property
     def runs(self) -> int:
@@ -462,7 +463,8 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
     return OutcomeData(n, counts, comparison, savings,
                        np.array([s.provider.cost_per_participant * n.sum()]),
                        discount_factors(s.discounting, max(bound.years - 1,
-                                                           s.effect.horizon))[None, :])
+                                                           s.effect.horizon))[None, :],
+                       cohort_names=tuple(names))
 
 
 # ---------------------------------------------------------------------------
@@ -520,6 +522,8 @@ class Settlement:
     payment_months: np.ndarray
     payments: np.ndarray
     payment_discount: np.ndarray
+    labels: dict[str, Any] = field(default_factory=dict)
+    cohort_names: tuple[str, ...] = ()
 
     @property
     def total_paid(self) -> np.ndarray:
@@ -762,7 +766,12 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         by_mechanism=by_mechanism, by_metric=by_metric, cut=cut, terminated=terminated,
         triggered=triggered, effects=per_cohort, effects_pooled=pooled,
         reinvestment=reinvestment, payment_months=pay_months, payments=payments,
-        payment_discount=discount_at(year_ends, pay_months))
+        payment_discount=discount_at(year_ends, pay_months),
+        labels={"contract": c.name, "scenario": bound.scenario.name,
+                "currency": bound.scenario.currency, "price_year": bound.scenario.price_year,
+                "capital_model": c.capital.model},
+        cohort_names=data.cohort_names or tuple(f"cohort_{i + 1}" for i in range(
+            data.participants.shape[1])))
 
 
 def _savings_share(bound: Bound, mech: SavingsShare, data: OutcomeData,
@@ -897,3 +906,53 @@ def settle(contract: Contract | str | os.PathLike[str] | Mapping[str, Any],
     bound = bind(contract, scenario)
     data = expected_data(bound) if outcomes is None else read_outcomes(outcomes, bound)
     return evaluate(bound, data)
+
+
+def _plain(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
+    """One run of a settlement as a JSON-ready dict.
+
+    Money is nominal unless the key ends in ``_pv`` (present value at t = 0).
+    IRR, multiple and payback year are ``None`` where they do not exist (no
+    sign change, nothing paid, not reached within the contract's dates).
+    """
+    stats = result.stats()[run]
+    by_actor = {}
+    for i, actor in enumerate(result.actors):
+        mine = np.array([a == actor for a in result.flow_actor])
+        amounts = result.amounts[run, mine]
+        by_actor[actor] = {
+            "received": float(amounts[amounts > 0].sum()),
+            "paid": float(-amounts[amounts < 0].sum()),
+            "npv": _plain(stats[i, K.A_NPV]),
+            "irr": _plain(stats[i, K.A_IRR]),
+            "multiple": _plain(stats[i, K.A_MULTIPLE]),
+            "largest_exposure": _plain(stats[i, K.A_EXPOSURE]),
+            "payback_year": _plain(stats[i, K.A_PAYBACK]),
+        }
+    cut = {where: float(v[run]) for where, v in result.cut.items() if v[run] > 0}
+    return {
+        **result.labels,
+        "valuation": "nominal; *_pv: present value at t = 0 (programme start)",
+        "total_paid": float(result.total_paid[run]),
+        "total_paid_pv": float(result.total_paid_pv[run]),
+        "by_metric": {m: float(v[run]) for m, v in result.by_metric.items()},
+        "by_mechanism": {m: float(v[run]) for m, v in result.by_mechanism.items()},
+        "payments_by_month": [{"month": float(m), "amount": float(result.payments[run, k])}
+                              for k, m in enumerate(result.payment_months)],
+        "by_actor": by_actor,
+        "caps": {"bound": bool(cut), "where": sorted(cut), "cut": cut,
+                 "cut_total": float(sum(cut.values()))},
+        "dropped_after_termination": float(result.terminated[run]),
+        "triggered": {m: bool(v[run]) for m, v in result.triggered.items()},
+        "measured_effects": {
+            m: {"cohorts": dict(zip(result.cohort_names, map(float, e[run]), strict=True)),
+                "pooled": float(result.effects_pooled[m][run])}
+            for m, e in result.effects.items()},
+        "reinvestment_declared": float(result.reinvestment[run]),
+        "outside": {src: float(np.asarray(v)[run]) for src, v in result.outside().items()},
+        "transfers_sum": float(result.transfers()[run]),
+    }
