@@ -88,6 +88,7 @@ class OutcomeData:
     programme_cost: np.ndarray
     discount: np.ndarray
     cohort_names: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
 
     @property
     def runs(self) -> int:
@@ -326,7 +327,9 @@ def expected_data(bound: Bound, cohorts: int = 1) -> OutcomeData:
 def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound) -> OutcomeData:
     """Observed outcomes from a TOML or JSON file (or a mapping) for a bound contract.
 
-    The file holds one table per cohort::
+    Counts of metrics the contract does not pay on are ignored (and listed in
+    the settlement's ``labels["ignored_outcomes"]``), so one file of observed
+    outcomes serves every contract. The file holds one table per cohort::
 
         [cohorts.aarhus]
         participants = { with_experience = 10, no_experience = 18 }
@@ -380,6 +383,7 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
     needed = {m for claims in bound.mechanisms for m in claims.metrics} | set(bound.measured)
     needed |= {x for m in list(needed) for x in _chain(bound.parent, m)}
     control = np.array([t.control_employment for t in s.types])
+    ignored: set[str] = set()
 
     def by_type(value: Any, key: str, row: int) -> np.ndarray | None:
         if not isinstance(value, Mapping) or set(value) != set(types):
@@ -403,9 +407,14 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             problems.append(Problem(where, row, "must be a table"))
             continue
         for k in row:
-            if k not in allowed:
+            if k in allowed:
+                continue
+            if isinstance(row[k], Mapping) and set(row[k]) == set(types):
+                ignored.add(k)  # counts of a metric this contract does not pay on
+            else:
                 problems.append(Problem(f"{where}.{k}", row[k], "unknown key; allowed: "
-                                        + ", ".join(allowed)))
+                                        + ", ".join(allowed) + ", or counts by participant type "
+                                        "of another metric (ignored)"))
         if "participants" not in row:
             problems.append(Problem(f"{where}.participants", _MISSING,
                                     "give the participants of each type"))
@@ -464,7 +473,7 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
                        np.array([s.provider.cost_per_participant * n.sum()]),
                        discount_factors(s.discounting, max(bound.years - 1,
                                                            s.effect.horizon))[None, :],
-                       cohort_names=tuple(names))
+                       cohort_names=tuple(names), ignored=tuple(sorted(ignored)))
 
 
 # ---------------------------------------------------------------------------
@@ -524,6 +533,7 @@ class Settlement:
     payment_discount: np.ndarray
     labels: dict[str, Any] = field(default_factory=dict)
     cohort_names: tuple[str, ...] = ()
+    irr_actors: tuple[str, ...] = ()
 
     @property
     def total_paid(self) -> np.ndarray:
@@ -552,10 +562,13 @@ class Settlement:
     def stats(self, with_irr: Sequence[str] | None = None) -> np.ndarray:
         """Per run and actor: ``_kernels.ACTOR_COLUMNS`` (NPV, multiple, exposure,
         payback year, IRR), shape (run, actor, 5). IRR is solved for the
-        actors in ``with_irr`` (default: all) and NaN for the rest."""
+        actors in ``with_irr`` (default ``irr_actors``: those who put money in
+        to get money back, the tranches, the provider and the guarantor) and
+        NaN for the rest."""
         index = {a: i for i, a in enumerate(self.actors)}
         actor = np.array([index[a] for a in self.flow_actor], dtype=np.int64)
-        irr = np.array([with_irr is None or a in with_irr for a in self.actors])
+        wanted = self.irr_actors if with_irr is None else with_irr
+        irr = np.array([a in wanted for a in self.actors])
         out = np.empty((self.amounts.shape[0], len(self.actors), len(K.ACTOR_COLUMNS)))
         K.actor_stats(np.ascontiguousarray(self.amounts), actor,
                       np.ascontiguousarray(self.flow_month, dtype=float),
@@ -769,7 +782,10 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         payment_discount=discount_at(year_ends, pay_months),
         labels={"contract": c.name, "scenario": bound.scenario.name,
                 "currency": bound.scenario.currency, "price_year": bound.scenario.price_year,
-                "capital_model": c.capital.model},
+                "capital_model": c.capital.model}
+        | ({"ignored_outcomes": list(data.ignored)} if data.ignored else {}),
+        irr_actors=tuple(t.name for t in c.capital.tranches) + ("provider",)
+        + ((c.capital.guarantee.name,) if c.capital.guarantee else ()),
         cohort_names=data.cohort_names or tuple(f"cohort_{i + 1}" for i in range(
             data.participants.shape[1])))
 
@@ -925,8 +941,8 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
         mine = np.array([a == actor for a in result.flow_actor])
         amounts = result.amounts[run, mine]
         by_actor[actor] = {
-            "received": float(amounts[amounts > 0].sum()),
-            "paid": float(-amounts[amounts < 0].sum()),
+            "received": float(amounts[amounts > 0].sum()) + 0.0,
+            "paid": float(-amounts[amounts < 0].sum()) + 0.0,
             "npv": _plain(stats[i, K.A_NPV]),
             "irr": _plain(stats[i, K.A_IRR]),
             "multiple": _plain(stats[i, K.A_MULTIPLE]),

@@ -526,10 +526,6 @@ class _ContractBook:
             self.actors += [a for a in b.actors if a not in self.actors]
         k, a = len(plan.bound), len(self.actors)
         self.index = [np.array([self.actors.index(x) for x in b.actors]) for b in plan.bound]
-        # IRR: for those who put money in to get money back
-        self.irr_actors = [tuple(t.name for t in b.contract.capital.tranches) + ("provider",)
-                           + ((b.contract.capital.guarantee.name,)
-                              if b.contract.capital.guarantee else ()) for b in plan.bound]
         self.stats = np.empty((runs, k, a, len(K.ACTOR_COLUMNS)))
         self.payment = np.empty((runs, k))
         self.cut = np.empty((runs, k))
@@ -579,7 +575,7 @@ class _ContractBook:
             data = OutcomeData(participants, counts, comparison, savings,
                                params[:, K.P_COST] * n_tot, discount)
             result = evaluate(b, data)
-            st = result.stats(with_irr=self.irr_actors[k])
+            st = result.stats()
             block = self.stats[rows, k]
             block[:, :, 0] = 0.0  # actors not in this contract: no money
             block[:, :, 2] = 0.0

@@ -1,0 +1,114 @@
+"""Benchmark: the marginal cost of one more contract variant on common random numbers.
+
+``sibrisk.simulate(scenario, contracts=[...])`` draws the cohorts' outcomes
+once per run and settles every contract variant on the same draws. This
+measures, side by side in one process on the built-in scenario, ``simulate``
+with no contract (drawing the outcomes and settling the scenario's own
+contract in the kernel) and with 1, 2, 4 and 8 contract variants (surplus
+shares at several investor shares, capped rate cards, a senior/junior
+waterfall with a guarantee). From these it prints the marginal cost of one
+more variant, ``(t(8) - t(0)) / 8``, as a ratio to the cost of re-drawing
+the outcomes, ``t(0)``: what evaluating a variant would cost without common
+random numbers (one more ``simulate`` without contracts).
+
+The sizes are timed in turn within each repeat (so slow spells of the
+machine hit every size alike) and the best of the repeats counts, as
+``timeit`` does. Every call uses the same seed.
+
+    python benchmarks/contracts.py [--runs 200000] [--repeat 5] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numba
+import numpy as np
+
+import sibrisk
+
+SCENARIO = sibrisk.load_scenario("drc-sib-2023")
+SEED = 2023
+SIZES = (0, 1, 2, 4, 8)
+
+_SUSTAINED = [{"name": "sustained_26w", "of": "employed", "retention": 0.8, "month": 6}]
+_WATERFALL = {"tranches": [{"name": "senior", "share": 0.6, "coupon": 0.04},
+                           {"name": "junior", "share": 0.4}]}
+
+#: The variants, in the order they are added: every prefix mixes the kinds.
+VARIANTS = [
+    {"name": "share-50", "payments": [{"kind": "surplus_share", "investor_share": 0.5}]},
+    {"name": "card-capped", "metrics": _SUSTAINED,
+     "payments": [{"kind": "rate_card", "cap": 4_000_000,
+                   "rates": {"employed": 150_000, "sustained_26w": 100_000}}]},
+    {"name": "waterfall-guaranteed",
+     "payments": [{"kind": "surplus_share", "investor_share": 0.5}],
+     "capital": {**_WATERFALL, "guarantee": {"covers": "senior", "share": 0.5}}},
+    {"name": "share-30", "payments": [{"kind": "surplus_share", "investor_share": 0.3}]},
+    {"name": "share-70", "payments": [{"kind": "surplus_share", "investor_share": 0.7}]},
+    {"name": "card-per-participant", "metrics": _SUSTAINED,
+     "payments": [{"kind": "rate_card", "cap_per_participant": 200_000,
+                   "rates": {"employed": 150_000, "sustained_26w": 100_000}}]},
+    {"name": "waterfall-first-loss",
+     "payments": [{"kind": "surplus_share", "investor_share": 0.6}],
+     "capital": {**_WATERFALL, "guarantee": {"covers": "senior", "amount": 1_000_000}}},
+    {"name": "share-40", "payments": [{"kind": "surplus_share", "investor_share": 0.4}]},
+]
+CONTRACTS = [sibrisk.Contract.from_dict({**v, "scenario": SCENARIO.name},
+                                        source=f"<variant {v['name']}>") for v in VARIANTS]
+
+
+def run(k: int, runs: int, threads: int) -> tuple[float, float]:
+    """Seconds of one ``simulate`` call with the first ``k`` variants (0: none), and a check
+    number (the mean outcome payment of the last variant, or of the scenario's contract)."""
+    contracts = CONTRACTS[:k] or None
+    t0 = time.perf_counter()
+    ds = sibrisk.simulate(SCENARIO, runs=runs, seed=SEED, threads=threads, contracts=contracts)
+    elapsed = time.perf_counter() - t0
+    paid = ds.contract_payment[:, -1] if k else ds.outcome_payment
+    return elapsed, float(paid.mean())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="repeats of every size; the best counts")
+    parser.add_argument("--threads", type=int, default=numba.get_num_threads())
+    args = parser.parse_args(argv)
+    # compile and warm up first (the kernels and every variant's path), so no timing
+    # includes a compilation
+    run(len(CONTRACTS), 5_000, args.threads)
+    best = {k: np.inf for k in SIZES}
+    check = {}
+    for _ in range(args.repeat):
+        for k in SIZES:
+            elapsed, check[k] = run(k, args.runs, args.threads)
+            best[k] = min(best[k], elapsed)
+    base = best[0]
+    marginal = (best[8] - base) / 8
+    slope = np.polyfit(SIZES, [best[k] for k in SIZES], 1)[0]  # least squares over all sizes
+    print(f"scenario {SCENARIO.name}, {args.runs:,} runs, {args.threads} threads, "
+          f"seed {SEED}, best of {args.repeat}")
+    print()
+    print("| variants | seconds | runs/s | over no contract | per variant |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for k in SIZES:
+        extra = best[k] - base
+        per = f"{extra / k:.3f} s" if k else "-"
+        print(f"| {k} | {best[k]:.3f} | {args.runs / best[k]:,.0f} | "
+              f"{best[k] / base:.2f}x | {per} |")
+    print()
+    print("variants: " + ", ".join(c.name for c in CONTRACTS))
+    print(f"re-drawing the outcomes (simulate, no contract): {base:.3f} s")
+    print(f"one more variant: {marginal:.3f} s from (t(8) - t(0)) / 8, "
+          f"{slope:.3f} s from a line through all sizes")
+    print(f"ratio, one more variant / re-drawing: {marginal / base:.2f} "
+          f"(line: {slope / base:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
