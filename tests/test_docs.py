@@ -60,6 +60,11 @@ def risk_page(reproduce):
 
 
 @pytest.fixture(scope="module")
+def contracts_page(reference_pages):
+    return _load("contracts_page")
+
+
+@pytest.fixture(scope="module")
 def catalogue_rows(reproduce):
     """The reproduction page's rows, computed once for the tests that read them."""
     return reproduce.rows()
@@ -88,6 +93,18 @@ def test_reference_pages_are_up_to_date(reference_pages, page):
     fresh = make()
     assert path.exists() and path.read_text(encoding="utf-8") == fresh, \
         _stale(path, "python docs/reference_pages.py")
+
+
+def test_contracts_page_is_up_to_date(contracts_page):
+    """The page settles and simulates every example in examples/contracts/."""
+    shipped = sorted(p.name for p in contracts_page.EXAMPLES.glob("*.toml")
+                     if p.name not in (contracts_page.OUTCOMES, "drc-two-municipalities.toml"))
+    assert shipped == sorted(name for name, _, _ in contracts_page.WORKED), \
+        "every shipped contract example is a worked example on docs/contracts.md"
+    fresh = contracts_page.render()
+    assert contracts_page.PAGE.exists() and \
+        contracts_page.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(contracts_page.PAGE, "python docs/contracts_page.py")
 
 
 def test_risk_page_is_up_to_date(risk_page):

@@ -1,0 +1,296 @@
+"""Contracts on the catalogue's scenario and on simulations: the library reproduces the
+catalogue's accounts, simulated payments meet exact oracles, variants share their draws."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import sibrisk
+from sibrisk import cli
+from sibrisk.contract import Contract
+from sibrisk.errors import ContractError, SibriskError
+from sibrisk.risk import summarize_contracts
+from sibrisk.settlement import settlement_to_dict
+from sibrisk.simulate import fixed_cohort_counts, fixed_counts
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "contracts"
+DRC = "drc-sib-2023"
+
+
+@pytest.fixture(scope="module")
+def drc():
+    return sibrisk.load_scenario(DRC)
+
+
+def _stat(result, actor, column, run=0):
+    return float(result.stats()[run, result.actors.index(actor),
+                                sibrisk._kernels.ACTOR_COLUMNS.index(column)])
+
+
+# ---------------------------------------------------------------------------
+# The catalogue's contract, through the library
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("payment_year", [0, 3])
+def test_the_catalogue_contract_settles_to_the_catalogue_accounts(drc, payment_year):
+    s = drc.replace("contract.payment_year", payment_year)
+    acc = sibrisk.account(s, per="cohort")
+    result = sibrisk.settle(Contract.from_scenario(s), scenario=s)
+    assert math.isclose(float(result.total_paid_pv[0]), float(acc.outcome_payment), rel_tol=1e-12)
+    assert math.isclose(_stat(result, "investor", "npv"), float(acc.investor_result),
+                        rel_tol=1e-10)
+    assert math.isclose(_stat(result, "municipality", "npv"), float(acc.municipal_account),
+                        rel_tol=1e-10)
+    assert math.isclose(_stat(result, "municipality", "payback_year"),
+                        float(acc.municipal_payback_year), rel_tol=1e-12)
+    assert math.isclose(_stat(result, "investor", "multiple"), float(acc.investor_multiple),
+                        rel_tol=1e-12)
+    if payment_year:
+        assert math.isclose(_stat(result, "investor", "irr"), float(acc.investor_irr),
+                            rel_tol=1e-9)
+    else:  # paid with the outlay: no rate of return exists
+        assert math.isnan(_stat(result, "investor", "irr"))
+    # the published payment per participant (88,341) through the contract library
+    assert round(float(result.total_paid[0]) / s.cohort.size * (1.0 if payment_year == 0 else
+                 sibrisk.discount.discount_factors(s.discounting, 3)[-1])) == 88_341
+
+
+def test_simulated_catalogue_contract_equals_the_engine_run_by_run(drc):
+    plain = sibrisk.simulate(drc, runs=30_000, seed=11)
+    ds = sibrisk.simulate(drc, runs=30_000, seed=11, contracts=Contract.from_scenario(drc))
+    for name in ("investor_result", "municipal_account", "municipal_payback_year"):
+        assert np.array_equal(plain[name].values, ds[name].values)  # unchanged, bit for bit
+    c = ds.isel(contract=0)
+    np.testing.assert_allclose(c.actor_npv.sel(actor="investor"), ds.investor_result,
+                               rtol=1e-10, atol=1e-6)
+    np.testing.assert_allclose(c.actor_npv.sel(actor="municipality"), ds.municipal_account,
+                               rtol=1e-10, atol=1e-6)
+    np.testing.assert_allclose(c.actor_payback_year.sel(actor="municipality"),
+                               ds.municipal_payback_year, rtol=1e-10)
+    np.testing.assert_allclose(c.contract_payment, ds.outcome_payment, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# The catalogue's three organisations
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def organisations(drc):
+    files = [EXAMPLES / f for f in ("standard.toml", "reinvestment.toml", "loan.toml")]
+    return sibrisk.simulate(drc, runs=20_000, seed=5, contracts=files)
+
+
+def test_reinvestment_keeps_the_payment_with_the_municipality(organisations, drc):
+    std = organisations.sel(contract="standard")
+    grant = organisations.sel(contract="reinvestment")
+    cost = drc.provider.cost_per_participant * drc.cohort.size
+    np.testing.assert_allclose(grant.actor_npv.sel(actor="foundation"), -cost, rtol=1e-12)
+    np.testing.assert_allclose(grant.contract_reinvestment, std.contract_payment, rtol=1e-12)
+    # the municipality keeps what it would have paid
+    np.testing.assert_allclose(grant.actor_npv.sel(actor="municipality"),
+                               std.actor_npv.sel(actor="municipality") + std.contract_payment,
+                               rtol=1e-9)
+    assert not bool(organisations.in_contract.sel(contract="reinvestment", actor="investor"))
+
+
+def test_the_loan_moves_the_outcome_risk_to_the_provider(organisations, drc):
+    std = organisations.sel(contract="standard")
+    loan = organisations.sel(contract="loan-to-provider")
+    cost = drc.provider.cost_per_participant * drc.cohort.size
+    d3 = sibrisk.discount.discount_factors(drc.discounting, 3)[-1]
+    lender = cost * 1.05**3 * d3 - cost  # repaid after 36 months whatever happens
+    np.testing.assert_allclose(loan.actor_npv.sel(actor="lender"), lender, rtol=1e-12)
+    np.testing.assert_allclose(loan.actor_irr.sel(actor="lender"), 0.05, rtol=1e-9)
+    np.testing.assert_allclose(loan.actor_npv.sel(actor="provider"),
+                               std.actor_npv.sel(actor="investor") - lender, rtol=1e-9,
+                               atol=1e-6)
+    assert float((loan.actor_npv.sel(actor="provider") < 0).mean()) == pytest.approx(
+        float((std.actor_npv.sel(actor="investor") < lender).mean()))
+
+
+# ---------------------------------------------------------------------------
+# Simulated payments against exact oracles
+# ---------------------------------------------------------------------------
+def test_simulated_rate_card_meets_its_expectation(drc):
+    """Metric draws are Binomial thinnings: E[payment] = sum n_t g_t (r_e + q1 r_13 + q1 q2 r_26)."""
+    contract = sibrisk.load_contract({
+        "name": "card", "metrics": [
+            {"name": "sustained_13w", "of": "employed", "retention": 0.8},
+            {"name": "sustained_26w", "of": "sustained_13w", "retention": 0.5}],
+        "payments": [{"kind": "rate_card", "rates": {
+            "employed": {"with_experience": 100.0, "no_experience": 200.0},
+            "sustained_13w": 50.0, "sustained_26w": 40.0}}]})
+    ds = sibrisk.simulate(drc, runs=200_000, seed=3, contracts=contract,
+                          parameter_uncertainty=False)
+    n = fixed_counts(drc)
+    g = np.array([t.gross_employment for t in drc.types])
+    expected = float(n * g @ (np.array([100.0, 200.0]) + 0.8 * 50.0 + 0.8 * 0.5 * 40.0))
+    pay = ds.contract_payment.isel(contract=0).values
+    se = pay.std(ddof=1) / math.sqrt(pay.size)
+    assert abs(pay.mean() - expected) < 4 * se
+
+
+def test_simulated_tiers_per_cohort_meet_the_exact_expectation(drc):
+    """Two cohorts of 10 + 18: the employed count of each is a sum of two binomials;
+    the expected tier payment is an exact sum over it."""
+    s = drc.replace("cohort.cohorts", 2)
+    points = [[0.10, 50.0], [0.20, 80.0]]
+    contract = sibrisk.load_contract({"name": "tiers", "payments": [
+        {"kind": "effect", "points": points, "per": "participant"}]})
+    ds = sibrisk.simulate(s, runs=200_000, seed=9, contracts=contract, parameter_uncertainty=False)
+    g = [t.gross_employment for t in s.types]
+    c = [t.control_employment for t in s.types]
+    pmf = np.convolve(stats.binom.pmf(np.arange(11), 10, g[0]),
+                      stats.binom.pmf(np.arange(19), 18, g[1]))
+    comparison = (10 * c[0] + 18 * c[1]) / 28
+    effect = np.arange(29) / 28 - comparison
+    tier = np.where(effect >= 0.20 - 1e-12, 80.0, np.where(effect >= 0.10 - 1e-12, 50.0, 0.0))
+    expected = 2 * 28 * float(pmf @ tier)
+    pay = ds.contract_payment.isel(contract=0).values
+    se = pay.std(ddof=1) / math.sqrt(pay.size)
+    assert abs(pay.mean() - expected) < 4 * se
+    assert ds.participants.sum("type").values[0] == 56
+
+
+def test_cohorts_split_the_participants_evenly(drc):
+    s = drc.replace("cohort.cohorts", 2)
+    assert fixed_cohort_counts(s).tolist() == [[10, 18], [10, 18]]
+    drawn = sibrisk.simulate(s.replace("cohort.composition", "drawn"), runs=2_000, seed=1)
+    assert (drawn.participants.sum("type") == 56).all()
+    with pytest.raises(sibrisk.ScenarioError, match="cohort.cohorts"):
+        drc.replace("cohort.cohorts", 57)
+
+
+# ---------------------------------------------------------------------------
+# Common random numbers
+# ---------------------------------------------------------------------------
+def _share(x: float) -> Contract:
+    return sibrisk.load_contract({"name": f"share-{round(100 * x)}", "payments": [
+        {"kind": "surplus_share", "investor_share": x}]})
+
+
+def test_variants_share_draws_and_do_not_depend_on_each_other(drc):
+    capped = sibrisk.load_contract({"name": "capped", "cap": 4_000_000.0, "payments": [
+        {"kind": "surplus_share"}]})
+    alone = sibrisk.simulate(drc, runs=70_000, seed=4, contracts=capped)
+    many = sibrisk.simulate(drc, runs=70_000, seed=4, threads=1,
+                            contracts=[_share(0.2), capped, _share(0.8)])
+    for var in ("actor_npv", "contract_payment", "contract_payment_cut"):
+        assert np.array_equal(alone[var].sel(contract="capped").values,
+                              many[var].sel(contract="capped").values)
+    pay = many.contract_payment
+    # the same draws: a larger share pays more in every run, and a cap never pays more
+    assert (pay.sel(contract="share-80") >= pay.sel(contract="share-20")).all()
+    uncapped = many.outcome_payment
+    assert (pay.sel(contract="capped") <= uncapped + 1e-6).all()
+    cut = many.contract_payment_cut.sel(contract="capped")
+    np.testing.assert_allclose(pay.sel(contract="capped") + cut, uncapped, rtol=1e-12)
+    assert 0.0 < float((cut > 0).mean()) < 1.0
+
+
+def test_contract_results_do_not_depend_on_threads(drc):
+    files = [EXAMPLES / "tranches.toml", EXAMPLES / "rate-card.toml"]
+    one = sibrisk.simulate(drc, runs=140_000, seed=8, threads=1, contracts=files)
+    two = sibrisk.simulate(drc, runs=140_000, seed=8, threads=2, contracts=files)
+    for var in ("actor_npv", "actor_irr", "actor_exposure", "contract_payment"):
+        assert np.array_equal(one[var].values, two[var].values, equal_nan=True)
+
+
+def test_summary_of_contracts(drc):
+    ds = sibrisk.simulate(drc, runs=20_000, seed=2, contracts=[_share(0.5), _share(0.0)])
+    risk = summarize_contracts(ds)
+    assert set(risk) == {"share-50", "share-0"}
+    inv = risk["share-50"]["actors"]["investor"]
+    p = float((ds.actor_npv.sel(contract="share-50", actor="investor") < 0).mean())
+    assert inv["loss_probability"] == p
+    assert inv["loss_probability_se"] == pytest.approx(math.sqrt(p * (1 - p) / 20_000))
+    # the investor's share moves money between investor and municipality, run by run
+    total = ds.actor_npv.sel(actor=["investor", "municipality"]).sum("actor")
+    np.testing.assert_allclose(total.sel(contract="share-50"), total.sel(contract="share-0"),
+                               rtol=1e-9)
+
+
+def test_simulate_rejects_bad_contract_lists(drc):
+    with pytest.raises(SibriskError, match="two contracts are named 'share-50'"):
+        sibrisk.simulate(drc, runs=10, contracts=[_share(0.5), _share(0.5)])
+    with pytest.raises(SibriskError, match="at least one contract"):
+        sibrisk.simulate(drc, runs=10, contracts=[])
+    bad_types = sibrisk.load_contract({"name": "x", "payments": [
+        {"kind": "rate_card", "rates": {"employed": {"with_experience": 1.0}}}]})
+    with pytest.raises(ContractError, match=r"payments\[0\]\.rates\.employed.*no_experience"):
+        sibrisk.simulate(drc, runs=10, contracts=bad_types)
+
+
+# ---------------------------------------------------------------------------
+# The command line
+# ---------------------------------------------------------------------------
+def _cli(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_settle_json_reports_payments_actors_and_caps(capsys):
+    status, out, _ = _cli(capsys, "settle", str(EXAMPLES / "rate-card.toml"), "--outcomes",
+                          str(EXAMPLES / "outcomes.toml"), "--json")
+    assert status == 0
+    d = json.loads(out)
+    # by hand from outcomes.toml: employed 6 + 4 with experience at 120,000 and 5 + 4
+    # without at 160,000; 15 at 13 weeks and 12 at 26 weeks at 60,000 each; the 5 without
+    # experience who reach 26 weeks have earned 280,000, capped at 250,000
+    assert d["by_metric"]["employed"] == 10 * 120_000 + 9 * 160_000
+    assert d["by_metric"]["sustained_13w"] == 15 * 60_000
+    assert d["by_metric"]["sustained_26w"] == 12 * 60_000 - 5 * 30_000
+    assert d["caps"] == {"bound": True, "where": ["participant"], "cut": {"participant": 150_000.0},
+                         "cut_total": 150_000.0}
+    assert d["total_paid"] == sum(d["by_metric"].values())
+    assert set(d["by_actor"]) == {"municipality", "provider", "investor"}
+    assert d["transfers_sum"] == 0.0
+
+
+def test_settle_text_and_errors(capsys, tmp_path):
+    status, out, _ = _cli(capsys, "settle", str(EXAMPLES / "thresholds.toml"), "--outcomes",
+                          str(EXAMPLES / "outcomes.toml"))
+    assert status == 0 and "measured effect on employed, herning" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[[payments]]\nkind = "rate_crad"\n', encoding="utf-8")
+    status, out, err = _cli(capsys, "settle", str(bad))
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and "payments[0].kind = 'rate_crad'" in err
+    status, _, err = _cli(capsys, "settle", str(EXAMPLES / "thresholds.toml"))
+    assert status == 0  # expected outcomes of its scenario: comparison rates from the scenario
+    outcomes = tmp_path / "o.toml"
+    outcomes.write_text("[cohorts.a]\nparticipants = { with_experience = 2, no_experience = 3 }\n"
+                        "employed = { with_experience = 3, no_experience = 1 }\n",
+                        encoding="utf-8")
+    status, _, err = _cli(capsys, "settle", str(EXAMPLES / "standard.toml"), "--outcomes",
+                          str(outcomes))
+    assert status == 1 and "cohorts.a.employed" in err and "with_experience" in err
+
+
+def test_simulate_with_contracts_on_the_command_line(capsys):
+    status, out, _ = _cli(capsys, "simulate", "--contract", str(EXAMPLES / "standard.toml"),
+                          "--contract", str(EXAMPLES / "loan.toml"), "--runs", "5000",
+                          "--seed", "1", "--json")
+    assert status == 0
+    d = json.loads(out)
+    assert d["scenario"] == DRC and set(d["contracts"]) == {"standard", "loan-to-provider"}
+    status, _, err = _cli(capsys, "simulate", "--contract", str(EXAMPLES / "standard.toml"),
+                          "--contract", str(EXAMPLES / "thresholds.toml"), "--runs", "10")
+    assert status == 1 and "name different scenarios" in err
+    status, _, err = _cli(capsys, "simulate", "--contract", str(EXAMPLES / "standard.toml"),
+                          "--method", "exact")
+    assert status == 1 and "--method mc" in err
+
+
+def test_settlement_dict_is_json_ready():
+    result = sibrisk.settle(EXAMPLES / "tranches.toml", EXAMPLES / "outcomes.toml")
+    d = settlement_to_dict(result)
+    json.dumps(d, allow_nan=False)
+    assert d["by_actor"]["evaluator"]["npv"] == 0.0
+    assert d["outside"]["evaluation_cost"] == -150_000.0
+    assert d["ignored_outcomes"] == ["sustained_13w", "sustained_26w"]
