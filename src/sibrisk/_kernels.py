@@ -290,39 +290,43 @@ A_NPV, A_MULTIPLE, A_EXPOSURE, A_PAYBACK, A_IRR = range(len(ACTOR_COLUMNS))
 
 
 @njit(cache=_CACHE, nogil=True)
-def _irr(amounts, years, n):  # pragma: no cover - compiled
+def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
     """Annual IRR of ``n`` dated amounts (years from the first, increasing).
 
-    Root of sum a_k exp(-x t_k) in x = log(1 + r), by Newton's method kept
-    inside a bracket that bisection shrinks. NaN when the amounts do not
-    change sign or no root lies in r in (-99.3 %, 14,700 %); -1 when
-    nothing ever comes back.
+    Root of f(x) = sum a_k exp(-x t_k) in x = log(1 + r), by Newton's method
+    from the rate that turns the money paid into the money received over
+    the money-weighted time between them, kept inside the bracket
+    [-5, 5] (r from -99.3 % to 14,700 %) that bisection shrinks whenever a
+    step leaves it. NaN when the amounts do not change sign or no root lies
+    in the bracket; -1 when nothing ever comes back.
     """
+    if paid <= 0.0 or n == 0:
+        return np.nan
+    if received <= 0.0:
+        return -1.0
     pos = False
     neg = False
+    t_in = 0.0
+    t_out = 0.0
     for k in range(n):
         if amounts[k] > 0.0:
             pos = True
+            t_in += amounts[k] * years[k]
         elif amounts[k] < 0.0:
             neg = True
-    if not neg:
-        return np.nan
-    if not pos:
-        return -1.0
+            t_out -= amounts[k] * years[k]
+    if not (pos and neg):
+        return np.nan if not neg else -1.0
+    if n == 2 and amounts[0] < 0.0 < amounts[1]:  # one outlay, one return: closed form
+        return (amounts[1] / -amounts[0]) ** (1.0 / (years[1] - years[0])) - 1.0
+    span = t_in / received - t_out / paid
+    x = math.log(received / paid) / span if span > 1e-9 else 0.0
     lo, hi = -5.0, 5.0
+    if not (lo < x < hi):
+        x = 0.0
+    bracketed = False
     f_lo = 0.0
-    f_hi = 0.0
-    for k in range(n):
-        f_lo += amounts[k] * math.exp(-lo * years[k])
-        f_hi += amounts[k] * math.exp(-hi * years[k])
-    if f_lo == 0.0:
-        return math.expm1(lo)
-    if f_hi == 0.0:
-        return math.expm1(hi)
-    if (f_lo > 0.0) == (f_hi > 0.0):
-        return np.nan
-    x = 0.0
-    for _ in range(200):
+    for it in range(200):
         f = 0.0
         df = 0.0
         for k in range(n):
@@ -330,102 +334,223 @@ def _irr(amounts, years, n):  # pragma: no cover - compiled
             f += e
             df -= years[k] * e
         if f == 0.0:
-            break
-        if (f > 0.0) == (f_lo > 0.0):
-            lo, f_lo = x, f
-        else:
-            hi = x
-        step_ok = df != 0.0
-        x_new = x - f / df if step_ok else 0.5 * (lo + hi)
-        if not (lo < x_new < hi):
-            x_new = 0.5 * (lo + hi)
-        if abs(x_new - x) < 1e-13 * (1.0 + abs(x)):
-            x = x_new
-            break
+            return math.expm1(x)
+        if bracketed:  # keep the root between lo and hi
+            if (f > 0.0) == (f_lo > 0.0):
+                lo = x
+            else:
+                hi = x
+        x_new = x - f / df if df != 0.0 else np.inf
+        if not (lo < x_new < hi) or it >= 12:
+            if not bracketed:  # Newton's method needs help: find the bracket once
+                f_lo = 0.0
+                f_hi = 0.0
+                for k in range(n):
+                    f_lo += amounts[k] * math.exp(-lo * years[k])
+                    f_hi += amounts[k] * math.exp(-hi * years[k])
+                if f_lo == 0.0:
+                    return math.expm1(lo)
+                if f_hi == 0.0:
+                    return math.expm1(hi)
+                if (f_lo > 0.0) == (f_hi > 0.0):
+                    return np.nan
+                bracketed = True
+                if (f > 0.0) == (f_lo > 0.0):
+                    lo = x
+                else:
+                    hi = x
+            if not (lo < x_new < hi) or it >= 12:
+                x_new = 0.5 * (lo + hi)  # bisection
+        if abs(x_new - x) <= 1e-13 * (1.0 + abs(x)):
+            return math.expm1(x_new)
         x = x_new
     return math.expm1(x)
 
 
 @njit(cache=_CACHE, nogil=True)
-def actor_stats(amounts, actor, months, discount, n_actors, with_irr,
-                out):  # pragma: no cover - compiled
+def actor_stats(amounts, discount, savings, savings_discount, cum_savings, cum_savings_pv,
+                monotone, entry, coef, group_ptr, group_years, group_block, actor_ptr,
+                with_irr, slot, out):  # pragma: no cover - compiled
     """Per run and actor: NPV, multiple, largest exposure, payback year and IRR.
 
-    ``amounts``: (runs, flow) nominal, flows sorted by ``months`` (flow,);
-    ``actor``: (flow,) the actor of each flow; ``discount``: (1 or runs,
-    flow) the discount factor at each flow's date; ``with_irr``: (actor,)
-    whether to solve the IRR. Writes ``out`` (runs, actor, ACTOR_COLUMNS).
-    Flows at the same month are netted before the cumulative measures.
+    The dates are the same in every run, so each actor's ledger is laid out
+    once as a schedule of dated groups: actor ``a`` owns groups
+    ``actor_ptr[a] .. actor_ptr[a + 1]``, group ``g`` falls ``group_years[g]``
+    years from the start and sums the entries ``group_ptr[g] ..
+    group_ptr[g + 1]``. An entry ``e >= 0`` is the flow column ``e`` of
+    ``amounts`` (run, flow), discounted by ``discount`` (1 or runs, flow); an
+    entry ``e < 0`` is ``coef`` times year ``-1 - e`` of ``savings`` (1 or
+    runs, year), discounted by ``savings_discount``.
+
+    Savings are the same under every contract; ``cum_savings`` and
+    ``cum_savings_pv`` (runs or 1, year) are their running sums, nominal and
+    discounted, and ``monotone`` (runs or 1,) says a run has no negative
+    year. ``group_block[g] >= g`` marks groups ``g .. group_block[g]`` that
+    hold savings only (-1: a group with other flows): in a monotone run they
+    are settled at once (the exposure cannot grow in them; a payback crossing
+    in them is found by bisection), else year by year. ``with_irr`` (actor,)
+    says whose IRR to solve. Writes ``out[r, slot[a], :]`` (ACTOR_COLUMNS).
+    Flows at the same date are netted before the cumulative measures.
     """
-    runs, flows = amounts.shape
-    group_amount = np.empty(flows)
-    group_years = np.empty(flows)
+    runs = amounts.shape[0]
+    n_actors = actor_ptr.shape[0] - 1
+    group_amount = np.empty(group_years.shape[0])
+    times = np.empty(group_years.shape[0])
     for r in range(runs):
         dr = r if discount.shape[0] > 1 else 0
+        sr = r if savings.shape[0] > 1 else 0
+        dsr = r if savings_discount.shape[0] > 1 else 0
+        cr = r if cum_savings.shape[0] > 1 else 0
+        fast = monotone[r if monotone.shape[0] > 1 else 0]
         for a in range(n_actors):
             npv = 0.0
             received = 0.0
             paid = 0.0
             cum = 0.0
             worst = 0.0
-            cum_pv = 0.0
-            last_neg_years = -1.0
+            last_neg = -1.0
             neg_value = 0.0
             next_value = 0.0
             next_years = 0.0
             waiting = False
             groups = 0
-            k = 0
-            while k < flows:
-                if actor[k] != a:
-                    k += 1
+            irr_wanted = with_irr[a]
+            g = actor_ptr[a]
+            while g < actor_ptr[a + 1]:
+                stop = group_block[g]
+                if fast and stop >= g and not irr_wanted:
+                    # savings-only groups g .. stop, years t0 .. t1, all >= 0 in this run
+                    k0 = group_ptr[g]
+                    share = coef[k0]
+                    t0 = -1 - entry[k0]
+                    t1 = -1 - entry[group_ptr[stop]]
+                    base = cum_savings_pv[cr, t0 - 1] if t0 > 0 else 0.0
+                    base_nominal = cum_savings[cr, t0 - 1] if t0 > 0 else 0.0
+                    gain = share * (cum_savings[cr, t1] - base_nominal)
+                    received += gain
+                    cum += gain
+                    start_npv = npv
+                    npv = start_npv + share * (cum_savings_pv[cr, t1] - base)
+                    if start_npv < 0.0:
+                        if npv < 0.0:  # still below zero at the block's end
+                            last_neg = group_years[stop]
+                            neg_value = npv
+                        else:  # the first year of the block at or above zero
+                            lo, hi = g, stop
+                            while lo < hi:
+                                mid = (lo + hi) // 2
+                                t = -1 - entry[group_ptr[mid]]
+                                if start_npv + share * (cum_savings_pv[cr, t] - base) >= 0.0:
+                                    hi = mid
+                                else:
+                                    lo = mid + 1
+                            if lo > g:
+                                t = -1 - entry[group_ptr[lo - 1]]
+                                last_neg = group_years[lo - 1]
+                                neg_value = start_npv + share * (cum_savings_pv[cr, t] - base)
+                            t = -1 - entry[group_ptr[lo]]
+                            next_value = start_npv + share * (cum_savings_pv[cr, t] - base)
+                            next_years = group_years[lo]
+                            waiting = False
+                    g = stop + 1
                     continue
-                m = months[k]
                 net = 0.0
                 net_pv = 0.0
-                j = k
-                while j < flows and months[j] == m:
-                    if actor[j] == a:
-                        x = amounts[r, j]
-                        net += x
-                        net_pv += x * discount[dr, j]
-                        if x > 0.0:
-                            received += x
-                        else:
-                            paid -= x
-                    j += 1
-                k = j
+                for k in range(group_ptr[g], group_ptr[g + 1]):
+                    e = entry[k]
+                    if e >= 0:
+                        x = amounts[r, e]
+                        net_pv += x * discount[dr, e]
+                    else:
+                        x = coef[k] * savings[sr, -1 - e]
+                        net_pv += x * savings_discount[dsr, -1 - e]
+                    net += x
+                    if x > 0.0:
+                        received += x
+                    else:
+                        paid -= x
                 npv += net_pv
                 cum += net
                 if -cum > worst:
                     worst = -cum
-                cum_pv += net_pv
-                if cum_pv < 0.0:
-                    last_neg_years = m / 12.0
-                    neg_value = cum_pv
+                if npv < 0.0:
+                    last_neg = group_years[g]
+                    neg_value = npv
                     waiting = True
                 elif waiting:
-                    next_value = cum_pv
-                    next_years = m / 12.0
+                    next_value = npv
+                    next_years = group_years[g]
                     waiting = False
-                if net != 0.0:
+                if irr_wanted and net != 0.0:
                     group_amount[groups] = net
-                    group_years[groups] = m / 12.0
+                    times[groups] = group_years[g]
                     groups += 1
-            out[r, a, 0] = npv
-            out[r, a, 1] = received / paid if paid > 0.0 else np.nan
-            out[r, a, 2] = worst
-            if last_neg_years < 0.0:
-                out[r, a, 3] = 0.0
+                g += 1
+            o = slot[a]
+            out[r, o, 0] = npv
+            out[r, o, 1] = received / paid if paid > 0.0 else np.nan
+            out[r, o, 2] = worst
+            if last_neg < 0.0:
+                out[r, o, 3] = 0.0
             elif waiting:
-                out[r, a, 3] = np.inf
+                out[r, o, 3] = np.inf
             else:
-                out[r, a, 3] = last_neg_years + (next_years - last_neg_years) * (
+                out[r, o, 3] = last_neg + (next_years - last_neg) * (
                     -neg_value) / (next_value - neg_value)
-            if with_irr[a] and groups > 0:
-                t0 = group_years[0]
-                for g in range(groups):
-                    group_years[g] -= t0
-                out[r, a, 4] = _irr(group_amount, group_years, groups)
+            if irr_wanted and groups > 0:
+                t0 = times[0]
+                for j in range(groups):
+                    times[j] -= t0
+                out[r, o, 4] = _irr(group_amount, times, groups, received, paid)
             else:
-                out[r, a, 4] = np.nan
+                out[r, o, 4] = np.nan
+
+
+@njit(cache=_CACHE, nogil=True)
+def savings_sums(savings, discount, cum, cum_pv, monotone):  # pragma: no cover - compiled
+    """Running sums of yearly savings (run or 1, year), nominal into ``cum`` and
+    discounted by ``discount`` (1 or runs, year) into ``cum_pv``, and whether
+    no year of a run is negative (``monotone``)."""
+    for r in range(savings.shape[0]):
+        dr = r if discount.shape[0] > 1 else 0
+        c = 0.0
+        c_pv = 0.0
+        ok = True
+        for t in range(savings.shape[1]):
+            x = savings[r, t]
+            c += x
+            c_pv += x * discount[dr, t]
+            cum[r, t] = c
+            cum_pv[r, t] = c_pv
+            if x < 0.0:
+                ok = False
+        monotone[r] = ok
+
+
+@njit(cache=_CACHE, nogil=True)
+def municipal_savings(params, add_tot, n_tot, out):  # pragma: no cover - compiled
+    """Nominal municipal savings by year of every run (the ledger's rules, per row).
+
+    ``params``: (runs, N_PARAMS); ``add_tot``, ``n_tot``: (runs,). Writes
+    ``out`` (runs, year): year 0 the saved ordinary effort net of other
+    costs, then the saving from additional employment under the effect
+    profile (as in ``_settle_row``).
+    """
+    years = out.shape[1]
+    for r in range(out.shape[0]):
+        p = params[r]
+        yearly = p[P_SAVING] * add_tot[r]
+        full = p[P_FULL_YEARS]
+        horizon = p[P_HORIZON]
+        fall = 1.0
+        out[r, 0] = (p[P_EFFORT_SHARE] * p[P_EFFORT_COST] - p[P_OTHER]) * n_tot[r]
+        for t in range(1, years):
+            if t > horizon:
+                out[r, t] = 0.0
+                continue
+            if t <= full:
+                f = 1.0
+            else:
+                fall *= 1.0 - p[P_DECAY]
+                f = p[P_PERSISTENT] + (1.0 - p[P_PERSISTENT]) * fall
+            out[r, t] = yearly * f

@@ -30,6 +30,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,17 @@ class OutcomeData:
     discount: np.ndarray
     cohort_names: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
+    #: running sums of the savings (see :func:`savings_sums`), when already worked out
+    savings_sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: sums that several contracts share (a simulation passes one memo to all its variants)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def total(self, array: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+        """``array.sum(axis)``, worked out once per array (arrays are not changed)."""
+        key = (id(array), axis)
+        if key not in self.memo:
+            self.memo[key] = (array.sum(axis=axis), array)  # keep the array: its id stays
+        return self.memo[key][0]
 
     @property
     def runs(self) -> int:
@@ -483,18 +495,29 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
 class Settlement:
     """Every actor's flows under one contract, for every run.
 
+    The flows other than savings are stored as ``core_*`` (few columns); the
+    payers' savings, the same under every contract, as one array. The
+    properties ``flow_actor``, ``flow_source``, ``flow_counterparty``,
+    ``flow_month``, ``amounts`` and ``discount`` give the whole ledger, savings
+    included, in date order.
+
     Attributes
     ----------
     actors : tuple of str
-    flow_actor, flow_source, flow_counterparty : tuple of str
+    core_actor, core_source, core_counterparty : tuple of str
         Who receives (positive) or pays (negative), what for, and with whom
         (``"outside"``: money entering or leaving the deal).
-    flow_month : ndarray (flow,)
+    core_month : ndarray (flow,)
         Dates in months from the programme start, increasing.
-    amounts : ndarray (run, flow)
+    core_amounts : ndarray (run, flow)
         Nominal amounts.
-    discount : ndarray (run or 1, flow)
+    core_discount : ndarray (run or 1, flow)
         Discount factor at each flow's date.
+    savings : ndarray (run or 1, year)
+        The payers' realised savings at the end of each year (nominal).
+    savings_discount : ndarray (run or 1, year)
+    saves : dict of str -> float
+        Each payer's share of the savings.
     by_mechanism, by_metric : dict of str -> ndarray (run,)
         Nominal outcome payments after triggers, termination and caps.
     cut : dict of str -> ndarray (run,)
@@ -504,9 +527,9 @@ class Settlement:
         Nominal claims dropped because they fell after the termination.
     triggered : dict of str -> ndarray (run,) of bool
         Whether each mechanism with a trigger was triggered.
-    effects : dict of str -> ndarray (run, cohort)
-        Measured effect of each measured metric per cohort (and ``"pooled"``
-        under ``effects_pooled``).
+    effects, effects_pooled : dict of str -> ndarray
+        Measured effect of each measured metric per cohort (run, cohort) and
+        pooled (run,).
     reinvestment : ndarray (run,)
         Nominal payments declared for reinvestment (the grant model).
     payment_months : ndarray, payments : ndarray (run, month)
@@ -514,12 +537,15 @@ class Settlement:
     """
 
     actors: tuple[str, ...]
-    flow_actor: tuple[str, ...]
-    flow_source: tuple[str, ...]
-    flow_counterparty: tuple[str, ...]
-    flow_month: np.ndarray
-    amounts: np.ndarray
-    discount: np.ndarray
+    core_actor: tuple[str, ...]
+    core_source: tuple[str, ...]
+    core_counterparty: tuple[str, ...]
+    core_month: np.ndarray
+    core_amounts: np.ndarray
+    core_discount: np.ndarray
+    savings: np.ndarray
+    savings_discount: np.ndarray
+    saves: dict[str, float]
     by_mechanism: dict[str, np.ndarray]
     by_metric: dict[str, np.ndarray]
     cut: dict[str, np.ndarray]
@@ -534,6 +560,64 @@ class Settlement:
     labels: dict[str, Any] = field(default_factory=dict)
     cohort_names: tuple[str, ...] = ()
     irr_actors: tuple[str, ...] = ()
+    known_sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    # -- the whole ledger, savings included -------------------------------------------
+    @cached_property
+    def _ledger(self) -> tuple:
+        runs = self.core_amounts.shape[0]
+        years = self.savings.shape[1]
+        rows = [(a, src, cp, float(m), k) for k, (a, src, cp, m) in enumerate(zip(
+            self.core_actor, self.core_source, self.core_counterparty, self.core_month,
+            strict=True))]
+        for payer, share in self.saves.items():
+            rows += [(payer, "savings", OUTSIDE, 12.0 * t, -1 - t) for t in range(years)
+                     if share != 0.0]
+        rows.sort(key=lambda row: row[3])  # stable: flows first, then savings, at a date
+        savings = np.broadcast_to(self.savings, (runs, years))
+        disc_rows = max(self.core_discount.shape[0], self.savings_discount.shape[0])
+        sav_disc = np.broadcast_to(self.savings_discount, (disc_rows, years))
+        amounts = np.empty((runs, len(rows)))
+        discount = np.empty((disc_rows, len(rows)))
+        for j, (a, _, _, _, k) in enumerate(rows):
+            if k >= 0:
+                amounts[:, j] = self.core_amounts[:, k]
+                discount[:, j] = self.core_discount[:, k]
+            else:
+                amounts[:, j] = self.saves[a] * savings[:, -1 - k]
+                discount[:, j] = sav_disc[:, -1 - k]
+        return (tuple(r[0] for r in rows), tuple(r[1] for r in rows),
+                tuple(r[2] for r in rows), np.array([r[3] for r in rows]), amounts, discount)
+
+    @property
+    def flow_actor(self) -> tuple[str, ...]:
+        """The actor of every flow of the whole ledger."""
+        return self._ledger[0]
+
+    @property
+    def flow_source(self) -> tuple[str, ...]:
+        """What every flow is for."""
+        return self._ledger[1]
+
+    @property
+    def flow_counterparty(self) -> tuple[str, ...]:
+        """With whom (another actor, ``"investors"``, ``"payers"`` or ``"outside"``)."""
+        return self._ledger[2]
+
+    @property
+    def flow_month(self) -> np.ndarray:
+        """Dates of every flow, months from the programme start, increasing."""
+        return self._ledger[3]
+
+    @property
+    def amounts(self) -> np.ndarray:
+        """Nominal amounts of every flow, (run, flow)."""
+        return self._ledger[4]
+
+    @property
+    def discount(self) -> np.ndarray:
+        """Discount factor at every flow's date, (run or 1, flow)."""
+        return self._ledger[5]
 
     @property
     def total_paid(self) -> np.ndarray:
@@ -547,8 +631,8 @@ class Settlement:
 
     def transfers(self) -> np.ndarray:
         """Sum of the flows between actors in every run (zero: money is conserved)."""
-        inside = np.array([c != OUTSIDE for c in self.flow_counterparty])
-        return self.amounts[:, inside].sum(axis=1)
+        inside = np.array([c != OUTSIDE for c in self.core_counterparty], dtype=bool)
+        return self.core_amounts[:, inside].sum(axis=1)
 
     def outside(self) -> dict[str, np.ndarray]:
         """Net nominal money entering (+) or leaving (-) the deal, by source."""
@@ -559,21 +643,68 @@ class Settlement:
                 out[src] = out.get(src, 0.0) + self.amounts[:, j]
         return out
 
-    def stats(self, with_irr: Sequence[str] | None = None) -> np.ndarray:
+    def stats(self, with_irr: Sequence[str] | None = None, *, out: np.ndarray | None = None,
+              slot: Sequence[int] | None = None) -> np.ndarray:
         """Per run and actor: ``_kernels.ACTOR_COLUMNS`` (NPV, multiple, exposure,
-        payback year, IRR), shape (run, actor, 5). IRR is solved for the
-        actors in ``with_irr`` (default ``irr_actors``: those who put money in
-        to get money back, the tranches, the provider and the guarantor) and
-        NaN for the rest."""
-        index = {a: i for i, a in enumerate(self.actors)}
-        actor = np.array([index[a] for a in self.flow_actor], dtype=np.int64)
+        payback year, IRR), shape (run, actor, 5).
+
+        IRR is solved for the actors in ``with_irr`` (default ``irr_actors``:
+        those who put money in to get money back, the tranches, the provider
+        and the guarantor) and NaN for the rest. ``out`` and ``slot`` write
+        into a larger array instead: actor ``a`` into ``out[:, slot[a]]``.
+        """
         wanted = self.irr_actors if with_irr is None else with_irr
-        irr = np.array([a in wanted for a in self.actors])
-        out = np.empty((self.amounts.shape[0], len(self.actors), len(K.ACTOR_COLUMNS)))
-        K.actor_stats(np.ascontiguousarray(self.amounts), actor,
-                      np.ascontiguousarray(self.flow_month, dtype=float),
-                      np.ascontiguousarray(self.discount), len(self.actors), irr, out)
+        irr = np.array([a in wanted for a in self.actors], dtype=np.bool_)
+        if out is None:
+            out = np.empty((self.core_amounts.shape[0], len(self.actors), len(K.ACTOR_COLUMNS)))
+            slot = range(len(self.actors))
+        sums = self.known_sums if self.known_sums is not None else \
+            savings_sums(self.savings, self.savings_discount)
+        K.actor_stats(self.core_amounts, self.core_discount, self.savings,
+                      self.savings_discount, *sums, *self._schedule, irr,
+                      np.asarray(slot, dtype=np.int64), out)
         return out
+
+    @cached_property
+    def _schedule(self) -> tuple[np.ndarray, ...]:
+        """Each actor's ledger as dated groups of entries (see ``_kernels.actor_stats``)."""
+        years = self.savings.shape[1]
+        entry: list[int] = []
+        coef: list[float] = []
+        group_ptr = [0]
+        group_years: list[float] = []
+        actor_ptr = [0]
+        for actor in self.actors:
+            items = [(float(m), 0, j, 1.0) for j, (who, m) in enumerate(
+                zip(self.core_actor, self.core_month, strict=True)) if who == actor]
+            share = self.saves.get(actor, 0.0)
+            if share:
+                items += [(12.0 * t, 1, -1 - t, share) for t in range(years)]
+            items.sort(key=lambda item: (item[0], item[1]))
+            for k, (month, _, e, c) in enumerate(items):
+                if k and month != items[k - 1][0]:
+                    group_ptr.append(len(entry))
+                if k == 0 or month != items[k - 1][0]:
+                    group_years.append(month / 12.0)
+                entry.append(e)
+                coef.append(c)
+            if items:
+                group_ptr.append(len(entry))
+            actor_ptr.append(len(group_years))
+        # runs of consecutive groups that hold one savings entry and nothing else: each
+        # such group points to the last group of its run (-1 for the other groups)
+        block = [-1] * len(group_years)
+        for a in range(len(self.actors)):
+            last = -1
+            for g in range(actor_ptr[a + 1] - 1, actor_ptr[a] - 1, -1):
+                if group_ptr[g + 1] - group_ptr[g] == 1 and entry[group_ptr[g]] < 0:
+                    last = g if last == -1 else last
+                    block[g] = last
+                else:
+                    last = -1
+        return (np.array(entry, dtype=np.int64), np.array(coef, dtype=float),
+                np.array(group_ptr, dtype=np.int64), np.array(group_years, dtype=float),
+                np.array(block, dtype=np.int64), np.array(actor_ptr, dtype=np.int64))
 
     def yearly(self) -> np.ndarray:
         """Nominal net flow per run, actor and year (run, actor, year); a date in
@@ -633,10 +764,12 @@ def _cap_in_time(amounts: np.ndarray, months: np.ndarray, cap: float) -> tuple[n
 def _effects(bound: Bound, data: OutcomeData) -> tuple[dict[str, np.ndarray],
                                                        dict[str, np.ndarray]]:
     per_cohort, pooled = {}, {}
-    n = data.participants.sum(axis=2)
-    total = n.sum(axis=1)
+    if not bound.measured:
+        return per_cohort, pooled
+    n = data.total(data.participants, 2)
+    total = data.total(n, 1)
     for m in bound.measured:
-        reached = data.counts[m].sum(axis=2)
+        reached = data.total(data.counts[m], 2)
         comp = data.comparison[m]
         with np.errstate(invalid="ignore", divide="ignore"):
             per_cohort[m] = np.where(n > 0, reached / n - comp, 0.0)
@@ -689,7 +822,7 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         first = len(claim_amount)
         if isinstance(mech, RateCard | SurplusShare):
             for j, m in enumerate(claims.metrics):
-                counts = data.counts[m].sum(axis=1)  # (run, type)
+                counts = data.total(data.counts[m], 1)  # (run, type)
                 amount = counts @ claims.rates[j]
                 if isinstance(mech, RateCard) and mech.cap_per_participant is not None:
                     add_cut("participant", counts @ claims.raw_rates[j] - amount)
@@ -703,11 +836,11 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
                 claim_amount.append(amount)
         elif isinstance(mech, EffectPayment):
             linear = mech.interpolation == "linear"
-            n = data.participants.sum(axis=2)
+            n = data.total(data.participants, 2)
             if mech.measure == "per_cohort":
                 e, size = per_cohort[mech.metric], n
             else:
-                e, size = pooled[mech.metric][:, None], n.sum(axis=1)[:, None]
+                e, size = pooled[mech.metric][:, None], data.total(n, 1)[:, None]
             base = {"participant": size, "cohort": np.ones_like(size),
                     "additional": np.maximum(e, 0.0) * size}[mech.per]
             claim_mech.append(i)
@@ -743,21 +876,18 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
     if c.cap is not None:
         amounts, lost = _cap_in_time(amounts, months, c.cap)
         add_cut("contract", lost)
-    by_mechanism = {claims.mechanism.name: amounts[:, mech_index == i].sum(axis=1)
+    by_mechanism = {claims.mechanism.name: _columns_total(amounts, mech_index == i)
                     for i, claims in enumerate(bound.mechanisms)}
     by_metric: dict[str, np.ndarray] = {}
     for k, m in enumerate(claim_metric):
         if m is not None:
             by_metric[m] = by_metric.get(m, 0.0) + amounts[:, k]
     pay_months = np.unique(months)
-    payments = np.stack([amounts[:, months == m].sum(axis=1) for m in pay_months], axis=1) \
+    payments = np.stack([_columns_total(amounts, months == m) for m in pay_months], axis=1) \
         if pay_months.size else np.zeros((runs, 0))
     # -- capital and the ledger -------------------------------------------------------
     flows = _Flows(runs)
     reinvestment = _capital_flows(bound, data, flows, draws, pay_months, payments)
-    for j, month in enumerate(12.0 * np.arange(data.savings.shape[1])):
-        for p in c.payers:
-            flows.add(p.name, "savings", OUTSIDE, month, p.saves * data.savings[:, j])
     if c.evaluation is not None:
         ev = c.evaluation
         if ev.paid_by == "payers":
@@ -770,12 +900,18 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
     rows = [flows.rows[k] for k in order]
     flow_month = np.array([r[3] for r in rows])
     year_ends = data.discount
+    amounts = np.empty((runs, len(rows)))
+    for j, r in enumerate(rows):
+        amounts[:, j] = r[4]
     return Settlement(
         actors=bound.actors,
-        flow_actor=tuple(r[0] for r in rows), flow_source=tuple(r[1] for r in rows),
-        flow_counterparty=tuple(r[2] for r in rows), flow_month=flow_month,
-        amounts=np.stack([r[4] for r in rows], axis=1),
-        discount=discount_at(year_ends, flow_month),
+        core_actor=tuple(r[0] for r in rows), core_source=tuple(r[1] for r in rows),
+        core_counterparty=tuple(r[2] for r in rows), core_month=flow_month,
+        core_amounts=amounts, core_discount=_contiguous(discount_at(year_ends, flow_month)),
+        savings=_contiguous(data.savings),
+        savings_discount=_contiguous(year_ends[:, : data.savings.shape[1]]),
+        saves={p.name: p.saves for p in c.payers},
+        known_sums=data.savings_sums,
         by_mechanism=by_mechanism, by_metric=by_metric, cut=cut, terminated=terminated,
         triggered=triggered, effects=per_cohort, effects_pooled=pooled,
         reinvestment=reinvestment, payment_months=pay_months, payments=payments,
@@ -788,6 +924,31 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         + ((c.capital.guarantee.name,) if c.capital.guarantee else ()),
         cohort_names=data.cohort_names or tuple(f"cohort_{i + 1}" for i in range(
             data.participants.shape[1])))
+
+
+def savings_sums(savings: np.ndarray, discount: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Running sums of yearly savings (nominal and discounted) and whether no year of a
+    run is negative: what ``_kernels.actor_stats`` needs to settle savings in blocks. A
+    simulation works them out once per chunk, for all its contracts."""
+    savings, discount = _contiguous(savings), _contiguous(discount)
+    cum = np.empty_like(savings)
+    cum_pv = np.empty_like(savings)
+    monotone = np.empty(savings.shape[0], dtype=np.bool_)
+    K.savings_sums(savings, discount, cum, cum_pv, monotone)
+    return cum, cum_pv, monotone
+
+
+def _columns_total(amounts: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Sum of some columns of (run, claim) amounts (a copy of one column needs no sum)."""
+    idx = np.flatnonzero(columns)
+    if idx.size == 1:
+        return amounts[:, idx[0]].copy()
+    return amounts[:, idx].sum(axis=1)
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=float)
 
 
 def _savings_share(bound: Bound, mech: SavingsShare, data: OutcomeData,

@@ -406,6 +406,8 @@ def simulate(
                   *(book.arrays() if book else ())):
         if array is not None:
             array.fill(0.0)
+    if book is not None:
+        book.fill_absent()
     chunks = [(j, j * chunk_size, min(chunk_size, runs - j * chunk_size))
               for j in range(math.ceil(runs / chunk_size))]
 
@@ -526,7 +528,8 @@ class _ContractBook:
             self.actors += [a for a in b.actors if a not in self.actors]
         k, a = len(plan.bound), len(self.actors)
         self.index = [np.array([self.actors.index(x) for x in b.actors]) for b in plan.bound]
-        self.stats = np.empty((runs, k, a, len(K.ACTOR_COLUMNS)))
+        # contract-major, so each variant's block is contiguous for the kernel to write
+        self.stats = np.empty((k, runs, a, len(K.ACTOR_COLUMNS)))
         self.payment = np.empty((runs, k))
         self.cut = np.empty((runs, k))
         self.reinvestment = np.empty((runs, k))
@@ -534,8 +537,16 @@ class _ContractBook:
         self.flows = np.empty((runs, k, a, self.years)) if yearly else None
 
     def arrays(self):
-        return tuple(x for x in (self.stats, self.payment, self.cut, self.reinvestment,
-                                 self.flows) if x is not None)
+        """The arrays to fill with zeros before the work starts."""
+        return tuple(x for x in (self.payment, self.cut, self.reinvestment, self.flows)
+                     if x is not None)
+
+    def fill_absent(self) -> None:
+        """Actors not in a contract: no money, no multiple and no rate of return; one pass
+        over the statistics, which also touches their pages before the threads start."""
+        absent = np.zeros(len(K.ACTOR_COLUMNS))
+        absent[[K.A_MULTIPLE, K.A_IRR]] = np.nan
+        self.stats[...] = absent
 
     def _metric_counts(self, j, seed, stream, bound, employed, cache):
         counts = {BASE_METRIC: employed}
@@ -564,25 +575,24 @@ class _ContractBook:
         participants = np.broadcast_to(n, (size, n.shape[1])).reshape(shape)
         employed = cell_gross.reshape(shape)
         n_tot = participants.sum(axis=(1, 2))
-        savings = _municipal_savings(cell_add.sum(axis=1), n_tot, params, plan.years)
+        savings = np.empty((size, plan.years))
+        K.municipal_savings(params, cell_add.sum(axis=1), np.ascontiguousarray(n_tot), savings)
         control = np.broadcast_to(c, (size, c.shape[1])).reshape(shape)
         base_rate = (participants * control).sum(axis=2) / participants.sum(axis=2)
+        from .settlement import savings_sums
+
+        sums = savings_sums(savings, discount[:, : plan.years])
+        memo: dict = {}  # sums over cohorts and types, shared by the variants
         cache: dict = {}
         for k, b in enumerate(plan.bound):
             counts = self._metric_counts(j, seed, stream, b, employed, cache)
             comparison = {m: base_rate * math.prod(b.retention[x] for x in _chain(b.parent, m))
                           for m in b.measured}
             data = OutcomeData(participants, counts, comparison, savings,
-                               params[:, K.P_COST] * n_tot, discount)
+                               params[:, K.P_COST] * n_tot, discount, savings_sums=sums,
+                               memo=memo)
             result = evaluate(b, data)
-            st = result.stats()
-            block = self.stats[rows, k]
-            block[:, :, 0] = 0.0  # actors not in this contract: no money
-            block[:, :, 2] = 0.0
-            block[:, :, 1] = np.nan
-            block[:, :, 3] = 0.0
-            block[:, :, 4] = np.nan
-            block[:, self.index[k]] = st
+            result.stats(out=self.stats[k, rows], slot=self.index[k])
             self.payment[rows, k] = result.total_paid_pv
             self.cut[rows, k] = sum(result.cut.values(), np.zeros(size))
             grant = b.contract.capital.model == "grant"
@@ -609,8 +619,8 @@ class _ContractBook:
         data = {}
         for i, col in enumerate(K.ACTOR_COLUMNS):
             long, units = meaning[col]
-            data[f"actor_{col}"] = (dims, self.stats[..., i], {"long_name": long,
-                                                                "units": units})
+            data[f"actor_{col}"] = (dims, np.moveaxis(self.stats[..., i], 0, 1),
+                                    {"long_name": long, "units": units})
         data["contract_payment"] = (("run", "contract"), self.payment, {
             "long_name": "outcome payments under each contract", "units": cur})
         data["contract_payment_cut"] = (("run", "contract"), self.cut, {
