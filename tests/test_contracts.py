@@ -116,7 +116,8 @@ def test_the_loan_moves_the_outcome_risk_to_the_provider(organisations, drc):
 # Simulated payments against exact oracles
 # ---------------------------------------------------------------------------
 def test_simulated_rate_card_meets_its_expectation(drc):
-    """Metric draws are Binomial thinnings: E[payment] = sum n_t g_t (r_e + q1 r_13 + q1 q2 r_26)."""
+    """Metric draws are Binomial thinnings:
+    E[payment] = sum n_t g_t (r_e + q1 r_13 + q1 q2 r_26)."""
     contract = sibrisk.load_contract({
         "name": "card", "metrics": [
             {"name": "sustained_13w", "of": "employed", "retention": 0.8},
@@ -294,3 +295,19 @@ def test_settlement_dict_is_json_ready():
     assert d["by_actor"]["evaluator"]["npv"] == 0.0
     assert d["outside"]["evaluation_cost"] == -150_000.0
     assert d["ignored_outcomes"] == ["sustained_13w", "sustained_26w"]
+
+
+def test_contract_stats_keep_a_subset_with_the_same_values(drc):
+    files = [EXAMPLES / "tranches.toml", EXAMPLES / "savings-share.toml"]
+    full = sibrisk.simulate(drc, runs=20_000, seed=6, contracts=files)
+    lean = sibrisk.simulate(drc, runs=20_000, seed=6, contracts=files, contract_stats=("npv",))
+    some = sibrisk.simulate(drc, runs=20_000, seed=6, contracts=files,
+                            contract_stats=["payback_year", "npv"])
+    assert "actor_irr" not in lean and "actor_exposure" not in some
+    # the NPV alone is summed in another order: equal to rounding
+    np.testing.assert_allclose(lean.actor_npv, full.actor_npv, rtol=1e-12, atol=1e-6)
+    assert np.array_equal(some.actor_npv, full.actor_npv)
+    assert np.array_equal(some.actor_payback_year, full.actor_payback_year)
+    np.testing.assert_array_equal(lean.contract_payment, full.contract_payment)
+    with pytest.raises(SibriskError, match="contract_stats.*'npv', 'multiple'"):
+        sibrisk.simulate(drc, runs=10, contracts=files, contract_stats=("npv", "vol"))

@@ -206,10 +206,6 @@ def test_no_cut_reported_when_no_cap_binds():
     assert caps == {"bound": False, "where": [], "cut": {}, "cut_total": 0.0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug: per-participant and metric caps are applied before the trigger "
-    "(and before termination), so a mechanism whose trigger fails still reports a "
-    "cap cut on claims it never had to pay"))
 def test_no_cap_cut_on_a_mechanism_that_was_not_triggered():
     c = contract({"kind": "rate_card", "rates": {"employed": 10},
                   "metric_caps": {"employed": 5}, "trigger": {"pooled_at_least": 0.5}})
@@ -221,9 +217,6 @@ def test_no_cap_cut_on_a_mechanism_that_was_not_triggered():
     assert settlement_to_dict(r)["caps"]["bound"] is False
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug: the metric cap is applied before termination, so a claim dropped by "
-    "the termination is partly reported as cut by the cap and only the rest as terminated"))
 def test_claims_dropped_by_termination_are_not_also_cut():
     c = contract({"kind": "rate_card", "rates": {"employed": 10, "sustained": 20},
                   "metric_caps": {"sustained": 50}},
@@ -284,10 +277,6 @@ def test_effect_linear_holds_after_the_last_point_and_pays_nothing_below_the_fir
     assert sibrisk.settle(below, TWO, scenario=FLAT0).total_paid[0] == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "library bug: the measured effect 3/10 - 0.2 is 0.09999999999999998 in floating "
-    "point; the trigger compares with a 1e-12 tolerance and holds, but _steps compares "
-    "exactly and pays nothing for the 0.1 point"))
 def test_effect_exactly_at_a_point_is_paid_like_the_trigger_holds():
     c = contract({"kind": "effect", "points": [[0.1, 100]],
                   "trigger": {"pooled_at_least": 0.1}})
@@ -895,10 +884,6 @@ def test_several_contract_problems_at_once():
     ({"capital": {"tranches": [{"name": "solo"}]}},
      r"capital\.tranches\[0\]\.share is missing: must be a number in \[0, 1\]"),
 ], ids=["payer-without-pays", "tranche-without-share"])
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "library bug: a payer without 'pays' (or 'saves') or a tranche without 'share' makes "
-    "_shares_sum call math.fsum on the _MISSING sentinel: TypeError instead of a "
-    "ContractError naming the key"))
 def test_missing_share_is_a_contract_error(terms, words):
     with pytest.raises(sibrisk.ContractError, match=words):
         sibrisk.Contract.from_dict({"name": "bad", "payments": [RATE], **terms})

@@ -224,7 +224,8 @@ def settle(n, gross, dw, add, rates, discount, params, pay_year,
 
 @njit(cache=_CACHE, nogil=True)
 def draw_and_settle(n, g, c, u, cohort_luck, rates, discount, params, varying, columns,
-                    pay_year, gross_out, add_out, deadweight_out, out):  # pragma: no cover - compiled
+                    pay_year, gross_out, add_out, deadweight_out,
+                    out):  # pragma: no cover - compiled
     """Draw each run's cohort outcomes, then settle its money (jit-compiled).
 
     Per type, when g >= c: deadweight ~ Binomial(n, c), additional ~
@@ -528,6 +529,14 @@ def savings_sums(savings, discount, cum, cum_pv, monotone):  # pragma: no cover 
 
 
 @njit(cache=_CACHE, nogil=True)
+def savings_and_sums(params, add_tot, n_tot, discount, out, cum, cum_pv,
+                     monotone):  # pragma: no cover - compiled
+    """``municipal_savings`` and ``savings_sums`` in one pass over the runs."""
+    municipal_savings(params, add_tot, n_tot, out)
+    savings_sums(out, discount, cum, cum_pv, monotone)
+
+
+@njit(cache=_CACHE, nogil=True)
 def municipal_savings(params, add_tot, n_tot, out):  # pragma: no cover - compiled
     """Nominal municipal savings by year of every run (the ledger's rules, per row).
 
@@ -554,3 +563,24 @@ def municipal_savings(params, add_tot, n_tot, out):  # pragma: no cover - compil
                 fall *= 1.0 - p[P_DECAY]
                 f = p[P_PERSISTENT] + (1.0 - p[P_PERSISTENT]) * fall
             out[r, t] = yearly * f
+
+
+@njit(cache=_CACHE, nogil=True)
+def actor_npv(amounts, discount, cum_savings_pv, saves, flow_ptr, flow_index, slot,
+              out):  # pragma: no cover - compiled
+    """Per run and actor, the NPV alone: the present value of the actor's flows
+    ``flow_index[flow_ptr[a]:flow_ptr[a + 1]]`` (columns of ``amounts`` (run, flow),
+    discounted by ``discount`` (1 or runs, flow)) plus its share ``saves[a]`` of the
+    savings' total present value (the last column of ``cum_savings_pv``). Writes
+    ``out[r, slot[a]]``."""
+    runs = amounts.shape[0]
+    last = cum_savings_pv.shape[1] - 1
+    for r in range(runs):
+        dr = r if discount.shape[0] > 1 else 0
+        cr = r if cum_savings_pv.shape[0] > 1 else 0
+        for a in range(flow_ptr.shape[0] - 1):
+            npv = saves[a] * cum_savings_pv[cr, last]
+            for k in range(flow_ptr[a], flow_ptr[a + 1]):
+                e = flow_index[k]
+                npv += amounts[r, e] * discount[dr, e]
+            out[r, slot[a]] = npv

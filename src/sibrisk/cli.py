@@ -16,9 +16,9 @@ from typing import Any
 
 from . import __version__
 from .account import OUTPUTS, breakeven
+from .contract import load_contract
 from .errors import SibriskError
 from .files import save
-from .contract import load_contract
 from .report import (
     catalogue_report,
     format_catalogue_report,

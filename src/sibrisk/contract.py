@@ -826,8 +826,10 @@ def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str]) -> Mech
         years=r.number(t, "years", where, lo=0, hi=500, integer=True), **common)
 
 
-def _shares_sum(r: _Reader, values: list[float | None], key: str, what: str) -> None:
-    if all(v is not None for v in values) and abs(math.fsum(values) - 1.0) > 1e-9:
+def _shares_sum(r: _Reader, values: list[Any], key: str, what: str) -> None:
+    if not all(isinstance(v, float) for v in values):
+        return  # a share is missing or wrong: already reported
+    if abs(math.fsum(values) - 1.0) > 1e-9:
         r.bad(key, [round(v, 10) for v in values], f"the {what} must sum to 1")
 
 

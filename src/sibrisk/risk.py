@@ -241,8 +241,9 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
     For each contract: the expected outcome payment (present value), the
     probability that a cap cuts a claim and the expected declared
     reinvestment; for each of its actors: the expected NPV, the probability
-    of a negative NPV, NPV quantiles, the median IRR (where solved) and the
-    expected largest exposure. Every measure has its Monte Carlo standard
+    of a negative NPV, NPV quantiles, the IRR quantiles among the runs in
+    which an IRR exists (with the probability that one does) and the expected
+    largest exposure. Every measure has its Monte Carlo standard
     error under the same name plus ``_se``.
 
     Returns
@@ -261,8 +262,8 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
         into[name] = _plain(value_se[0])
         into[f"{name}_se"] = _plain(value_se[1])
 
-    def quants(name: str, x: np.ndarray, into: dict[str, Any]) -> None:
-        xs, cw = _sorted(x, w)
+    def quants(name: str, x: np.ndarray, into: dict[str, Any], weights=None) -> None:
+        xs, cw = _sorted(x, w if weights is None else weights)
         got = [_quantile(xs, cw, q, exact) for q in quantiles]
         into[name] = {f"{q:g}": _plain(v) for q, (v, _) in zip(quantiles, got, strict=True)}
         into[f"{name}_se"] = {f"{q:g}": _plain(s) for q, (_, s) in zip(quantiles, got,
@@ -283,8 +284,11 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
             pair("loss_probability", _prob(npv < 0.0, w, exact), stats)
             quants("npv_quantiles", npv, stats)
             irr = np.asarray(a.actor_irr.values, dtype=float)
-            if np.isfinite(irr).all():
-                quants("irr_quantiles", irr, stats)
+            defined = np.isfinite(irr)
+            if defined.any():  # quantiles among the runs in which a rate of return exists
+                pair("irr_defined_probability", _prob(defined, w, exact), stats)
+                quants("irr_quantiles", irr[defined], stats,
+                       weights=w[defined] / w[defined].sum())
             pair("largest_exposure_mean", _mean(a.actor_exposure.values, w, exact), stats)
             actors[str(actor)] = stats
         row["actors"] = actors

@@ -242,6 +242,9 @@ class Provider:
     )
 
 
+_CHOSEN = "contract terms are chosen, not uncertain; compare terms in separate runs"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContractTerms:
     """The catalogue's payment model: a share of the expected budget surplus.
@@ -256,12 +259,12 @@ class ContractTerms:
     """
 
     investor_surplus_share: float = _prob("Investor's share of the expected budget surplus.",
-                                          certain="contract terms are chosen, not uncertain; compare terms in separate runs")
+                                          certain=_CHOSEN)
     payment_year: int = _int(
         "Year (from programme start) at the end of which the outcome payment falls; 0 is the "
         "catalogue's convention (paid at the start). The price is set so that the payment's "
         "present value is cost plus the investor's share.",
-        default=0, lo=0, hi=500, unit="years", certain="contract terms are chosen, not uncertain; compare terms in separate runs",
+        default=0, lo=0, hi=500, unit="years", certain=_CHOSEN,
     )
     rate_card: str = _spec_field(
         "choice", "Pay one rate for every employed participant, or a rate by participant type.",
@@ -781,7 +784,8 @@ def _check_whole(s: Scenario, problems: list[Problem]) -> None:
     if abs(total - 1.0) > _SHARE_TOLERANCE:
         shares = ", ".join(f"{t.name}={t.share:g}" for t in s.types)
         problems.append(Problem("types.*.share", total,
-                                f"shares must sum to 1 (within {_SHARE_TOLERANCE:g}); got {shares}"))
+                                f"shares must sum to 1 (within {_SHARE_TOLERANCE:g}); "
+                                f"got {shares}"))
     if not s.effect.allow_negative:
         for t in s.types:
             if t.control_employment > t.gross_employment:

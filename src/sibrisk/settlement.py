@@ -665,6 +665,25 @@ class Settlement:
                       np.asarray(slot, dtype=np.int64), out)
         return out
 
+    def npv(self, *, out: np.ndarray | None = None,
+            slot: Sequence[int] | None = None) -> np.ndarray:
+        """Per run and actor, the net present value alone (run, actor): cheaper than
+        :meth:`stats`. ``out`` and ``slot`` write into a larger array (run, actor)."""
+        if out is None:
+            out = np.empty((self.core_amounts.shape[0], len(self.actors)))
+            slot = range(len(self.actors))
+        sums = self.known_sums if self.known_sums is not None else \
+            savings_sums(self.savings, self.savings_discount)
+        index = {a: i for i, a in enumerate(self.actors)}
+        owner = np.array([index[a] for a in self.core_actor], dtype=np.int64)
+        order = np.argsort(owner, kind="stable").astype(np.int64)
+        flow_ptr = np.searchsorted(owner[order], np.arange(len(self.actors) + 1)).astype(
+            np.int64)
+        saves = np.array([self.saves.get(a, 0.0) for a in self.actors])
+        K.actor_npv(self.core_amounts, self.core_discount, sums[1], saves, flow_ptr, order,
+                    np.asarray(slot, dtype=np.int64), out)
+        return out
+
     @cached_property
     def _schedule(self) -> tuple[np.ndarray, ...]:
         """Each actor's ledger as dated groups of entries (see ``_kernels.actor_stats``)."""
@@ -734,13 +753,24 @@ class _Flows:
         self.add(payee, source, payer, month, amount)
 
 
+#: Measured effects within this of a threshold count as reaching it (an effect of 2/20 -
+#: 0.0 is 0.09999999999999998 in floating point, and is 10 percentage points).
+EFFECT_TOLERANCE = 1e-12
+
+
 def _steps(points: tuple[tuple[float, float], ...], x: np.ndarray, linear: bool) -> np.ndarray:
+    """The amount at measured effects ``x`` (NaN: no effect measured, nothing paid)."""
     xs = np.array([p for p, _ in points])
     ys = np.array([v for _, v in points])
+    known = ~np.isnan(x)
+    x = np.where(known, x, -np.inf)
     if linear:
-        return np.where(x < xs[0], 0.0, np.interp(x, xs, ys))
-    idx = np.searchsorted(xs, x, side="right") - 1
-    return np.where(idx >= 0, ys[np.maximum(idx, 0)], 0.0)
+        out = np.where(x < xs[0] - EFFECT_TOLERANCE, 0.0,
+                       np.interp(np.maximum(x, xs[0]), xs, ys))
+    else:
+        idx = np.searchsorted(xs - EFFECT_TOLERANCE, x, side="right") - 1
+        out = np.where(idx >= 0, ys[np.maximum(idx, 0)], 0.0)
+    return np.where(known, out, 0.0)
 
 
 def _cap_in_time(amounts: np.ndarray, months: np.ndarray, cap: float) -> tuple[np.ndarray,
@@ -771,20 +801,22 @@ def _effects(bound: Bound, data: OutcomeData) -> tuple[dict[str, np.ndarray],
     for m in bound.measured:
         reached = data.total(data.counts[m], 2)
         comp = data.comparison[m]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_cohort[m] = np.where(n > 0, reached / n - comp, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty cohort: no effect
+            per_cohort[m] = np.where(n > 0, reached / n - comp, np.nan)
             pooled[m] = np.where(total > 0, (reached.sum(axis=1) - (comp * n).sum(axis=1))
-                                 / total, 0.0)
+                                 / total, np.nan)
     return per_cohort, pooled
 
 
 def _triggered(trigger: Trigger, per_cohort: dict[str, np.ndarray],
                pooled: dict[str, np.ndarray]) -> np.ndarray:
     ok = np.zeros(per_cohort[trigger.metric].shape[0], dtype=bool)
-    if trigger.any_cohort_at_least is not None:
-        ok |= (per_cohort[trigger.metric] >= trigger.any_cohort_at_least - 1e-12).any(axis=1)
-    if trigger.pooled_at_least is not None:
-        ok |= pooled[trigger.metric] >= trigger.pooled_at_least - 1e-12
+    with np.errstate(invalid="ignore"):  # NaN (an empty cohort) never reaches a threshold
+        if trigger.any_cohort_at_least is not None:
+            ok |= (per_cohort[trigger.metric] >= trigger.any_cohort_at_least
+                   - EFFECT_TOLERANCE).any(axis=1)
+        if trigger.pooled_at_least is not None:
+            ok |= pooled[trigger.metric] >= trigger.pooled_at_least - EFFECT_TOLERANCE
     return ok
 
 
@@ -807,7 +839,9 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
     claim_mech: list[int] = []
     claim_metric: list[str | None] = []
     claim_month: list[float] = []
-    claim_amount: list[np.ndarray] = []
+    claim_amount: list[np.ndarray] = []  # after the per-participant cap
+    claim_raw: list[np.ndarray] = []  # as claimed, before any cap
+    claim_cap: list[float | None] = []  # the cap of the claim's metric
     cut: dict[str, np.ndarray] = {}
     triggered: dict[str, np.ndarray] = {}
 
@@ -821,19 +855,17 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         mech = claims.mechanism
         first = len(claim_amount)
         if isinstance(mech, RateCard | SurplusShare):
+            card = isinstance(mech, RateCard)
             for j, m in enumerate(claims.metrics):
                 counts = data.total(data.counts[m], 1)  # (run, type)
                 amount = counts @ claims.rates[j]
-                if isinstance(mech, RateCard) and mech.cap_per_participant is not None:
-                    add_cut("participant", counts @ claims.raw_rates[j] - amount)
-                if isinstance(mech, RateCard) and m in mech.metric_caps:
-                    capped = np.minimum(amount, mech.metric_caps[m])
-                    add_cut(f"metric {m}", amount - capped)
-                    amount = capped
                 claim_mech.append(i)
                 claim_metric.append(m)
                 claim_month.append(bound.pay_month[m])
                 claim_amount.append(amount)
+                claim_raw.append(counts @ claims.raw_rates[j]
+                                 if card and mech.cap_per_participant is not None else amount)
+                claim_cap.append(mech.metric_caps.get(m) if card else None)
         elif isinstance(mech, EffectPayment):
             linear = mech.interpolation == "linear"
             n = data.total(data.participants, 2)
@@ -842,30 +874,43 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
             else:
                 e, size = pooled[mech.metric][:, None], data.total(n, 1)[:, None]
             base = {"participant": size, "cohort": np.ones_like(size),
-                    "additional": np.maximum(e, 0.0) * size}[mech.per]
+                    "additional": np.nan_to_num(np.maximum(e, 0.0)) * size}[mech.per]
             claim_mech.append(i)
             claim_metric.append(None)
             claim_month.append(bound.pay_month[mech.metric])
             claim_amount.append((_steps(mech.points, e, linear) * base).sum(axis=1))
+            claim_raw.append(claim_amount[-1])
+            claim_cap.append(None)
         else:  # SavingsShare
             for t, month, amount in _savings_share(bound, mech, data, draws):
                 claim_mech.append(i)
                 claim_metric.append(None)
                 claim_month.append(month)
                 claim_amount.append(amount)
+                claim_raw.append(amount)
+                claim_cap.append(None)
         if mech.trigger is not None:
             ok = _triggered(mech.trigger, per_cohort, pooled)
             triggered[mech.name] = ok
             for k in range(first, len(claim_amount)):
                 claim_amount[k] = np.where(ok, claim_amount[k], 0.0)
+                claim_raw[k] = np.where(ok, claim_raw[k], 0.0)
     months = np.array(claim_month)
-    amounts = np.stack(claim_amount, axis=1) if claim_amount else np.zeros((runs, 0))
-    # -- termination, then caps per mechanism and for the contract ---------------------
+    # -- termination, then the caps: per participant, per metric, per mechanism, in all --
     terminated = np.zeros(runs)
-    if c.termination_month is not None:
-        late = months > c.termination_month
-        terminated = amounts[:, late].sum(axis=1)
-        amounts[:, late] = 0.0
+    end = c.termination_month
+    for k, month in enumerate(claim_month):
+        if end is not None and month > end:  # never claimed: the contract has ended
+            terminated = terminated + claim_raw[k]
+            claim_amount[k] = claim_raw[k] = np.zeros(runs)
+            continue
+        if claim_raw[k] is not claim_amount[k]:
+            add_cut("participant", claim_raw[k] - claim_amount[k])
+        if claim_cap[k] is not None:
+            capped = np.minimum(claim_amount[k], claim_cap[k])
+            add_cut(f"metric {claim_metric[k]}", claim_amount[k] - capped)
+            claim_amount[k] = capped
+    amounts = np.stack(claim_amount, axis=1) if claim_amount else np.zeros((runs, 0))
     mech_index = np.array(claim_mech)
     for i, claims in enumerate(bound.mechanisms):
         mech = claims.mechanism
@@ -985,7 +1030,8 @@ def _capital_flows(bound: Bound, data: OutcomeData, flows: _Flows,
     runs = data.runs
     for month, amount in draws:
         for tr in cap.tranches:
-            flows.transfer(tr.name, "provider", "funding", month, tr.share * amount)
+            flows.transfer(tr.name, "provider", "funding", month,
+                           amount if tr.share == 1.0 else tr.share * amount)
         flows.add("provider", "programme_cost", OUTSIDE, month, -amount)
     reinvestment = np.zeros(runs)
     if cap.model == "grant":  # the payers keep the money, declared for reinvestment
@@ -994,6 +1040,10 @@ def _capital_flows(bound: Bound, data: OutcomeData, flows: _Flows,
     for k, month in enumerate(pay_months):
         for p in c.payers:
             flows.add(p.name, "outcome_payment", payee, month, -p.pays * payments[:, k])
+    if cap.model == "investors" and len(cap.tranches) == 1 and cap.guarantee is None:
+        for k, month in enumerate(pay_months):  # one investor takes every payment
+            flows.add(cap.tranches[0].name, "outcome_payment", "payers", month, payments[:, k])
+        return reinvestment
     if cap.model == "loan":
         for k, month in enumerate(pay_months):
             flows.add("provider", "outcome_payment", "payers", month, payments[:, k])

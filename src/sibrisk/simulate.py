@@ -304,6 +304,7 @@ def simulate(
     stream: int = 0,
     progress: Callable[[int, int], None] | None = None,
     contracts: object = None,
+    contract_stats: tuple[str, ...] | list[str] = K.ACTOR_COLUMNS,
 ) -> xr.Dataset:
     """Simulate a scenario's contract run by run.
 
@@ -353,6 +354,11 @@ def simulate(
         metric after ``employed`` is drawn as ``Binomial(count before it,
         retention)`` from a stream keyed by its name, so variants share
         those draws too.
+    contract_stats : sequence of str
+        Which per-actor statistics of the contracts to keep per run, among
+        ``"npv"``, ``"multiple"``, ``"exposure"``, ``"payback_year"`` and
+        ``"irr"`` (default all). With many variants, ``("npv",)`` is several
+        times faster and smaller: the NPV alone is linear in the flows.
 
     Returns
     -------
@@ -388,6 +394,7 @@ def simulate(
     seed = _normalise_seed(seed)
     threads = _positive_int("threads", threads if threads is not None else numba.get_num_threads())
     bound = _bind_contracts(contracts, scenario)
+    contract_stats = _check_stats(contract_stats)
     plan = _Plan(scenario, parameter_uncertainty, cohort_uncertainty, bound)
     k_types = len(plan.types)
     cells = k_types * plan.cohorts
@@ -399,7 +406,7 @@ def simulate(
     deadweight = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
     flows = np.empty((runs, 2, plan.years)) if yearly else None
-    book = _ContractBook(plan, runs, yearly) if bound else None
+    book = _ContractBook(plan, runs, yearly, contract_stats) if bound else None
     # Touch every page now, in this thread: page faults taken by several threads at once
     # contend for the process's memory map and would stop the threads from scaling.
     for array in (out, gross, add, deadweight, counts, inputs, flows,
@@ -500,6 +507,17 @@ def _bind_contracts(contracts, scenario: Scenario) -> tuple:
     return tuple(bind(c, scenario) for c in loaded)
 
 
+def _check_stats(stats) -> tuple[str, ...]:
+    if isinstance(stats, str):
+        stats = (stats,)
+    stats = tuple(stats)
+    unknown = [x for x in stats if x not in K.ACTOR_COLUMNS]
+    if unknown or not stats or len(set(stats)) != len(stats):
+        raise SibriskError(f"contract_stats = {stats!r}: give distinct names among "
+                           + ", ".join(repr(x) for x in K.ACTOR_COLUMNS))
+    return tuple(x for x in K.ACTOR_COLUMNS if x in stats)  # in the kernel's order
+
+
 def _municipal_savings(add_tot, n_tot, params, years) -> np.ndarray:
     """Nominal municipal savings by year from each run's parameters, (runs, year)."""
     p = params
@@ -517,10 +535,15 @@ def _municipal_savings(add_tot, n_tot, params, years) -> np.ndarray:
     return municipal
 
 
+#: Runs settled at once by the contract library: a block's numpy temporaries (128 KiB)
+#: stay in cache and are reused, where a whole chunk's would be fetched from the system.
+_SETTLE_BLOCK = 16_384
+
+
 class _ContractBook:
     """Evaluates every contract variant on each chunk's draws and keeps the results."""
 
-    def __init__(self, plan: _Plan, runs: int, yearly: bool):
+    def __init__(self, plan: _Plan, runs: int, yearly: bool, stats: tuple[str, ...]):
         self.plan = plan
         self.names = [b.contract.name for b in plan.bound]
         self.actors: list[str] = []
@@ -528,8 +551,10 @@ class _ContractBook:
             self.actors += [a for a in b.actors if a not in self.actors]
         k, a = len(plan.bound), len(self.actors)
         self.index = [np.array([self.actors.index(x) for x in b.actors]) for b in plan.bound]
+        self.kept = stats
+        self.columns = [K.ACTOR_COLUMNS.index(x) for x in stats]
         # contract-major, so each variant's block is contiguous for the kernel to write
-        self.stats = np.empty((k, runs, a, len(K.ACTOR_COLUMNS)))
+        self.stats = np.empty((k, runs, a, len(stats)))
         self.payment = np.empty((runs, k))
         self.cut = np.empty((runs, k))
         self.reinvestment = np.empty((runs, k))
@@ -546,7 +571,7 @@ class _ContractBook:
         over the statistics, which also touches their pages before the threads start."""
         absent = np.zeros(len(K.ACTOR_COLUMNS))
         absent[[K.A_MULTIPLE, K.A_IRR]] = np.nan
-        self.stats[...] = absent
+        self.stats[...] = absent[self.columns]
 
     def _metric_counts(self, j, seed, stream, bound, employed, cache):
         counts = {BASE_METRIC: employed}
@@ -572,35 +597,56 @@ class _ContractBook:
         plan = self.plan
         size = cell_gross.shape[0]
         shape = (size, plan.cohorts, len(plan.types))
-        participants = np.broadcast_to(n, (size, n.shape[1])).reshape(shape)
+        # a fixed composition is one row for all runs: sum it once, then broadcast
+        n_rows = n.reshape(n.shape[0], plan.cohorts, len(plan.types))
+        participants = np.broadcast_to(n_rows, shape)
         employed = cell_gross.reshape(shape)
-        n_tot = participants.sum(axis=(1, 2))
+        n_tot = np.ascontiguousarray(np.broadcast_to(n_rows.sum(axis=(1, 2)), (size,)))
         savings = np.empty((size, plan.years))
-        K.municipal_savings(params, cell_add.sum(axis=1), np.ascontiguousarray(n_tot), savings)
-        control = np.broadcast_to(c, (size, c.shape[1])).reshape(shape)
-        base_rate = (participants * control).sum(axis=2) / participants.sum(axis=2)
-        from .settlement import savings_sums
-
-        sums = savings_sums(savings, discount[:, : plan.years])
-        memo: dict = {}  # sums over cohorts and types, shared by the variants
+        sums = (np.empty_like(savings), np.empty_like(savings), np.empty(size, dtype=np.bool_))
+        K.savings_and_sums(params, cell_add.sum(axis=1), n_tot,
+                           np.ascontiguousarray(discount[:, : plan.years]), savings, *sums)
+        base_rate = None
+        if any(b.measured for b in plan.bound):  # the comparison group's rate, per cohort
+            control = np.broadcast_to(c, (size, c.shape[1])).reshape(shape)
+            base_rate = (n_rows * control).sum(axis=2) / n_rows.sum(axis=2)
         cache: dict = {}
-        for k, b in enumerate(plan.bound):
-            counts = self._metric_counts(j, seed, stream, b, employed, cache)
-            comparison = {m: base_rate * math.prod(b.retention[x] for x in _chain(b.parent, m))
-                          for m in b.measured}
-            data = OutcomeData(participants, counts, comparison, savings,
-                               params[:, K.P_COST] * n_tot, discount, savings_sums=sums,
-                               memo=memo)
-            result = evaluate(b, data)
+        counts = [self._metric_counts(j, seed, stream, b, employed, cache) for b in plan.bound]
+        cost = params[:, K.P_COST] * n_tot
+        start = rows.start
+        # settle in blocks that keep numpy's temporaries small and in cache
+        for lo in range(0, size, _SETTLE_BLOCK):
+            sl = slice(lo, min(lo + _SETTLE_BLOCK, size))
+            out_rows = slice(start + sl.start, start + sl.stop)
+            part = (lambda a: a[sl] if a.shape[0] > 1 else a)  # noqa: E731
+            memo: dict = {}  # sums over cohorts and types, shared by the variants
+            block_sums = tuple(part(x) for x in sums)
+            for k, b in enumerate(plan.bound):
+                comparison = {m: base_rate[sl] * math.prod(
+                    b.retention[x] for x in _chain(b.parent, m)) for m in b.measured}
+                data = OutcomeData(participants[sl], {m: v[sl] for m, v in counts[k].items()},
+                                   comparison, savings[sl], cost[sl], part(discount),
+                                   savings_sums=block_sums, memo=memo)
+                self._keep(k, b, out_rows, evaluate(b, data))
+
+    def _keep(self, k, b, rows, result) -> None:
+        """Write one variant's results for some rows."""
+        if self.kept == ("npv",):
+            result.npv(out=self.stats[k, rows, :, 0], slot=self.index[k])
+        elif len(self.kept) == len(K.ACTOR_COLUMNS):
             result.stats(out=self.stats[k, rows], slot=self.index[k])
-            self.payment[rows, k] = result.total_paid_pv
-            self.cut[rows, k] = sum(result.cut.values(), np.zeros(size))
-            grant = b.contract.capital.model == "grant"
-            self.reinvestment[rows, k] = result.total_paid_pv if grant else 0.0
-            if self.flows is not None:
-                y = result.yearly()
-                self.flows[rows, k] = 0.0
-                self.flows[rows, k][:, self.index[k], : y.shape[2]] = y
+        else:
+            irr = None if "irr" in self.kept else ()
+            full = result.stats(with_irr=irr)
+            self.stats[k, rows][:, self.index[k]] = full[..., self.columns]
+        paid = result.total_paid_pv
+        self.payment[rows, k] = paid
+        self.cut[rows, k] = sum(result.cut.values(), np.zeros(paid.shape[0]))
+        self.reinvestment[rows, k] = paid if b.contract.capital.model == "grant" else 0.0
+        if self.flows is not None:
+            y = result.yearly()
+            self.flows[rows, k] = 0.0
+            self.flows[rows, k][:, self.index[k], : y.shape[2]] = y
 
     def add_to(self, ds: xr.Dataset) -> xr.Dataset:
         cur = ds.attrs["currency"]
@@ -617,7 +663,7 @@ class _ContractBook:
                     "guarantor, NaN for the rest and where no rate exists", "per year"),
         }
         data = {}
-        for i, col in enumerate(K.ACTOR_COLUMNS):
+        for i, col in enumerate(self.kept):
             long, units = meaning[col]
             data[f"actor_{col}"] = (dims, np.moveaxis(self.stats[..., i], 0, 1),
                                     {"long_name": long, "units": units})
@@ -695,7 +741,8 @@ def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
     if inputs.shape[1]:
         coords["input"] = list(plan.inputs)
     if flows is not None:
-        coords["year"] = ("year", np.arange(flows.shape[2]), {"units": "years from programme start"})
+        coords["year"] = ("year", np.arange(flows.shape[2]),
+                          {"units": "years from programme start"})
         data["municipal_cash_flow"] = (("run", "year"), flows[:, 0], {
             "units": cur, "valuation": "nominal, end of year"})
         data["investor_cash_flow"] = (("run", "year"), flows[:, 1], {
