@@ -119,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"average variant: {marginal:.3f} s from (t(8) - t(0)) / 8, "
               f"{slope:.3f} s from a line through all sizes")
+        shared = f"{setup:.3f} s" if setup > 0 else "within the noise"
         print(f"each further variant: {further:.3f} s from (t(8) - t(1)) / 7; set-up shared by "
-              f"all variants (savings by year, metric draws): {setup:.3f} s")
+              f"all variants (savings by year, metric draws): {shared}")
         print(f"ratio, average variant / re-drawing: {marginal / base:.2f} "
               f"(line: {slope / base:.2f}); further variant / re-drawing: "
               f"{further / base:.2f}")

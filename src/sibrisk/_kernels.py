@@ -334,7 +334,7 @@ def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
             e = amounts[k] * math.exp(-x * years[k])
             f += e
             df -= years[k] * e
-        if f == 0.0:
+        if abs(f) <= 1e-14 * (received + paid):  # zero to rounding of the money involved
             return math.expm1(x)
         if bracketed:  # keep the root between lo and hi
             if (f > 0.0) == (f_lo > 0.0):
@@ -362,7 +362,7 @@ def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
                     hi = x
             if not (lo < x_new < hi) or it >= 12:
                 x_new = 0.5 * (lo + hi)  # bisection
-        if abs(x_new - x) <= 1e-13 * (1.0 + abs(x)):
+        if abs(x_new - x) <= 1e-12 * (1.0 + abs(x)):
             return math.expm1(x_new)
         x = x_new
     return math.expm1(x)
