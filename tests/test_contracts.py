@@ -220,6 +220,8 @@ def test_simulate_rejects_bad_contract_lists(drc):
         sibrisk.simulate(drc, runs=10, contracts=[_share(0.5), _share(0.5)])
     with pytest.raises(SibriskError, match="at least one contract"):
         sibrisk.simulate(drc, runs=10, contracts=[])
+    with pytest.raises(SibriskError, match="method='mc'"):
+        sibrisk.simulate(drc, method="exact", contracts=[_share(0.5)])
     bad_types = sibrisk.load_contract({"name": "x", "payments": [
         {"kind": "rate_card", "rates": {"employed": {"with_experience": 1.0}}}]})
     with pytest.raises(ContractError, match=r"payments\[0\]\.rates\.employed.*no_experience"):

@@ -382,6 +382,10 @@ def simulate(
     if method == "exact":
         from .exact import enumerate_outcomes
 
+        if contracts is not None:
+            raise SibriskError("contracts: evaluated run by run; use method='mc' (the exact "
+                               "method enumerates the scenario's own contract)")
+
         return enumerate_outcomes(scenario, parameter_uncertainty=parameter_uncertainty,
                                   cohort_uncertainty=cohort_uncertainty)
     if method != "mc":
