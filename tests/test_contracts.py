@@ -248,8 +248,12 @@ def test_settle_json_reports_payments_actors_and_caps(capsys):
     assert d["by_metric"]["employed"] == 10 * 120_000 + 9 * 160_000
     assert d["by_metric"]["sustained_13w"] == 15 * 60_000
     assert d["by_metric"]["sustained_26w"] == 12 * 60_000 - 5 * 30_000
-    assert d["caps"] == {"bound": True, "where": ["participant"], "cut": {"participant": 150_000.0},
-                         "cut_total": 150_000.0}
+    assert d["caps"] == {
+        "bound": True, "where": ["participant"], "cut": {"participant": 150_000.0},
+        "cut_total": 150_000.0,
+        # which claim: the 26-week outcomes, paid at month 8 + 1, 12 x 60,000 claimed
+        "claims_cut": [{"mechanism": "jobs", "metric": "sustained_26w", "month": 9.0,
+                        "claimed": 720_000.0, "paid": 570_000.0, "cut": 150_000.0}]}
     assert d["total_paid"] == sum(d["by_metric"].values())
     assert set(d["by_actor"]) == {"municipality", "provider", "investor"}
     assert d["transfers_sum"] == 0.0

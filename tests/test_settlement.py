@@ -186,6 +186,9 @@ def test_every_cap_at_once_and_the_report():
     assert caps["where"] == sorted(expected)
     assert caps["cut"] == pytest.approx(expected)
     assert caps["cut_total"] == pytest.approx(250)
+    # which claims were cut: they add up to the same total
+    assert sum(c["cut"] for c in caps["claims_cut"]) == pytest.approx(250)
+    assert all(c["claimed"] - c["paid"] == pytest.approx(c["cut"]) for c in caps["claims_cut"])
     # every claim is either paid or cut: card 300 + 180, bonus 50
     assert r.total_paid[0] + caps["cut_total"] == pytest.approx(300 + 180 + 50)
 
@@ -203,7 +206,7 @@ def test_contract_cap_pro_rata_within_a_month():
 def test_no_cut_reported_when_no_cap_binds():
     c = contract({"kind": "rate_card", "rates": {"employed": 10}, "cap": 1000}, cap=1000)
     caps = settlement_to_dict(sibrisk.settle(c, ONE, scenario=FLAT0))["caps"]
-    assert caps == {"bound": False, "where": [], "cut": {}, "cut_total": 0.0}
+    assert caps == {"bound": False, "where": [], "cut": {}, "cut_total": 0.0, "claims_cut": []}
 
 
 def test_no_cap_cut_on_a_mechanism_that_was_not_triggered():

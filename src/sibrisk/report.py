@@ -295,6 +295,10 @@ def format_settlement(d: dict[str, Any]) -> str:
     caps = d["caps"]
     if caps["bound"]:
         rows += [(f"cut by cap: {where}", _money(v)) for where, v in caps["cut"].items()]
+        rows += [(f"  claim cut: {c['mechanism']}"
+                  + (f", {c['metric']}" if c["metric"] else "") + f", month {c['month']:g}",
+                  f"{_money(c['paid'])} of {_money(c['claimed'])}")
+                 for c in caps["claims_cut"]]
     else:
         rows.append(("caps", "none bound"))
     if d["dropped_after_termination"]:

@@ -534,6 +534,10 @@ class Settlement:
         Nominal payments declared for reinvestment (the grant model).
     payment_months : ndarray, payments : ndarray (run, month)
         Total outcome payments by payment date.
+    claims : tuple of (mechanism, metric or None, month)
+        Every claim, and ``claimed`` and ``paid`` (run, claim): its nominal
+        amount after its trigger and the termination, before and after every
+        cap, so that ``claimed - paid`` says which claims a cap cut.
     """
 
     actors: tuple[str, ...]
@@ -557,6 +561,9 @@ class Settlement:
     payment_months: np.ndarray
     payments: np.ndarray
     payment_discount: np.ndarray
+    claims: tuple[tuple[str, str | None, float], ...] = ()
+    claimed: np.ndarray | None = None
+    paid: np.ndarray | None = None
     labels: dict[str, Any] = field(default_factory=dict)
     cohort_names: tuple[str, ...] = ()
     irr_actors: tuple[str, ...] = ()
@@ -911,6 +918,7 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
             add_cut(f"metric {claim_metric[k]}", claim_amount[k] - capped)
             claim_amount[k] = capped
     amounts = np.stack(claim_amount, axis=1) if claim_amount else np.zeros((runs, 0))
+    claimed = np.stack(claim_raw, axis=1) if claim_raw else np.zeros((runs, 0))
     mech_index = np.array(claim_mech)
     for i, claims in enumerate(bound.mechanisms):
         mech = claims.mechanism
@@ -921,6 +929,7 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
     if c.cap is not None:
         amounts, lost = _cap_in_time(amounts, months, c.cap)
         add_cut("contract", lost)
+    claims_paid = amounts
     by_mechanism = {claims.mechanism.name: _columns_total(amounts, mech_index == i)
                     for i, claims in enumerate(bound.mechanisms)}
     by_metric: dict[str, np.ndarray] = {}
@@ -961,6 +970,9 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         triggered=triggered, effects=per_cohort, effects_pooled=pooled,
         reinvestment=reinvestment, payment_months=pay_months, payments=payments,
         payment_discount=discount_at(year_ends, pay_months),
+        claims=tuple((bound.mechanisms[i].mechanism.name, m, float(t))
+                     for i, m, t in zip(claim_mech, claim_metric, claim_month, strict=True)),
+        claimed=claimed, paid=claims_paid,
         labels={"contract": c.name, "scenario": bound.scenario.name,
                 "currency": bound.scenario.currency, "price_year": bound.scenario.price_year,
                 "capital_model": c.capital.model}
@@ -1172,7 +1184,15 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
                               for k, m in enumerate(result.payment_months)],
         "by_actor": by_actor,
         "caps": {"bound": bool(cut), "where": sorted(cut), "cut": cut,
-                 "cut_total": float(sum(cut.values()))},
+                 "cut_total": float(sum(cut.values())),
+                 "claims_cut": [
+                     {"mechanism": mech, "metric": metric, "month": month,
+                      "claimed": float(result.claimed[run, k]),
+                      "paid": float(result.paid[run, k]),
+                      "cut": float(result.claimed[run, k] - result.paid[run, k])}
+                     for k, (mech, metric, month) in enumerate(result.claims)
+                     if result.claimed[run, k] - result.paid[run, k]
+                     > 1e-9 * max(1.0, abs(result.claimed[run, k]))]},
         "dropped_after_termination": float(result.terminated[run]),
         "triggered": {m: bool(v[run]) for m, v in result.triggered.items()},
         "measured_effects": {
