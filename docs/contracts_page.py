@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import tempfile
 from pathlib import Path
 
 from reference_pages import _run  # sibling module in docs/
@@ -63,11 +64,11 @@ is checked: a mistake names the key, the value given and what is allowed.
 | key | meaning | default |
 |---|---|---|
 | `name` | short name of the contract (letters, digits, `_`, `-`) | required |
-| `scenario` | built-in scenario name, or a scenario file relative to the contract file; the world the contract is settled and simulated in (costs, savings, discounting, outcome model) | none: give one to `settle` or `simulate` |
+| `scenario` | built-in scenario name, or a scenario file relative to the contract file; the world the contract is settled and simulated in (costs, savings, discounting, outcome model); a contract that names one is evaluated only in a scenario of that name | none: evaluated in the scenario `settle` or `simulate` is given |
 | `description` | one line | `""` |
 | `settlement` | `"each"`: every payment falls `lag_months` after its outcome; `"annual"`: at the end of the contract year in which the outcome is observed (then `lag_months` later) | `"each"` |
 | `lag_months` | months between an outcome (or a settlement date) and its payment | 0 |
-| `termination_month` | the contract ends: claims paid after it are dropped, capital due after it is not drawn | none |
+| `termination_month` | the contract ends: claims whose payment date falls after it are dropped (an outcome observed before but paid after is not paid), capital due after it is not drawn | none |
 | `cap` | most paid by all mechanisms together; the latest claims are cut first, claims of the same date pro rata | none |
 
 ### `[[metrics]]`: what is paid for
@@ -98,19 +99,31 @@ proportions: 0.10 is ten percentage points).
 | `rate_card` | `rates` (metric = rate, or metric = {type = rate}), `cap_per_participant`, `metric_caps` (metric = cap) | each participant reaching a metric earns its rate; a participant can earn several metrics of one chain, at most `cap_per_participant` in all |
 | `surplus_share` | `investor_share`, `rate_card` (`"uniform"`, `"by_type"`), `by_type_rule` (`"catalogue"`, `"payout_neutral"`), `metric` | the catalogue's price: cost plus the investor's share of the expected budget surplus, as a rate per participant reaching `metric`; keys left out take the scenario's `[contract]` values; the rate is set so that the payment's present value at its actual date is the price |
 | `effect` | `points` ([effect, amount] pairs), `metric`, `measure` (`"per_cohort"`, `"pooled"`), `interpolation` (`"steps"`, `"linear"`), `per` (`"participant"`, `"cohort"`, `"additional"`) | by the effect measured against the comparison group: nothing below the first point; the amount of the highest point reached (steps) or interpolated and held after the last (linear); per participant, per cohort, or per measured additional outcome (effect times participants) |
-| `savings_share` | `share`, `interest`, `share_after`, `years` | in each year 0 .. `years`, `share` of the payers' realised savings (nothing in a year without savings) until the capital drawn, with `interest` a year, is repaid; `share_after` from then on; paid at each year's end |
+| `savings_share` | `share`, `interest`, `share_after`, `years` | in each year 0 .. `years`, `share` of the realised savings (nothing in a year without savings) until the capital drawn, with `interest` a year, is repaid by these payments; `share_after` from then on; paid at each year's end, by the payers in their `pays` shares (with `share = 0` nothing is ever repaid, so nothing is paid) |
 
 Claims pass, in this order: the trigger, the early termination, the cap
 per participant, the caps per metric, the mechanism's cap and the
-contract's cap. Every cut is reported, with where it bound.
+contract's cap. Every cut is reported, with where it bound and which claims
+it cut (claimed and paid, per claim). A measured effect within 1e-12 of a
+threshold counts as reaching it (2/20 - 0.0 is 0.09999999999999998 in
+floating point); a cohort without participants has no effect: it never
+reaches a threshold and is not paid.
+
+In a simulation the effect of a cohort is its share reaching the metric
+minus the comparison group's rate in that run (the run's drawn
+`control_employment` of each type, weighted by the cohort's types): the
+treated cohort's sampling noise is there, the comparison group's is not
+(it is taken as large).
 
 ### `[[payers]]`: the commissioners
 
 | key | meaning | default |
 |---|---|---|
-| `name` | e.g. `"state"`, `"municipality"` | one payer, `municipality` |
-| `pays` | share of the outcome payments (shares sum to 1) | 1 |
-| `saves` | share of the scenario's savings that accrues to it (shares sum to 1) | 1 |
+| `name` | e.g. `"state"`, `"municipality"` | required |
+| `pays` | share of the outcome payments (shares sum to 1) | required |
+| `saves` | share of the scenario's savings that accrues to it (shares sum to 1) | required |
+
+Without `[[payers]]` one payer, `municipality`, pays all and saves all.
 
 ### `[capital]`: who funds the provider
 
@@ -131,7 +144,9 @@ it has received); the last takes the rest.
 of `amount`, `share` or `schedule` as [loss, cover] points; `month`,
 default the last payment): the guarantor pays the covered tranche's loss
 (capital drawn less received, nominal) up to the amount, times the share,
-or as the schedule interpolates, never more than the loss.
+or as the schedule interpolates, never more than the loss. The cover counts
+as repaid capital: later payments do not repay it again. `month` defaults to
+the last outcome payment made (or the last drawdown, if later).
 
 ### `[evaluation]`
 
@@ -164,9 +179,15 @@ metric by type, and the comparison group's rate of each metric a trigger or
 an effect payment measures. `additional` (by type, optional) is the
 employment caused by the programme, for the savings; by default it is the
 employed minus the comparison group's expected rate of each type (the
-scenario's `control_employment`). Counts of metrics a contract does not pay
-on are ignored, so one file serves every contract. Without `--outcomes`
-the scenario's expected outcomes are settled.
+scenario's `control_employment`). Counts are whole numbers; `additional`
+may be fractional, and negative where the programme harms. An evaluator's
+own estimate of a cohort's effect (regression-adjusted, say) goes in
+`measured_effect = { employed = 0.16 }`, which replaces the share employed
+minus the comparison rate (the pooled effect is the participant-weighted
+mean of the cohorts'). Counts of metrics a contract does not pay on are
+ignored, so one file serves every contract. Without `--outcomes` the
+scenario's expected outcomes are settled, split into its
+`cohort.cohorts` cohorts.
 """
 
 
@@ -184,14 +205,16 @@ def _simulated() -> list[str]:
         "draws (common random numbers); the dataset gains a `contract` and an `actor` dim "
         "(`actor_npv`, `actor_irr`, `actor_multiple`, `actor_exposure`, "
         "`actor_payback_year`, `contract_payment`, `contract_payment_cut`, "
-        "`contract_reinvestment`, `in_contract`). On the command line: "
+        "`contract_reinvestment`, `in_contract`; money in present value at t = 0). "
+        "`contract_stats=(\"npv\",)` keeps the NPV alone, several times faster with many "
+        "variants (see `benchmarks/README.md`). On the command line: "
         "`sibrisk simulate --contract A.toml --contract B.toml`.",
         "",
         "```python",
         "import sibrisk",
         "from sibrisk.risk import summarize_contracts",
         "",
-        "files = [\"standard.toml\", \"reinvestment.toml\", ...]  # in examples/contracts/",
+        "files = [\"standard.toml\", \"reinvestment.toml\", ...]  # all name drc-sib-2023",
         f"ds = sibrisk.simulate(\"drc-sib-2023\", runs={RUNS:_}, seed={SEED}, contracts=files)",
         "risk = summarize_contracts(ds)",
         "```",
@@ -224,9 +247,10 @@ def _simulated() -> list[str]:
                 first = False
     out += [
         "",
-        "The thresholds example runs on `drc-two-municipalities.toml`, the built-in "
-        "scenario with `cohort.cohorts = 2`, so that each municipality's cohort is drawn and "
-        "measured on its own. The standard model and the loan carry the same outcome risk, "
+        "The thresholds example runs in `drc-two-municipalities.toml` (in "
+        "`examples/contracts/`), a copy of the built-in scenario with `cohort.cohorts = 2`, so "
+        "that each municipality's cohort is drawn and measured on its own; a contract that "
+        "names a scenario is evaluated only in a scenario of that name. The standard model and the loan carry the same outcome risk, "
         "once for the investor and once for the provider; the reinvestment model moves "
         "it all to the foundation, which loses its grant by design, while the municipality "
         "keeps the payments it declared for reinvestment.",
@@ -273,16 +297,14 @@ def render() -> str:
             "allowed:",
             "",
         ]
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):  # not in examples/
         bad = Path("bad-contract.toml")
-        try:
-            bad.write_text('name = "bad"\nscenario = "drc-sib-2023"\n\n[[payments]]\n'
-                           'kind = "rate_card"\nrates = { employd = 100_000 }\ncap = -1\n\n'
-                           '[[payers]]\nname = "state"\npays = 0.4\nsaves = 1.0\n',
-                           encoding="utf-8")
-            out += ["```toml", *bad.read_text(encoding="utf-8").rstrip("\n").splitlines(),
-                    "```", "", *_run(["settle", str(bad)])]
-        finally:
-            bad.unlink(missing_ok=True)
+        bad.write_text('name = "bad"\nscenario = "drc-sib-2023"\n\n[[payments]]\n'
+                       'kind = "rate_card"\nrates = { employd = 100_000 }\ncap = -1\n\n'
+                       '[[payers]]\nname = "state"\npays = 0.4\nsaves = 1.0\n',
+                       encoding="utf-8")
+        out += ["```toml", *bad.read_text(encoding="utf-8").rstrip("\n").splitlines(),
+                "```", "", *_run(["settle", str(bad)])]
     out += _simulated()
     out += [
         "## In Python",

@@ -317,3 +317,90 @@ def test_contract_stats_keep_a_subset_with_the_same_values(drc):
     np.testing.assert_array_equal(lean.contract_payment, full.contract_payment)
     with pytest.raises(SibriskError, match="contract_stats.*'npv', 'multiple'"):
         sibrisk.simulate(drc, runs=10, contracts=files, contract_stats=("npv", "vol"))
+
+
+# ---------------------------------------------------------------------------
+# Found in review
+# ---------------------------------------------------------------------------
+def test_contract_summary_with_the_npv_alone(drc):
+    ds = sibrisk.simulate(drc, runs=2_000, seed=1, contracts=[EXAMPLES / "standard.toml"],
+                          contract_stats=("npv",))
+    risk = summarize_contracts(ds)["standard"]["actors"]["investor"]
+    assert "npv_mean" in risk and "irr_quantiles" not in risk
+    assert "largest_exposure_mean" not in risk
+
+
+def test_an_empty_cohort_has_no_effect(tmp_path, capsys):
+    outcomes = tmp_path / "o.toml"
+    outcomes.write_text(
+        "[cohorts.empty]\nparticipants = { with_experience = 0, no_experience = 0 }\n"
+        "employed = { with_experience = 0, no_experience = 0 }\n"
+        "comparison = { employed = 0.1 }\n"
+        "[cohorts.full]\nparticipants = { with_experience = 10, no_experience = 18 }\n"
+        "employed = { with_experience = 6, no_experience = 5 }\n"
+        "comparison = { employed = 0.17 }\n", encoding="utf-8")
+    status, out, _ = _cli(capsys, "settle", str(EXAMPLES / "thresholds.toml"), "--outcomes",
+                          str(outcomes), "--json")
+    assert status == 0
+    d = json.loads(out)
+    effects = d["measured_effects"]["employed"]
+    assert effects["cohorts"]["empty"] is None
+    assert effects["pooled"] == pytest.approx(11 / 28 - 0.17)  # the cohort with participants
+    # only the cohort with participants is paid: 11/28 - 0.17 = 22.3 pp, top tier 110,000 x 28
+    assert d["by_mechanism"]["tiers"] == pytest.approx(110_000 * 28)
+    assert d["by_metric"]["employed"] == pytest.approx(d["total_paid"])
+
+
+def test_expected_outcomes_use_the_scenarios_cohorts():
+    result = sibrisk.settle(EXAMPLES / "thresholds.toml")
+    assert result.cohort_names == ("cohort_1", "cohort_2")
+    contract = sibrisk.load_contract(EXAMPLES / "thresholds.toml")
+    ds = sibrisk.simulate(contract.scenario_object(), runs=10, seed=1, contracts=contract,
+                          parameter_uncertainty=False, cohort_uncertainty=False)
+    assert float(ds.contract_payment[0, 0]) == pytest.approx(float(result.total_paid_pv[0]))
+
+
+def test_measured_effects_given_by_the_evaluator(tmp_path):
+    data = {"cohorts": {
+        "herning": {"participants": {"with_experience": 10, "no_experience": 18},
+                    "employed": {"with_experience": 6, "no_experience": 5},
+                    "measured_effect": {"employed": 0.16}},
+        "viborg": {"participants": {"with_experience": 10, "no_experience": 18},
+                   "employed": {"with_experience": 4, "no_experience": 4},
+                   "comparison": {"employed": 0.17}}}}
+    result = sibrisk.settle(EXAMPLES / "thresholds.toml", data)
+    assert result.effects["employed"][0, 0] == pytest.approx(0.16)  # as given
+    assert result.effects["employed"][0, 1] == pytest.approx(8 / 28 - 0.17)
+    # tiers: herning at 16 pp earns 80,000, viborg at 11.6 pp 50,000, per participant
+    assert float(result.by_mechanism["tiers"][0]) == pytest.approx(28 * 80_000 + 28 * 50_000)
+
+
+def test_contracts_built_in_python_are_checked():
+    from sibrisk.contract import Payer, RateCard, SavingsShare
+
+    with pytest.raises(ContractError, match=r"payments\[0\]\.rates\.employd = 1\.0: unknown"):
+        sibrisk.settle(Contract(name="x", scenario=DRC, payments=(
+            RateCard(rates={"employd": 1.0}),)))
+    with pytest.raises(ContractError, match=r"payments\[0\]\.share = 80: must be"):
+        sibrisk.settle(Contract(name="x", scenario=DRC, payments=(SavingsShare(share=80),)))
+    with pytest.raises(ContractError, match="payers.pays = .*must sum to 1"):
+        sibrisk.settle(Contract(name="x", scenario=DRC, payments=(SavingsShare(),),
+                                payers=(Payer(pays=0.5),)))
+    c = sibrisk.load_contract(EXAMPLES / "tranches.toml")
+    assert Contract.from_dict(c.to_dict(), source=c.source) == c
+
+
+def test_a_contract_is_evaluated_in_its_own_scenario(drc):
+    with pytest.raises(ContractError, match="names scenario 'drc-two-municipalities'"):
+        sibrisk.simulate(drc, runs=10, contracts=[EXAMPLES / "thresholds.toml"])
+    with pytest.raises(ContractError, match=r"scenario = 'nowhere': neither a built-in"):
+        sibrisk.settle({"name": "x", "scenario": "nowhere", "payments": [
+            {"kind": "surplus_share"}]})
+
+
+def test_an_outcomes_file_that_is_not_utf8(tmp_path, capsys):
+    bad = tmp_path / "o.toml"
+    bad.write_bytes("# Næstved\n".encode("cp1252"))
+    status, _, err = _cli(capsys, "settle", str(EXAMPLES / "standard.toml"), "--outcomes",
+                          str(bad))
+    assert status == 1 and "not UTF-8" in err and err.count("\n") == 1

@@ -894,13 +894,13 @@ def test_missing_share_is_a_contract_error(terms, words):
 
 BAD_IN_SCENARIO = [
     ({"payments": [{"kind": "rate_card", "rates": {"employed": {"a": 10}}}]}, ONE,
-     ("payments[0].rates.employed = {table}: must give a rate for each participant type of "
-     "the scenario: a, b")),
+     ("payments[0].rates.employed = {a = 10.0}: must give a rate for each participant type "
+     "of the scenario: a, b")),
     ({"payments": [RATE]}, outcomes(x=cohort((4, 6), (5, 3))),
-     "cohorts.x.employed = {table}: more than reached participants for type a"),
+     "cohorts.x.employed.a = 5: more than the 4 that reached the programme (participants)"),
     ({"payments": [RATE], "metrics": SUSTAINED},
      outcomes(x=cohort((4, 6), (1, 3), sustained=(2, 0))),
-     "cohorts.x.sustained = {table}: more than reached employed for type a"),
+     "cohorts.x.sustained.a = 2: more than the 1 that reached employed"),
     ({"payments": [{"kind": "effect", "points": [[0.1, 1]]}]},
      outcomes(x=cohort((4, 6), (1, 3))),
      ("cohorts.x.comparison.employed is missing: a trigger or effect payment measures this "
@@ -911,9 +911,16 @@ BAD_IN_SCENARIO = [
     ({"payments": [RATE]}, outcomes(x={"participants": {"a": 1, "b": 1}}),
      "cohorts.x.employed is missing: the contract pays on (or measures) this metric"),
     ({"payments": [RATE]}, outcomes(x={"participants": {"a": 1}, "employed": {"a": 1, "b": 0}}),
-     ("cohorts.x.participants = {table}: must be a table with a count for each participant "
+     ("cohorts.x.participants = {a = 1}: must be a table with a count for each participant "
      "type: a, b")),
-    ({"payments": [RATE]}, {"cohort": {}}, "cohorts is missing"),
+    ({"payments": [RATE]}, {"cohort": {}},
+     "cohort = {}: unknown key (did you mean 'cohorts'?); an outcomes file holds only"),
+    ({"payments": [RATE]}, {}, "cohorts is missing: give one [cohorts.NAME] table per cohort"),
+    ({"payments": [RATE]}, outcomes(x=cohort((4, 6), (1.5, 3))),
+     "cohorts.x.employed.a = 1.5: must be a whole number >= 0"),
+    ({"payments": [RATE]}, outcomes(x={**cohort((4, 6), (1, 3)),
+                                       "additional": {"a": 5, "b": 0}}),
+     "cohorts.x.additional.a = 5: must be a number in [-4, 4]"),
     ({"payments": [RATE], "capital": {"model": "loan", "repay_month": 6,
                                       "drawdown": [[0, 0.5], [12, 0.5]]}}, ONE,
      "capital.repay_month = 6.0: must not be before the last drawdown"),
@@ -933,3 +940,32 @@ def test_contract_or_outcomes_that_do_not_fit(terms, data, words):
         sibrisk.settle({"name": "bad", **terms}, data, scenario=FLAT0)
     assert words in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_guarantee_paid_before_later_payments_counts_as_repayment():
+    # 100 drawn, half senior, half junior; 5 employed x 8 = 40 at month 12, 3 sustained x 10
+    # = 30 at month 24. Month 12: the senior takes 40 of its 50; the guarantee (at month 12)
+    # covers its loss of 10. Month 24: the senior is owed nothing more, the junior takes 30.
+    c = contract({"kind": "rate_card", "rates": {"employed": 8, "sustained": 10}},
+                 metrics=CHAIN_12_24, capital={
+                     "tranches": [{"name": "senior", "share": 0.5},
+                                  {"name": "junior", "share": 0.5}],
+                     "guarantee": {"covers": "senior", "amount": 15, "month": 12}})
+    r = sibrisk.settle(c, ONE, scenario=FLAT0)
+    assert flows(r, actor="senior", source="guarantee") == [(12.0, pytest.approx(10))]
+    assert flows(r, actor="senior", source="outcome_payment") == [(12.0, pytest.approx(40)),
+                                                                  (24.0, pytest.approx(0))]
+    assert flows(r, actor="junior", source="outcome_payment") == [(12.0, pytest.approx(0)),
+                                                                  (24.0, pytest.approx(30))]
+    assert stat(r, "senior", "npv") == pytest.approx(0.0)  # 50 back on 50: no more
+
+
+def test_a_savings_share_of_zero_never_repays_the_capital():
+    # share 0 until the capital (100) is repaid: it never is, so share_after never applies
+    never = contract({"kind": "savings_share", "share": 0.0, "share_after": 0.5, "years": 3})
+    assert sibrisk.settle(never, ONE, scenario=FLAT0).total_paid[0] == 0.0
+    # with nothing drawn nothing is owed: share_after applies from the start (savings of 100
+    # a year for each of the 1 + 1 additional employed, years 1-3: 0.5 x 600)
+    free = contract({"kind": "savings_share", "share": 0.0, "share_after": 0.5, "years": 3},
+                    capital={"commitment": 0.0})
+    assert sibrisk.settle(free, ONE, scenario=FLAT0).total_paid[0] == pytest.approx(300)

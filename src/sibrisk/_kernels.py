@@ -298,8 +298,10 @@ def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
     from the rate that turns the money paid into the money received over
     the money-weighted time between them, kept inside the bracket
     [-5, 5] (r from -99.3 % to 14,700 %) that bisection shrinks whenever a
-    step leaves it. NaN when the amounts do not change sign or no root lies
-    in the bracket; -1 when nothing ever comes back.
+    step leaves it. NaN when the amounts do not change sign, when no root
+    lies in the bracket, or when the NPV has the same sign at both ends of
+    it (an even number of roots, as flows that change sign more than once
+    can give); -1 when nothing ever comes back.
     """
     if paid <= 0.0 or n == 0:
         return np.nan

@@ -481,11 +481,62 @@ class Contract:
             raise ContractError(self.source, [Problem(
                 "scenario", _MISSING, "name a built-in scenario or a scenario file to "
                 "evaluate the contract in")])
+        if self.scenario not in list_scenarios() and not Path(self.scenario).exists():
+            raise ContractError(self.source, [Problem(
+                "scenario", self.scenario, "neither a built-in scenario ("
+                + ", ".join(list_scenarios()) + ") nor a file")])
         return load_scenario(self.scenario)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract as a nested dict (the TOML structure); :meth:`from_dict` reads it
+        back. Keys at their defaults are left out."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.scenario is not None:
+            out["scenario"] = self.scenario
+        if self.description:
+            out["description"] = self.description
+        for key, default in (("settlement", "each"), ("lag_months", 0.0),
+                             ("termination_month", None), ("cap", None)):
+            if getattr(self, key) != default:
+                out[key] = getattr(self, key)
+        metrics = [_plain_fields(m, skip=("of", "retention") if m.of is None else ())
+                   for m in self.metrics]
+        if self.metrics[0].month == 0.0:
+            metrics = metrics[1:]
+        if metrics:
+            out["metrics"] = metrics
+        out["payments"] = [_plain_fields(m) for m in self.payments]
+        if self.payers != (Payer(),):
+            out["payers"] = [_plain_fields(p) for p in self.payers]
+        cap = _plain_fields(self.capital)
+        if cap != {"model": "investors", "drawdown": [[0.0, 1.0]],
+                   "tranches": [{"name": "investor", "share": 1.0, "coupon": 0.0}]}:
+            out["capital"] = cap
+        if self.evaluation is not None:
+            out["evaluation"] = _plain_fields(self.evaluation)
+        return out
+
+    def validated(self) -> Contract:
+        """The contract read back through :meth:`from_dict`: a contract built in Python
+        (or changed with ``dataclasses.replace``) gets the checks of a contract file."""
+        checked = Contract.from_dict(self.to_dict(), source=self.source)
+        return dataclasses.replace(checked, source=self.source)
 
     def metric(self, name: str) -> Metric:
         """One metric by name."""
         return {m.name: m for m in self.metrics}[name]
+
+
+def _plain_fields(obj: Any, skip: tuple[str, ...] = ()) -> Any:
+    """A contract part as plain TOML values: tables, lists, numbers and strings."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain_fields(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.name not in skip and getattr(obj, f.name) is not None}
+    if isinstance(obj, Mapping):
+        return {k: _plain_fields(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return [_plain_fields(v) for v in obj]
+    return obj
 
 
 def load_contract(contract: str | os.PathLike[str] | Mapping[str, Any] | Contract) -> Contract:

@@ -44,8 +44,9 @@ _NO_VALUE = _Missing()
 def _show(value: object) -> str:
     if isinstance(value, str):
         return repr(value)
-    if isinstance(value, dict):
-        return "{table}" if value else "{}"
+    if isinstance(value, dict):  # a small table in TOML's inline form, else {table}
+        inline = "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
+        return inline if len(inline) <= 60 else "{table}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

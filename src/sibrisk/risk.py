@@ -243,8 +243,9 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
     reinvestment; for each of its actors: the expected NPV, the probability
     of a negative NPV, NPV quantiles, the IRR quantiles among the runs in
     which an IRR exists (with the probability that one does) and the expected
-    largest exposure. Every measure has its Monte Carlo standard
-    error under the same name plus ``_se``.
+    largest exposure, as far as the simulation kept them (``contract_stats``).
+    Every measure has its Monte Carlo standard error under the same name
+    plus ``_se``.
 
     Returns
     -------
@@ -283,13 +284,15 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
             pair("npv_mean", _mean(npv, w, exact), stats)
             pair("loss_probability", _prob(npv < 0.0, w, exact), stats)
             quants("npv_quantiles", npv, stats)
-            irr = np.asarray(a.actor_irr.values, dtype=float)
+            irr = np.asarray(a.actor_irr.values, dtype=float) if "actor_irr" in a else \
+                np.full(npv.shape, np.nan)
             defined = np.isfinite(irr)
             if defined.any():  # quantiles among the runs in which a rate of return exists
                 pair("irr_defined_probability", _prob(defined, w, exact), stats)
                 quants("irr_quantiles", irr[defined], stats,
                        weights=w[defined] / w[defined].sum())
-            pair("largest_exposure_mean", _mean(a.actor_exposure.values, w, exact), stats)
+            if "actor_exposure" in a:
+                pair("largest_exposure_mean", _mean(a.actor_exposure.values, w, exact), stats)
             actors[str(actor)] = stats
         row["actors"] = actors
         out[str(name)] = row

@@ -25,6 +25,7 @@ expected outcomes, and every simulated run (:func:`sibrisk.simulate` with
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tomllib
@@ -92,6 +93,9 @@ class OutcomeData:
     ignored: tuple[str, ...] = ()
     #: running sums of the savings (see :func:`savings_sums`), when already worked out
     savings_sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: effects measured by the evaluator, by metric (run, cohort), NaN where not given:
+    #: they replace the share reaching the metric minus the comparison rate
+    measured: dict[str, np.ndarray] = field(default_factory=dict)
     #: sums that several contracts share (a simulation passes one memo to all its variants)
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -175,8 +179,16 @@ def bind(contract: Contract | str | os.PathLike[str] | Mapping[str, Any],
         If the contract does not fit the scenario (unknown participant types,
         a surplus share without expected employment, dates out of range).
     """
-    contract = load_contract(contract)
-    scenario = contract.scenario_object() if scenario is None else load_scenario(scenario)
+    contract = load_contract(contract).validated()
+    own = contract.scenario_object() if contract.scenario is not None else None
+    scenario = own if scenario is None else load_scenario(scenario)
+    if scenario is None:
+        contract.scenario_object()  # raises: the contract names no scenario
+    if own is not None and own.name != scenario.name:
+        raise ContractError(contract.source, [Problem(
+            "scenario", contract.scenario, f"names scenario {own.name!r}, not {scenario.name!r} "
+            "that it is evaluated in; evaluate it there, or leave 'scenario' out to evaluate it "
+            "in any scenario")])
     types = scenario.type_names
     problems: list[Problem] = []
     parent = {m.name: m.of for m in contract.metrics}
@@ -316,9 +328,11 @@ def municipal_savings(scenario: Scenario, participants: np.ndarray,
     return out
 
 
-def expected_data(bound: Bound, cohorts: int = 1) -> OutcomeData:
-    """The scenario's expected outcomes (fractional counts), as one run."""
+def expected_data(bound: Bound, cohorts: int | None = None) -> OutcomeData:
+    """The scenario's expected outcomes (fractional counts), as one run, split into
+    ``cohorts`` equal cohorts (default the scenario's ``cohort.cohorts``)."""
     s = bound.scenario
+    cohorts = s.cohort.cohorts if cohorts is None else cohorts
     n = cohort_split(s, cohorts)[None]
     g = np.array([t.gross_employment for t in s.types])
     c = np.array([t.control_employment for t in s.types])
@@ -366,6 +380,10 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
         except OSError as exc:
             raise ContractError(source, [Problem("file", _NO_VALUE,
                                                  f"cannot be read ({exc.strerror})")]) from None
+        except UnicodeDecodeError as exc:
+            raise ContractError(source, [Problem("file", _NO_VALUE, "cannot be read: not UTF-8 "
+                                                 f"text ({exc.reason} at byte {exc.start})")]
+                                ) from None
         try:
             if p.suffix == ".json":
                 import json
@@ -379,25 +397,34 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
     problems: list[Problem] = []
     types = bound.types
     s = bound.scenario
-    if not isinstance(data, Mapping) or set(data) != {"cohorts"} or not isinstance(
-            data["cohorts"], Mapping) or not data["cohorts"]:
+    if isinstance(data, Mapping) and set(data) - {"cohorts"}:
+        extra = sorted(set(data) - {"cohorts"})[0]
+        hint = " (did you mean 'cohorts'?)" if difflib.get_close_matches(extra, ["cohorts"]) \
+            else ""
+        raise ContractError(source, [Problem(extra, data[extra], f"unknown key{hint}; an "
+                                             "outcomes file holds only [cohorts.NAME] tables")])
+    if not isinstance(data, Mapping) or not isinstance(data.get("cohorts"), Mapping) \
+            or not data["cohorts"]:
         raise ContractError(source, [Problem("cohorts", _MISSING if not isinstance(data, Mapping)
                                              or "cohorts" not in data else data.get("cohorts"),
-                                             "give one [cohorts.NAME] table per cohort, "
-                                             "and nothing else at the top")])
+                                             "give one [cohorts.NAME] table per cohort")])
     names = list(data["cohorts"])
-    allowed = ("participants", "comparison", "additional") + bound.metric_order
+    allowed = ("participants", "comparison", "measured_effect", "additional") \
+        + bound.metric_order
     c_count = len(names)
     n = np.zeros((1, c_count, len(types)))
     counts = {m: np.zeros((1, c_count, len(types))) for m in bound.metric_order}
     additional = np.zeros((1, c_count, len(types)))
     comparison = {m: np.zeros((1, c_count)) for m in bound.measured}
+    measured = {m: np.full((1, c_count), np.nan) for m in bound.measured}
     needed = {m for claims in bound.mechanisms for m in claims.metrics} | set(bound.measured)
     needed |= {x for m in list(needed) for x in _chain(bound.parent, m)}
     control = np.array([t.control_employment for t in s.types])
     ignored: set[str] = set()
 
-    def by_type(value: Any, key: str, row: int) -> np.ndarray | None:
+    def by_type(value: Any, key: str, row: int, lo: np.ndarray | None = None,
+                hi: np.ndarray | None = None) -> np.ndarray | None:
+        """Counts by type: whole numbers >= 0, or numbers in [lo, hi] when given."""
         if not isinstance(value, Mapping) or set(value) != set(types):
             problems.append(Problem(key, value, "must be a table with a count for each "
                                     f"participant type: {', '.join(types)}"))
@@ -405,9 +432,15 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
         out = np.zeros(len(types))
         for j, t in enumerate(types):
             v = value[t]
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
-                    or v < 0:
-                problems.append(Problem(f"{key}.{t}", v, "must be a count >= 0"))
+            number = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+            if lo is None:
+                if not number or v < 0 or not float(v).is_integer():
+                    problems.append(Problem(f"{key}.{t}", v, "must be a whole number >= 0"))
+                    return None
+            elif not number or not lo[j] <= v <= hi[j]:
+                problems.append(Problem(f"{key}.{t}", v, f"must be a number in "
+                                        f"[{lo[j]:g}, {hi[j]:g}] (at most the participants, "
+                                        "negative where the programme harms)"))
                 return None
             out[j] = v
         return out
@@ -446,11 +479,12 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             if v is None:
                 continue
             ref = n[0, ci] if bound.parent[m] is None else counts[bound.parent[m]][0, ci]
-            bad = [t for j, t in enumerate(types) if v[j] > ref[j]]
+            bad = [j for j in range(len(types)) if v[j] > ref[j]]
             if bad:
-                problems.append(Problem(f"{where}.{m}", dict(row[m]),
-                                        f"more than reached {bound.parent[m] or 'participants'} "
-                                        f"for type {bad[0]}"))
+                j = bad[0]
+                problems.append(Problem(f"{where}.{m}.{types[j]}", row[m][types[j]],
+                                        f"more than the {ref[j]:g} that reached "
+                                        f"{bound.parent[m] or 'the programme (participants)'}"))
                 continue
             counts[m][0, ci] = v
         comp = row.get("comparison", {})
@@ -461,19 +495,36 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
         for m in comp:
             if m not in bound.metric_order:
                 problems.append(Problem(f"{where}.comparison.{m}", comp[m], "unknown metric"))
+        effects = row.get("measured_effect", {})
+        if not isinstance(effects, Mapping):
+            problems.append(Problem(f"{where}.measured_effect", effects,
+                                    "must be a table of metric = measured effect"))
+            effects = {}
+        for m in effects:
+            v = effects[m]
+            if m not in bound.metric_order:
+                problems.append(Problem(f"{where}.measured_effect.{m}", v, "unknown metric"))
+            elif isinstance(v, bool) or not isinstance(v, int | float) or not -1 <= v <= 1:
+                problems.append(Problem(f"{where}.measured_effect.{m}", v,
+                                        "must be an effect in [-1, 1] (a difference in shares)"))
+            elif m in measured:
+                measured[m][0, ci] = v
         for m in bound.measured:
             v = comp.get(m, _MISSING)
+            if v is _MISSING and m in effects:
+                continue  # the evaluator's own estimate of the effect is given
             if v is _MISSING:
                 problems.append(Problem(f"{where}.comparison.{m}", _MISSING,
                                         "a trigger or effect payment measures this metric: "
-                                        "give the comparison group's rate (a proportion)"))
+                                        "give the comparison group's rate (a proportion) or "
+                                        "the measured effect (measured_effect)"))
             elif isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
                 problems.append(Problem(f"{where}.comparison.{m}", v,
                                         "must be a proportion in [0, 1]"))
             else:
                 comparison[m][0, ci] = v
         if "additional" in row:
-            v = by_type(row["additional"], f"{where}.additional", ci)
+            v = by_type(row["additional"], f"{where}.additional", ci, lo=-n[0, ci], hi=n[0, ci])
             if v is not None:
                 additional[0, ci] = v
         else:
@@ -485,7 +536,8 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
                        np.array([s.provider.cost_per_participant * n.sum()]),
                        discount_factors(s.discounting, max(bound.years - 1,
                                                            s.effect.horizon))[None, :],
-                       cohort_names=tuple(names), ignored=tuple(sorted(ignored)))
+                       cohort_names=tuple(names), ignored=tuple(sorted(ignored)),
+                       measured={m: v for m, v in measured.items() if not np.isnan(v).all()})
 
 
 # ---------------------------------------------------------------------------
@@ -564,6 +616,7 @@ class Settlement:
     claims: tuple[tuple[str, str | None, float], ...] = ()
     claimed: np.ndarray | None = None
     paid: np.ndarray | None = None
+    claim_discount: np.ndarray | None = None
     labels: dict[str, Any] = field(default_factory=dict)
     cohort_names: tuple[str, ...] = ()
     irr_actors: tuple[str, ...] = ()
@@ -635,6 +688,11 @@ class Settlement:
     def total_paid_pv(self) -> np.ndarray:
         """Present value at t = 0 of the outcome payments of every run."""
         return (self.payments * self.payment_discount).sum(axis=1)
+
+    @property
+    def cut_pv(self) -> np.ndarray:
+        """Present value at t = 0 of the claims cut by caps, per run."""
+        return ((self.claimed - self.paid) * self.claim_discount).sum(axis=1)
 
     def transfers(self) -> np.ndarray:
         """Sum of the flows between actors in every run (zero: money is conserved)."""
@@ -810,8 +868,12 @@ def _effects(bound: Bound, data: OutcomeData) -> tuple[dict[str, np.ndarray],
         comp = data.comparison[m]
         with np.errstate(invalid="ignore", divide="ignore"):  # an empty cohort: no effect
             per_cohort[m] = np.where(n > 0, reached / n - comp, np.nan)
-            pooled[m] = np.where(total > 0, (reached.sum(axis=1) - (comp * n).sum(axis=1))
-                                 / total, np.nan)
+            if m in data.measured:  # the evaluator's estimate, where given
+                given = ~np.isnan(data.measured[m])
+                per_cohort[m] = np.where(given & (n > 0), data.measured[m], per_cohort[m])
+            # pooled: the participant-weighted mean of the cohorts' effects
+            pooled[m] = np.where(total > 0, np.nansum(per_cohort[m] * n, axis=1) / total,
+                                 np.nan)
     return per_cohort, pooled
 
 
@@ -883,7 +945,7 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
             base = {"participant": size, "cohort": np.ones_like(size),
                     "additional": np.nan_to_num(np.maximum(e, 0.0)) * size}[mech.per]
             claim_mech.append(i)
-            claim_metric.append(None)
+            claim_metric.append(mech.metric)
             claim_month.append(bound.pay_month[mech.metric])
             claim_amount.append((_steps(mech.points, e, linear) * base).sum(axis=1))
             claim_raw.append(claim_amount[-1])
@@ -973,6 +1035,7 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
         claims=tuple((bound.mechanisms[i].mechanism.name, m, float(t))
                      for i, m, t in zip(claim_mech, claim_metric, claim_month, strict=True)),
         claimed=claimed, paid=claims_paid,
+        claim_discount=discount_at(year_ends, months) if months.size else np.zeros((1, 0)),
         labels={"contract": c.name, "scenario": bound.scenario.name,
                 "currency": bound.scenario.currency, "price_year": bound.scenario.price_year,
                 "capital_model": c.capital.model}
@@ -1027,8 +1090,8 @@ def _savings_share(bound: Bound, mech: SavingsShare, data: OutcomeData,
         if mech.share > 0.0:
             rest = np.maximum(s - owed / mech.share, 0.0)
             amount = np.where(first <= owed, first, owed + mech.share_after * rest)
-        else:
-            amount = mech.share_after * s
+        else:  # nothing repays the capital: share_after applies only once nothing is owed
+            amount = np.where(owed > 0.0, 0.0, mech.share_after * s)
         paid.append((month, amount))
         yield t, month, amount
 
@@ -1072,8 +1135,10 @@ def _capital_flows(bound: Bound, data: OutcomeData, flows: _Flows,
     g = cap.guarantee
     g_month = None
     if g is not None:
+        end = c.termination_month
+        made = [m for m in pay_months.tolist() if end is None or m <= end]
         g_month = g.month if g.month is not None else float(
-            max([*pay_months.tolist(), *(m for m, _ in draws)], default=0.0))
+            max([*made, *(m for m, _ in draws)], default=0.0))
     events = [(m, 0, a) for m, a in draws] + [(float(m), 1, payments[:, k])
                                                for k, m in enumerate(pay_months)]
     if g_month is not None:
@@ -1109,6 +1174,8 @@ def _capital_flows(bound: Bound, data: OutcomeData, flows: _Flows,
                 ys = np.array([y for _, y in g.schedule])
                 cover = np.minimum(np.interp(loss, xs, ys), loss)
             received[j] = received[j] + cover
+            # the cover counts as repaid capital: later payments do not repay it again
+            balance[j] = balance[j] - cover
             flows.transfer(g.name, g.covers, "guarantee", month, cover)
     return reinvestment
 
@@ -1195,9 +1262,9 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
                      > 1e-9 * max(1.0, abs(result.claimed[run, k]))]},
         "dropped_after_termination": float(result.terminated[run]),
         "triggered": {m: bool(v[run]) for m, v in result.triggered.items()},
-        "measured_effects": {
-            m: {"cohorts": dict(zip(result.cohort_names, map(float, e[run]), strict=True)),
-                "pooled": float(result.effects_pooled[m][run])}
+        "measured_effects": {  # None: a cohort without participants has no effect
+            m: {"cohorts": dict(zip(result.cohort_names, map(_plain, e[run]), strict=True)),
+                "pooled": _plain(result.effects_pooled[m][run])}
             for m, e in result.effects.items()},
         "reinvestment_declared": float(result.reinvestment[run]),
         "outside": {src: float(np.asarray(v)[run]) for src, v in result.outside().items()},

@@ -645,7 +645,7 @@ class _ContractBook:
             self.stats[k, rows][:, self.index[k]] = full[..., self.columns]
         paid = result.total_paid_pv
         self.payment[rows, k] = paid
-        self.cut[rows, k] = sum(result.cut.values(), np.zeros(paid.shape[0]))
+        self.cut[rows, k] = result.cut_pv
         self.reinvestment[rows, k] = paid if b.contract.capital.model == "grant" else 0.0
         if self.flows is not None:
             y = result.yearly()
@@ -674,7 +674,7 @@ class _ContractBook:
         data["contract_payment"] = (("run", "contract"), self.payment, {
             "long_name": "outcome payments under each contract", "units": cur})
         data["contract_payment_cut"] = (("run", "contract"), self.cut, {
-            "long_name": "claims cut by caps, nominal", "units": cur})
+            "long_name": "claims cut by caps", "units": cur})
         data["contract_reinvestment"] = (("run", "contract"), self.reinvestment, {
             "long_name": "payments declared for reinvestment and kept by the payers (grant "
             "model)", "units": cur})
