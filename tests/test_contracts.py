@@ -404,3 +404,20 @@ def test_an_outcomes_file_that_is_not_utf8(tmp_path, capsys):
     status, _, err = _cli(capsys, "settle", str(EXAMPLES / "standard.toml"), "--outcomes",
                           str(bad))
     assert status == 1 and "not UTF-8" in err and err.count("\n") == 1
+
+
+def test_one_mistake_one_message():
+    with pytest.raises(ContractError) as info:
+        sibrisk.Contract.from_dict({"name": "x", "metrics": [
+            {"name": "sustained", "of": "employd", "retention": 0.5}], "payments": [
+            {"kind": "rate_card", "rates": {"employed": 1, "sustained": 2}}]})
+    assert info.value.problems == (info.value.problems[0],)
+    assert "metrics[0].of = 'employd'" in str(info.value)
+    observed = {"cohorts": {"a": {
+        "participants": {"with_experience": 10, "no_experience": 18},
+        "employed": {"with_experience": 5, "no_experience": 5},
+        "sustained_26w": {"with_experience": 3, "no_experience": 3}}}}
+    with pytest.raises(ContractError) as info:
+        sibrisk.settle(EXAMPLES / "rate-card.toml", observed)
+    assert len(info.value.problems) == 1
+    assert "cohorts.a.sustained_13w is missing" in str(info.value)

@@ -703,6 +703,9 @@ def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
         scenario = None
     metrics = _read_metrics(r, top.get("metrics", []))
     known = {m.name for m in metrics}
+    # a metric whose definition has a mistake is still declared: no second error for its uses
+    declared = known | {row.get("name") for row in top.get("metrics", [])
+                        if isinstance(top.get("metrics"), list) and isinstance(row, Mapping)}
     raw = top.get("payments", _MISSING)
     payments: list[Mechanism] = []
     if raw is _MISSING or not isinstance(raw, list) or not raw:
@@ -710,7 +713,7 @@ def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
               + " | ".join(repr(k) for k in MECHANISMS))
     else:
         for i, row in enumerate(raw):
-            mech = _read_mechanism(r, row, f"payments[{i}]", known)
+            mech = _read_mechanism(r, row, f"payments[{i}]", known, declared)
             if mech is not None:
                 payments.append(mech)
         names = [m.name for m in payments]
@@ -801,7 +804,8 @@ def _read_trigger(r: _Reader, raw: Any, where: str, metrics: set[str]) -> Trigge
     return Trigger(metric=metric, any_cohort_at_least=a, pooled_at_least=b)
 
 
-def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str]) -> Mechanism | None:
+def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str],
+                    declared: set[str] | None = None) -> Mechanism | None:
     if not isinstance(row, Mapping):
         r.bad(where, row, "must be a table")
         return None
@@ -835,8 +839,9 @@ def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str]) -> Mech
             for m, v in rates_raw.items():
                 key = f"{where}.rates.{m}"
                 if m not in metrics:
-                    r.bad(key, v, "unknown metric; the contract's metrics: "
-                          + ", ".join(repr(x) for x in sorted(metrics)))
+                    if m not in (declared or ()):  # else its definition is already reported
+                        r.bad(key, v, "unknown metric; the contract's metrics: "
+                              + ", ".join(repr(x) for x in sorted(metrics)))
                 elif isinstance(v, Mapping):
                     rates[m] = {k: r.value(x, f"{key}.{k}", lo=0.0) for k, x in v.items()}
                 else:
