@@ -298,15 +298,18 @@ def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
     from the rate that turns the money paid into the money received over
     the money-weighted time between them, kept inside the bracket
     [-5, 5] (r from -99.3 % to 14,700 %) that bisection shrinks whenever a
-    step leaves it. NaN when the amounts do not change sign, when no root
-    lies in the bracket, or when the NPV has the same sign at both ends of
-    it (an even number of roots, as flows that change sign more than once
-    can give); -1 when nothing ever comes back.
+    step leaves it. NaN when the amounts do not change sign, when every
+    flow falls at one date (no time, no rate), when no root lies in the
+    bracket, or when the NPV has the same sign at both ends of it (an even
+    number of roots, as flows that change sign more than once can give); -1
+    when nothing ever comes back.
     """
     if paid <= 0.0 or n == 0:
         return np.nan
     if received <= 0.0:
         return -1.0
+    if n < 2:  # every flow at one date: no time, no rate
+        return np.nan
     pos = False
     neg = False
     t_in = 0.0
@@ -419,6 +422,30 @@ def actor_stats(amounts, discount, savings, savings_discount, cum_savings, cum_s
             groups = 0
             irr_wanted = with_irr[a]
             g = actor_ptr[a]
+            if actor_ptr[a + 1] - g == 1:  # every flow at one date: no path to follow
+                net = 0.0
+                for k in range(group_ptr[g], group_ptr[g + 1]):
+                    e = entry[k]
+                    if e >= 0:
+                        x = amounts[r, e]
+                        npv += x * discount[dr, e]
+                    else:
+                        x = coef[k] * savings[sr, -1 - e]
+                        npv += x * savings_discount[dsr, -1 - e]
+                    net += x
+                    if x > 0.0:
+                        received += x
+                    else:
+                        paid -= x
+                o = slot[a]
+                out[r, o, 0] = npv
+                out[r, o, 1] = received / paid if paid > 0.0 else np.nan
+                out[r, o, 2] = -net if net < 0.0 else 0.0
+                out[r, o, 3] = np.inf if npv < 0.0 else 0.0
+                # no time between the flows: no rate, unless nothing ever comes back
+                out[r, o, 4] = -1.0 if irr_wanted and paid > 0.0 and received <= 0.0 \
+                    else np.nan
+                continue
             while g < actor_ptr[a + 1]:
                 stop = group_block[g]
                 if fast and stop >= g and not irr_wanted:
