@@ -621,6 +621,17 @@ def cli_page() -> str:
         "`sibrisk simulate --contract FILE` (repeatable) evaluates contracts on the same "
         "simulated outcomes and adds each one's risk to the summary.",
         "",
+        "## sibrisk sensitivity",
+        "",
+        "Which uncertain inputs move an output: each input from a low to a high quantile of "
+        "its distribution, the others at their point values (`--level`, default 0.9), and "
+        "variance-based Sobol' indices (first and total order, 95 % bootstrap intervals, "
+        "`--n` base samples, `--seed`) by `scipy.stats.sobol_indices`. The model is "
+        "evaluated without the cohort's luck (expected outcomes given the inputs), per "
+        "cohort, with the contract held at its base price; `--output` is any per-run "
+        "output of `simulate`. In Python: `sibrisk.tornado`, `sibrisk.sobol`.",
+        "",
+        *_run(["sensitivity", "--n", "1024"]),
         "## sibrisk scenario",
         "",
         "`list` names the built-in scenarios, `show` prints one as TOML (with an explanation "

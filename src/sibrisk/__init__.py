@@ -8,6 +8,7 @@ The public API is small and flat:
 - :class:`Contract`, :func:`load_contract`, :func:`settle`: payment mechanisms,
   capital structures and every actor's cash flows for observed outcomes
   (``simulate(..., contracts=...)`` evaluates them on every run);
+- :func:`tornado`, :func:`sobol`: which uncertain inputs move an output;
 - :func:`breakeven`: the value of an input at which an output reaches a target;
 - :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
   what each actor gets, and their risk measures with standard errors.
@@ -21,6 +22,7 @@ from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
 from .files import save
 from .risk import summarize, summary_to_dict
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
+from .sensitivity import sobol, tornado
 from .settlement import Settlement, settle
 from .simulate import simulate
 
@@ -49,6 +51,8 @@ __all__ = [
     "settle",
     "Settlement",
     "ContractError",
+    "tornado",
+    "sobol",
     "SibriskError",
     "ScenarioError",
     "BreakEvenError",

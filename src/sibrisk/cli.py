@@ -24,10 +24,12 @@ from .report import (
     format_catalogue_report,
     format_contract_risk,
     format_risk_summary,
+    format_sensitivity,
     format_settlement,
 )
 from .risk import summarize, summarize_contracts, summary_to_dict
 from .scenario import list_scenarios, load_scenario
+from .sensitivity import SENSITIVITY_OUTPUTS, sobol, tornado
 from .settlement import settle, settlement_to_dict
 from .simulate import simulate
 
@@ -114,6 +116,23 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--reprice", action="store_true",
                     help="price the contract again at each value instead of holding it")
     be.add_argument("--json", action="store_true", help="print one JSON object")
+
+    se = sub.add_parser("sensitivity", help="which uncertain inputs move an output",
+                        description="One-way (tornado) ranges of an output for every uncertain "
+                        "input, and variance-based (Sobol') indices with bootstrap confidence "
+                        "intervals; expected outcomes given the inputs, per cohort, contract "
+                        "held at its base price.")
+    scenario_arg(se)
+    se.add_argument("--output", default="municipal_account",
+                    choices=SENSITIVITY_OUTPUTS, metavar="OUTPUT",
+                    help="output to explain (default municipal_account); one of: "
+                    + ", ".join(SENSITIVITY_OUTPUTS))
+    se.add_argument("--level", type=float, default=0.90,
+                    help="tornado: central probability between low and high (default 0.9)")
+    se.add_argument("--n", type=int, default=4096,
+                    help="Sobol' base sample size, a power of 2 (default 4096)")
+    se.add_argument("--seed", type=int, default=0, help="seed of the Sobol' samples (0)")
+    se.add_argument("--json", action="store_true", help="print one JSON object")
 
     sc = sub.add_parser("scenario", help="list, show or write scenario files",
                         description="Work with scenario files.")
@@ -248,6 +267,29 @@ def _settle(args: argparse.Namespace) -> None:
         print(format_settlement(report), end="")
 
 
+def _sensitivity(args: argparse.Namespace) -> None:
+    scenario = load_scenario(args.scenario)
+    t = tornado(scenario, args.output, level=args.level)
+    sob = sobol(scenario, args.output, n=args.n, seed=args.seed)
+    rows = lambda ds, names: [  # noqa: E731
+        {"input": str(i), **{k: float(ds[k].sel(input=i)) for k in names}}
+        for i in ds.input.values]
+    report = {
+        "scenario": scenario.name, "output": args.output, "currency": scenario.currency,
+        "basis": "per cohort, expected outcomes given the inputs, contract held at its base "
+        "price",
+        "base": t.attrs["base"], "level": args.level,
+        "tornado": rows(t, ("low", "high", "output_low", "output_high", "swing")),
+        "sobol": rows(sob, ("first_order", "first_order_low", "first_order_high",
+                            "total_order", "total_order_low", "total_order_high")),
+        "sobol_n": args.n, "sobol_seed": args.seed, "sobol_note": sob.attrs["correlation"],
+    }
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_sensitivity(report), end="")
+
+
 def _breakeven(args: argparse.Namespace) -> None:
     result = breakeven(load_scenario(args.scenario), args.vary, args.output, args.target,
                        reprice=args.reprice)
@@ -294,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
             _simulate(args)
         elif args.command == "settle":
             _settle(args)
+        elif args.command == "sensitivity":
+            _sensitivity(args)
         elif args.command == "account":
             _account(args)
         elif args.command == "breakeven":

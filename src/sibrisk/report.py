@@ -11,7 +11,7 @@ from .errors import BreakEvenError
 from .scenario import Scenario, load_scenario
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
-           "format_settlement", "format_contract_risk",
+           "format_settlement", "format_contract_risk", "format_sensitivity",
            "CATALOGUE_BREAKEVENS"]
 
 #: The break-even points of the catalogue's Tables 5 and 6, with both readings of
@@ -351,4 +351,25 @@ def format_contract_risk(r: dict[str, Any], currency: str) -> str:
                 rows.append((f"{actor}: median IRR", _pct(a["irr_quantiles"]["0.5"]),
                              _se(a["irr_quantiles_se"]["0.5"], pp)))
         lines += _rows(rows)
+    return "\n".join(lines) + "\n"
+
+
+def format_sensitivity(r: dict[str, Any]) -> str:
+    """A sensitivity report (from ``sibrisk sensitivity --json``) as plain text."""
+    lo, hi = (1 - r["level"]) / 2, (1 + r["level"]) / 2
+    lines = [f"Sensitivity of {r['output']} in scenario {r['scenario']}",
+             f"{r['currency']}, {r['basis']}; at the point values: {_money(r['base'])}", "",
+             f"One input at a time, from its {100 * lo:g} % to its {100 * hi:g} % quantile"]
+    table = [("input", "low", "high", "output low", "output high", "swing")]
+    table += [(t["input"], f"{t['low']:.4g}", f"{t['high']:.4g}", _money(t["output_low"]),
+               _money(t["output_high"]), _money(t["swing"])) for t in r["tornado"]]
+    lines += _rows(table)
+    lines += ["", f"Share of the variance (Sobol' indices, n = {r['sobol_n']:,}, seed "
+              f"{r['sobol_seed']}; 95 % bootstrap intervals; {r['sobol_note']})"]
+    table = [("input", "first order", "", "total order", "")]
+    table += [(x["input"], f"{x['first_order']:.3f}",
+               f"[{x['first_order_low']:.3f}, {x['first_order_high']:.3f}]",
+               f"{x['total_order']:.3f}",
+               f"[{x['total_order_low']:.3f}, {x['total_order_high']:.3f}]") for x in r["sobol"]]
+    lines += _rows(table)
     return "\n".join(lines) + "\n"
