@@ -153,8 +153,9 @@ def sobol(scenario: Scenario | str, output: str = "municipal_account", *, n: int
     ``n * (d + 2)`` evaluations of the model without the cohort's luck (the
     A and B samples from a scrambled Sobol' sequence), with percentile bootstrap
     confidence intervals by ``scipy.stats.bootstrap``; both from one
-    generator seeded by ``seed``, so the same seed gives the same numbers. The inputs are taken as independent: a
-    scenario's rank correlations are left out (``attrs`` says so).
+    generator seeded by ``seed``, so the same seed gives the same numbers. The
+    inputs are taken as independent: a scenario's rank correlations are left
+    out (``attrs`` says so).
 
     Parameters
     ----------
