@@ -621,6 +621,21 @@ def cli_page() -> str:
         "`sibrisk simulate --contract FILE` (repeatable) evaluates contracts on the same "
         "simulated outcomes and adds each one's risk to the summary.",
         "",
+        "## sibrisk solve",
+        "",
+        "The value of one input at which a risk measure of the simulation reaches a target: "
+        "`--vary` a scenario input, or with `--contract FILE` a number in the contract file "
+        "(a path such as `payments[0].rates.employed`, with `--bounds`); `--target "
+        "METRIC=VALUE` names a field of the risk summary (`investor_loss_probability`, "
+        "`municipal_deficit_probability`, `payback_year_quantiles.0.5`, ...) or, with a "
+        "contract, `ACTOR.FIELD` (`investor.loss_probability`). Every evaluation uses the "
+        "same seed, so the measure moves with the input alone; a grid across the bounds "
+        "brackets the target and bisection refines it. Whole jobs make probabilities step "
+        "functions of a price: the answer is then the step at which the measure passes the "
+        "target, and the output says so.",
+        "",
+        *_run(["solve", "--vary", "contract.investor_surplus_share", "--target",
+               "investor_loss_probability=0.2", "--runs", "20000"]),
         "## sibrisk sensitivity",
         "",
         "Which uncertain inputs move an output: each input from a low to a high quantile of "

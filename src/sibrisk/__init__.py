@@ -9,6 +9,7 @@ The public API is small and flat:
   capital structures and every actor's cash flows for observed outcomes
   (``simulate(..., contracts=...)`` evaluates them on every run);
 - :func:`tornado`, :func:`sobol`: which uncertain inputs move an output;
+- :func:`solve`: the contract input at which a risk measure meets a target;
 - :func:`breakeven`: the value of an input at which an output reaches a target;
 - :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
   what each actor gets, and their risk measures with standard errors.
@@ -25,6 +26,7 @@ from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
 from .sensitivity import sobol, tornado
 from .settlement import Settlement, settle
 from .simulate import simulate
+from .solve import Solution, solve
 
 try:
     __version__ = version("sibrisk")
@@ -53,6 +55,8 @@ __all__ = [
     "ContractError",
     "tornado",
     "sobol",
+    "solve",
+    "Solution",
     "SibriskError",
     "ScenarioError",
     "BreakEvenError",

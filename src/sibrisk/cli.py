@@ -32,6 +32,7 @@ from .scenario import list_scenarios, load_scenario
 from .sensitivity import SENSITIVITY_OUTPUTS, sobol, tornado
 from .settlement import settle, settlement_to_dict
 from .simulate import simulate
+from .solve import solve
 
 DEFAULT_SCENARIO = "drc-sib-2023"
 
@@ -116,6 +117,27 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--reprice", action="store_true",
                     help="price the contract again at each value instead of holding it")
     be.add_argument("--json", action="store_true", help="print one JSON object")
+
+    so = sub.add_parser("solve", help="the input at which a risk measure meets a target",
+                        description="Find the value of one input (a scenario input, or with "
+                        "--contract a number in the contract file) at which a risk measure "
+                        "of the simulation reaches a target, on common random numbers, with "
+                        "the Monte Carlo error of the answer.")
+    so.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                    help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
+                    "or the scenario the --contract file names)")
+    so.add_argument("--vary", required=True, metavar="INPUT",
+                    help="scenario input (e.g. contract.investor_surplus_share), or with "
+                    "--contract a path in the contract (e.g. 'payments[0].rates.employed')")
+    so.add_argument("--target", required=True, metavar="METRIC=VALUE",
+                    help="e.g. investor_loss_probability=0.10, or with --contract "
+                    "investor.loss_probability=0.10")
+    so.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
+    so.add_argument("--bounds", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                    help="range to search (default: the input's allowed range)")
+    so.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    so.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    so.add_argument("--json", action="store_true", help="print one JSON object")
 
     se = sub.add_parser("sensitivity", help="which uncertain inputs move an output",
                         description="One-way (tornado) ranges of an output for every uncertain "
@@ -267,6 +289,25 @@ def _settle(args: argparse.Namespace) -> None:
         print(format_settlement(report), end="")
 
 
+def _solve(args: argparse.Namespace) -> None:
+    scenario = args.scenario
+    if scenario is None and args.contract is None:
+        scenario = DEFAULT_SCENARIO
+    result = solve(scenario, args.vary, args.target, contract=args.contract,
+                   bounds=tuple(args.bounds) if args.bounds else None, runs=args.runs,
+                   seed=args.seed)
+    if args.json:
+        _print_json(result.to_dict())
+        return
+    step = abs(result.achieved - result.target) > 3 * max(result.achieved_se, 1e-12)
+    verb = "jumps past" if step else "reaches"  # a step: whole jobs make a measure jump
+    print(f"{result.metric} {verb} {result.target:g} at {result.input} = {result.value:,.6g} "
+          f"± {result.value_se:,.3g} (Monte Carlo error)")
+    print(f"there {result.metric} = {result.achieved:.6g} ± {result.achieved_se:.2g}; it "
+          f"crosses the target between {result.bracket[0]:,.6g} and {result.bracket[1]:,.6g}; "
+          f"{result.runs:,} runs, seed {result.seed}, the same draws throughout")
+
+
 def _sensitivity(args: argparse.Namespace) -> None:
     scenario = load_scenario(args.scenario)
     t = tornado(scenario, args.output, level=args.level)
@@ -338,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
             _settle(args)
         elif args.command == "sensitivity":
             _sensitivity(args)
+        elif args.command == "solve":
+            _solve(args)
         elif args.command == "account":
             _account(args)
         elif args.command == "breakeven":
