@@ -65,6 +65,11 @@ def contracts_page(reference_pages):
 
 
 @pytest.fixture(scope="module")
+def design_page(reproduce):
+    return _load("design_page")
+
+
+@pytest.fixture(scope="module")
 def catalogue_rows(reproduce):
     """The reproduction page's rows, computed once for the tests that read them."""
     return reproduce.rows()
@@ -105,6 +110,20 @@ def test_contracts_page_is_up_to_date(contracts_page):
     assert contracts_page.PAGE.exists() and \
         contracts_page.PAGE.read_text(encoding="utf-8") == fresh, \
         _stale(contracts_page.PAGE, "python docs/contracts_page.py")
+
+
+def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
+    fresh = design_page.render()
+    assert design_page.PAGE.exists() and \
+        design_page.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(design_page.PAGE, "python docs/design_page.py")
+    linked = _figures_linked_from(design_page.PAGE)
+    assert len(linked) == 3
+    for target in linked:
+        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target,
+                                                              "python docs/design_page.py")
+    drawn = design_page.draw(tmp_path)
+    assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
 
 
 def test_risk_page_is_up_to_date(risk_page):
