@@ -621,6 +621,19 @@ def cli_page() -> str:
         "`sibrisk simulate --contract FILE` (repeatable) evaluates contracts on the same "
         "simulated outcomes and adds each one's risk to the summary.",
         "",
+        "## sibrisk sweep",
+        "",
+        "The risk summary at every point of a grid: `--axis NAME=START:STOP:N` (or "
+        "`NAME=V1,V2,...`) for each input, any numeric input of the scenario or, with "
+        "`--contract FILE`, a number in the contract file (`payments[0].rates.employed`); "
+        "`--zip` pairs the axes' values instead of forming the grid; `--out FILE.nc` keeps "
+        "the whole summary (one dim per axis), `--json` prints every point. Points that "
+        "differ only in contract terms (`contract.*`, or the contract file's terms) share "
+        "their draws, so their differences are not noise; the others draw from a stream "
+        "fixed by their own values. In Python: `sibrisk.sweep`.",
+        "",
+        *_run(["sweep", "--axis", "contract.investor_surplus_share=0.3:0.7:3", "--axis",
+               "effect.decay=0.1,0.2", "--runs", "20000", "--seed", "1"]),
         "## sibrisk solve",
         "",
         "The value of one input at which a risk measure of the simulation reaches a target: "

@@ -10,6 +10,7 @@ The public API is small and flat:
   (``simulate(..., contracts=...)`` evaluates them on every run);
 - :func:`tornado`, :func:`sobol`: which uncertain inputs move an output;
 - :func:`solve`: the contract input at which a risk measure meets a target;
+- :func:`sweep`: the risk summary at every point of a grid of inputs or terms;
 - :func:`breakeven`: the value of an input at which an output reaches a target;
 - :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
   what each actor gets, and their risk measures with standard errors.
@@ -27,6 +28,7 @@ from .sensitivity import sobol, tornado
 from .settlement import Settlement, settle
 from .simulate import simulate
 from .solve import Solution, solve
+from .sweep import sweep
 
 try:
     __version__ = version("sibrisk")
@@ -57,6 +59,7 @@ __all__ = [
     "sobol",
     "solve",
     "Solution",
+    "sweep",
     "SibriskError",
     "ScenarioError",
     "BreakEvenError",

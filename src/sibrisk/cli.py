@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import __version__
 from .account import OUTPUTS, breakeven
 from .contract import load_contract
@@ -26,6 +28,7 @@ from .report import (
     format_risk_summary,
     format_sensitivity,
     format_settlement,
+    format_sweep,
 )
 from .risk import summarize, summarize_contracts, summary_to_dict
 from .scenario import list_scenarios, load_scenario
@@ -33,6 +36,7 @@ from .sensitivity import SENSITIVITY_OUTPUTS, sobol, tornado
 from .settlement import settle, settlement_to_dict
 from .simulate import simulate
 from .solve import solve
+from .sweep import sweep, sweep_to_dict
 
 DEFAULT_SCENARIO = "drc-sib-2023"
 
@@ -117,6 +121,24 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--reprice", action="store_true",
                     help="price the contract again at each value instead of holding it")
     be.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sw = sub.add_parser("sweep", help="the risk summary at every point of a grid",
+                        description="Simulate every point of a grid of scenario inputs (or, "
+                        "with --contract, of numbers in the contract file) and summarise "
+                        "each; points that differ only in contract terms share their draws.")
+    sw.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                    help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
+                    "or the scenario the --contract file names)")
+    sw.add_argument("--axis", action="append", required=True, metavar="NAME=VALUES",
+                    help="an axis: NAME=START:STOP:N (N values from START to STOP) or "
+                    "NAME=V1,V2,...; repeat for more axes")
+    sw.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
+    sw.add_argument("--zip", action="store_true", help="pair the axes' values (one length)")
+    sw.add_argument("--runs", type=int, default=100_000, help="runs per point (100,000)")
+    sw.add_argument("--seed", type=int, default=None,
+                    help="random seed (default: a fresh one, recorded)")
+    sw.add_argument("--out", metavar="FILE.nc", help="write the sweep to a netCDF file")
+    sw.add_argument("--json", action="store_true", help="print one JSON object")
 
     so = sub.add_parser("solve", help="the input at which a risk measure meets a target",
                         description="Find the value of one input (a scenario input, or with "
@@ -289,6 +311,43 @@ def _settle(args: argparse.Namespace) -> None:
         print(format_settlement(report), end="")
 
 
+def _axis(text: str) -> tuple[str, list[float]]:
+    name, sep, spec = text.partition("=")
+    if not sep or not name.strip() or not spec.strip():
+        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N or NAME=V1,V2,...")
+    try:
+        if ":" in spec:
+            start, stop, n = spec.split(":")
+            if int(n) < 1:
+                raise ValueError
+            return name.strip(), np.linspace(float(start), float(stop), int(n)).tolist()
+        return name.strip(), [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N (N a whole number >= 1) "
+                           "or NAME=V1,V2,... with numbers") from None
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    if args.out and (not args.out.endswith(".nc") or not Path(args.out).parent.exists()):
+        raise SibriskError(f"--out {args.out}: give a .nc file in an existing folder")
+    axes = dict(_axis(a) for a in args.axis)
+    scenario = args.scenario
+    if scenario is None and args.contract is None:
+        scenario = DEFAULT_SCENARIO
+    progress = _Progress("sweeping")
+    ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
+               zip=args.zip, progress=lambda done, total: progress(done, total))
+    if args.out:
+        save(ds, args.out)
+    report = sweep_to_dict(ds)
+    if args.json:
+        _print_json(report)
+    else:
+        print(format_sweep(report), end="")
+        if args.out:
+            print(f"wrote the sweep to {args.out}")
+
+
 def _solve(args: argparse.Namespace) -> None:
     scenario = args.scenario
     if scenario is None and args.contract is None:
@@ -381,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             _sensitivity(args)
         elif args.command == "solve":
             _solve(args)
+        elif args.command == "sweep":
+            _sweep(args)
         elif args.command == "account":
             _account(args)
         elif args.command == "breakeven":

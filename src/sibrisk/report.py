@@ -12,6 +12,7 @@ from .scenario import Scenario, load_scenario
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
            "format_settlement", "format_contract_risk", "format_sensitivity",
+           "format_sweep",
            "CATALOGUE_BREAKEVENS"]
 
 #: The break-even points of the catalogue's Tables 5 and 6, with both readings of
@@ -372,4 +373,38 @@ def format_sensitivity(r: dict[str, Any]) -> str:
                f"{x['total_order']:.3f}",
                f"[{x['total_order_low']:.3f}, {x['total_order_high']:.3f}]") for x in r["sobol"]]
     lines += _rows(table)
+    return "\n".join(lines) + "\n"
+
+
+def format_sweep(r: dict[str, Any]) -> str:
+    """A sweep (from :func:`sibrisk.sweep.sweep_to_dict`) as plain text: one line per point."""
+    names = list(r["axes"])
+    contract = r.get("contract")
+    head = (f"Sweep of scenario {r['scenario']}" + (f", contract {contract}" if contract else "")
+            + f": {r['point_count']:,} points, {r['runs_per_point']:,} runs each, "
+            f"seed {r['seed']}")
+    lines = [head, f"{r['currency']}, {r['price_year']} prices, per cohort; "
+             "± one Monte Carlo standard error", ""]
+    if contract:
+        actors = list(r["points"][0]["summary"]["loss_probability"])
+        header = (*names, *(f"P(loss) {a}" for a in actors))
+        rows = [header]
+        for p in r["points"]:
+            loss, se = p["summary"]["loss_probability"], p["summary"]["loss_probability_se"]
+            rows.append((*(f"{p['at'][k]:.6g}" for k in names),
+                         *(f"{_pct(loss[a])} {_se(se[a], lambda x: f'{100 * x:.1f} pp')}"
+                           .rstrip() for a in actors)))
+    else:
+        header = (*names, "P(investor loss)", "investor return", "P(municipal deficit)",
+                  "median payback")
+        rows = [header]
+        for p in r["points"]:
+            s = p["summary"]
+            median = s["payback_year_quantiles"]["0.5"]
+            rows.append((*(f"{p['at'][k]:.6g}" for k in names),
+                         _pct(s["investor_loss_probability"]),
+                         _pct(s["investor_return_mean"]),
+                         _pct(s["municipal_deficit_probability"]),
+                         "> horizon" if median is None else f"{median:.1f}"))
+    lines += _rows(rows)
     return "\n".join(lines) + "\n"

@@ -99,7 +99,7 @@ def _pick(summary: dict[str, Any], metric: str) -> tuple[float, float]:
     return float(value), float(se or 0.0)
 
 
-def _set_path(data: dict[str, Any], path: str, value: float) -> None:
+def _set_path(data: dict[str, Any], path: str, value: float, what: str = "vary") -> None:
     """Set ``payments[0].rates.employed`` style paths in a contract's dict."""
     node: Any = data
     tokens = re.findall(r"[^.\[\]]+|\[\d+\]", path)
@@ -114,8 +114,9 @@ def _set_path(data: dict[str, Any], path: str, value: float) -> None:
             else:
                 node = node[key]
         except (KeyError, IndexError, TypeError):
-            raise SibriskError(f"vary = {path!r}: not a number in the contract; e.g. "
-                               "payments[0].rates.employed or capital.tranches[0].coupon"
+            raise SibriskError(f"{what} = {path!r}: not a number in the contract (a key "
+                               "left at its default is not in it: write it in the file); "
+                               "e.g. payments[0].rates.employed or capital.tranches[0].coupon"
                                ) from None
 
 

@@ -1,0 +1,287 @@
+"""Sweeps: the risk summary of every point of a grid of scenario inputs or contract terms.
+
+:func:`sweep` takes axes (an input of the scenario, or with ``contract`` a
+number in the contract file, each with a list of values), forms the full grid
+(or, with ``zip=True``, zips the axes) and returns an :class:`xarray.Dataset`
+with one dim per axis holding the risk summary of every point: the fields
+and standard errors of :func:`sibrisk.summarize` (or, with a contract, of
+:func:`sibrisk.risk.summarize_contracts` by actor).
+
+Random numbers: every point draws from ``SeedSequence(seed, spawn_key=(stream,
+chunk, purpose))``, with ``stream`` a function of the values of the axes that
+change the outcome model (every input that is not a contract term), so
+
+- points that differ only in contract terms (``contract.*`` inputs, or terms
+  of the contract file) have the same outcome draws: common random numbers,
+  and their differences are not noise;
+- points that change the outcome model draw from their own stream, fixed by
+  their values, whatever the grid around them: a point is reproduced by
+  ``simulate(scenario_at_point, runs, seed, stream=...)`` alone
+  (``stream`` is in the dataset).
+
+Only summaries are kept, so memory does not grow with the number of points;
+contract variants are evaluated in batches on one set of draws.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .contract import Contract, load_contract
+from .errors import SibriskError
+from .risk import QUANTILES, summarize, summarize_contracts
+from .scenario import Scenario, load_scenario
+from .simulate import _normalise_seed, common_attrs, simulate
+from .solve import _set_path
+
+__all__ = ["sweep", "sweep_to_dict", "CONTRACT_BATCH"]
+
+#: Contract variants evaluated on one set of draws at a time (memory: runs x batch x actors).
+CONTRACT_BATCH = 32
+
+
+def _is_contract_term(key: str, contract: Contract | None) -> bool:
+    if contract is None:
+        return False
+    head = key.split("[", 1)[0].split(".", 1)[0]
+    return head in ("payments", "capital", "payers", "evaluation", "metrics", "cap",
+                    "lag_months", "termination_month")
+
+
+def _outcome_stream(items: Sequence[tuple[str, Any]]) -> int:
+    """The random-number stream of an outcome model: 0 for the scenario as given, else
+    fixed by the values of the axes that change it (not by their place in the grid)."""
+    if not items:
+        return 0
+    text = ";".join(f"{k}={v!r}" for k, v in sorted(items))
+    return 1 + zlib.crc32(text.encode("utf-8"))
+
+
+def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
+          contract: Contract | str | Mapping[str, Any] | None = None, runs: int = 100_000,
+          seed: int | np.random.SeedSequence | None = None, zip: bool = False,
+          level: float = 0.05, within_years: float = 10.0,
+          quantiles: tuple[float, ...] = QUANTILES,
+          progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+    """The risk summary at every point of a grid.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or None
+        ``None`` takes the scenario the contract names.
+    axes : mapping of str to sequence
+        Input -> values. A scenario input is a dotted key (``effect.decay``,
+        ``contract.investor_surplus_share``, ``gross_employment``); with
+        ``contract``, a number in the contract file is a path
+        (``payments[0].rates.employed``, ``capital.tranches[0].coupon``).
+    contract : Contract, path or mapping, optional
+        Summarise this contract's actors instead of the scenario's own contract.
+    runs, seed : int
+        Runs per point; the seed (``None``: a fresh one, in ``attrs``).
+    zip : bool
+        Pair the axes' values (all of one length; dim ``point``) instead of
+        forming the grid.
+    level, within_years, quantiles
+        As in :func:`sibrisk.summarize`.
+    progress : callable, optional
+        Called as ``progress(points_done, points)``.
+
+    Returns
+    -------
+    xarray.Dataset
+        One dim per axis (or ``point``), the summary's fields (and a
+        ``quantile`` dim for quantile fields; with a contract an ``actor``
+        dim), ``outcome_stream`` (the stream each point drew from), and the
+        summary's labels in ``attrs``.
+
+    Examples
+    --------
+    >>> import sibrisk
+    >>> ds = sibrisk.sweep("drc-sib-2023", {"contract.investor_surplus_share": [0.3, 0.7]},
+    ...                    runs=20_000, seed=1)
+    >>> float(ds.investor_loss_probability[0]) > float(ds.investor_loss_probability[1])
+    True
+    """
+    base_contract = load_contract(contract) if contract is not None else None
+    if scenario is None:
+        if base_contract is None:
+            raise SibriskError("scenario: give a scenario (or a contract that names one)")
+        scenario = base_contract.scenario_object()
+    scenario = load_scenario(scenario)
+    seed = _normalise_seed(seed)
+    if not axes:
+        raise SibriskError("axes: give at least one axis, e.g. {'effect.decay': [0.1, 0.2]}")
+    names = list(axes)
+    values = {}
+    for key in names:
+        vals = list(np.asarray(axes[key]).tolist()) if not isinstance(axes[key], str) else None
+        if not vals:
+            raise SibriskError(f"axes[{key!r}]: give a non-empty list of values")
+        if _is_contract_term(key, base_contract):
+            _set_path(base_contract.to_dict(), key, 0.0, what="axis")  # checks the path
+        else:
+            scenario.get(key)  # checks the key (names it, with a suggestion, if unknown)
+        values[key] = vals
+    if zip:
+        lengths = {len(v) for v in values.values()}
+        if len(lengths) != 1:
+            raise SibriskError("zip: every axis needs the same number of values; got "
+                               + ", ".join(f"{k}: {len(v)}" for k, v in values.items()))
+        points = list(_zip(*values.values()))
+        shape = (len(points),)
+    else:
+        points = list(itertools.product(*values.values()))
+        shape = tuple(len(values[k]) for k in names)
+    outcome_axes = [k for k in names if not k.startswith("contract.")
+                    and not _is_contract_term(k, base_contract)]
+    term_axes = [k for k in names if _is_contract_term(k, base_contract)]
+    # group the points by their outcome model, then by their scenario
+    groups: dict[tuple, list[int]] = {}
+    for i, point in enumerate(points):
+        at = dict(_zip(names, point))
+        key = tuple((k, at[k]) for k in names if k not in term_axes)
+        groups.setdefault(key, []).append(i)
+    summaries: list[dict[str, Any] | None] = [None] * len(points)
+    streams = np.zeros(len(points), dtype=np.int64)
+    done = 0
+    for key, members in groups.items():
+        s = scenario.replace(dict(key)) if key else scenario
+        stream = _outcome_stream([(k, v) for k, v in key if k in outcome_axes])
+        if base_contract is None:
+            ds = simulate(s, runs=runs, seed=seed, stream=stream)
+            summary = _flat(summarize(ds, level=level, within_years=within_years,
+                                      quantiles=quantiles))
+            for i in members:
+                summaries[i] = summary
+                streams[i] = stream
+            done += len(members)
+            if progress:
+                progress(done, len(points))
+            continue
+        for lo in range(0, len(members), CONTRACT_BATCH):
+            batch = members[lo: lo + CONTRACT_BATCH]
+            variants = []
+            for i in batch:
+                data = base_contract.to_dict()
+                at = dict(_zip(names, points[i]))
+                for k in term_axes:
+                    _set_path(data, k, float(at[k]))
+                data["name"] = f"point-{i}"
+                variants.append(Contract.from_dict(data, source=base_contract.source))
+            ds = simulate(s, runs=runs, seed=seed, stream=stream, contracts=variants,
+                          contract_stats=("npv", "irr", "exposure"))
+            risk = summarize_contracts(ds, quantiles=quantiles)
+            for i in batch:
+                summaries[i] = risk[f"point-{i}"]
+                streams[i] = stream
+            done += len(batch)
+            if progress:
+                progress(done, len(points))
+    return _dataset(scenario, names, values, points, shape, zip, summaries, streams,
+                    base_contract, runs=runs, seed=seed, level=level,
+                    within_years=within_years)
+
+
+_zip = builtins.zip  # the parameter ``zip`` of sweep shadows the builtin there
+
+
+def _flat(summary: xr.Dataset) -> dict[str, Any]:
+    out: dict[str, Any] = {name: summary[name].values for name in summary.data_vars}
+    out["_attrs"] = dict(summary.attrs)
+    out["_quantiles"] = summary["quantile"].values if "quantile" in summary.coords else None
+    out["_units"] = {name: summary[name].attrs.get("units", "") for name in summary.data_vars}
+    return out
+
+
+def _dataset(scenario, names, values, points, shape, zipped, summaries, streams, contract,
+             **attrs) -> xr.Dataset:
+    dims = ("point",) if zipped else tuple(names)
+    if zipped:
+        coords: dict[str, Any] = {k: ("point", [p[j] for p in points])
+                                  for j, k in enumerate(names)}
+    else:
+        coords = {k: values[k] for k in names}
+    data: dict[str, Any] = {"outcome_stream": (dims, streams.reshape(shape), {
+        "long_name": "random-number stream of the point's outcome model"})}
+    if contract is None:
+        first = summaries[0]
+        for name, value in first.items():
+            if name.startswith("_"):
+                continue
+            stack = np.stack([s[name] for s in summaries]).reshape(shape + np.shape(value))
+            extra = ("quantile",) if np.ndim(value) else ()
+            data[name] = (dims + extra, stack, {"units": first["_units"].get(name, "")})
+        if first["_quantiles"] is not None:
+            coords["quantile"] = first["_quantiles"]
+        labels = {k: v for k, v in first["_attrs"].items()
+                  if k in ("scenario", "currency", "price_year", "basis", "valuation",
+                           "cohort_size", "parameter_uncertainty", "cohort_uncertainty")}
+    else:
+        actors = list(dict.fromkeys(a for s in summaries for a in s["actors"]))
+        fields = list(dict.fromkeys(f for s in summaries for a in s["actors"].values()
+                                    for f in a if not isinstance(a[f], dict)))
+        for name in ("payment_mean", "payment_mean_se", "cap_bound_probability",
+                     "cap_bound_probability_se", "reinvestment_mean", "reinvestment_mean_se"):
+            data[name] = (dims, np.array([_num(s.get(name)) for s in summaries]).reshape(shape))
+        for f in fields:
+            grid = np.array([[_num(s["actors"].get(a, {}).get(f)) for a in actors]
+                             for s in summaries]).reshape(shape + (len(actors),))
+            data[f] = (dims + ("actor",), grid)
+        coords["actor"] = actors
+        labels = common_attrs(scenario, "mc")
+        labels["contract"] = contract.name
+        labels["missing"] = ("NaN: the actor has no such measure at that point (not in "
+                             "the contract, or not finite)")
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs = {"title": f"sibrisk sweep of scenario {scenario.name}", **labels,
+                "runs_per_point": attrs["runs"], "seed": attrs["seed"],
+                "level": attrs["level"], "within_years": attrs["within_years"],
+                "points": len(points), "grid": "zipped" if zipped else "full",
+                "random_numbers": "SeedSequence(seed, spawn_key=(outcome_stream, chunk, "
+                "purpose)); points that differ only in contract terms share a stream"}
+    return ds
+
+
+def _num(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def sweep_to_dict(ds: xr.Dataset) -> dict[str, Any]:
+    """A sweep as a JSON-ready dict: the axes, and one entry per point with its values
+    and its summary (quantile fields keyed by quantile, by actor with a contract;
+    ``None`` where a measure is not finite)."""
+    axes = [d for d in ds["outcome_stream"].dims]
+    flat = ds.stack(_point=axes) if axes != ["point"] else ds.rename({"point": "_point"})
+    names = [k for k in ds.coords if k not in ("quantile", "actor")] if axes == ["point"] \
+        else axes
+    points = []
+    for i in range(flat.sizes["_point"]):
+        p = flat.isel(_point=i)
+        at = {k: p[k].item() for k in names}
+        summary: dict[str, Any] = {}
+        for name, da in p.data_vars.items():
+            if "quantile" in da.dims:
+                summary[name] = {f"{q:g}": _plain(v) for q, v in zip(
+                    da["quantile"].values, da.values, strict=True)}
+            elif "actor" in da.dims:
+                summary[name] = {str(a): _plain(v) for a, v in zip(
+                    da["actor"].values, da.values, strict=True)}
+            else:
+                summary[name] = _plain(da.item())
+        points.append({"at": at, "summary": summary})
+    labels = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.attrs.items()}
+    labels["point_count"] = labels.pop("points")
+    return {**labels, "axes": {k: np.atleast_1d(ds[k].values).tolist() for k in names},
+            "points": points}
+
+
+def _plain(x: Any) -> Any:
+    x = float(x)
+    return x if np.isfinite(x) else None

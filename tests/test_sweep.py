@@ -1,0 +1,98 @@
+"""Sweeps: every point is the simulation of that point, reproducible whatever the grid
+around it; points that differ only in contract terms share their draws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sibrisk
+from sibrisk import cli
+from sibrisk.errors import ScenarioError, SibriskError
+from sibrisk.risk import summarize_contracts
+
+DRC = "drc-sib-2023"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "contracts"
+SHARE, DECAY = "contract.investor_surplus_share", "effect.decay"
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return sibrisk.sweep(DRC, {SHARE: [0.3, 0.7], DECAY: [0.1, 0.2]}, runs=10_000, seed=4)
+
+
+def test_a_point_is_the_simulation_of_that_point(grid):
+    at = {SHARE: 0.7, DECAY: 0.2}
+    stream = int(grid.outcome_stream.sel(at))
+    s = sibrisk.load_scenario(DRC).replace(at)
+    ref = sibrisk.summarize(sibrisk.simulate(s, runs=10_000, seed=4, stream=stream))
+    for name in ("investor_loss_probability", "investor_return_mean_se",
+                 "municipal_deficit_probability", "payback_year_quantiles"):
+        assert np.array_equal(grid[name].sel(at).values, ref[name].values)
+    assert grid.attrs["runs_per_point"] == 10_000 and grid.attrs["seed"] == 4
+
+
+def test_contract_terms_share_draws_and_streams_do_not_depend_on_the_grid(grid):
+    streams = grid.outcome_stream
+    # the share is a contract term: the same stream along it; the decay draws again
+    assert (streams.sel({SHARE: 0.3}) == streams.sel({SHARE: 0.7})).all()
+    assert streams.sel({DECAY: 0.1})[0] != streams.sel({DECAY: 0.2})[0]
+    # a point's numbers do not depend on which other points are in the grid
+    alone = sibrisk.sweep(DRC, {DECAY: [0.2], SHARE: [0.7]}, runs=10_000, seed=4)
+    assert float(alone.investor_loss_probability.squeeze()) == float(
+        grid.investor_loss_probability.sel({SHARE: 0.7, DECAY: 0.2}))
+    # common random numbers: a larger share never raises the probability of a loss
+    p = grid.investor_loss_probability
+    assert (p.sel({SHARE: 0.7}) <= p.sel({SHARE: 0.3})).all()
+
+
+def test_zipped_axes_and_mistakes():
+    z = sibrisk.sweep(DRC, {SHARE: [0.3, 0.7], DECAY: [0.1, 0.2]}, runs=2_000, seed=1, zip=True)
+    assert z.investor_loss_probability.dims == ("point",)
+    assert list(z[DECAY].values) == [0.1, 0.2]
+    with pytest.raises(SibriskError, match="zip: every axis needs the same number"):
+        sibrisk.sweep(DRC, {SHARE: [0.3], DECAY: [0.1, 0.2]}, runs=10, zip=True)
+    with pytest.raises(ScenarioError, match="did you mean 'effect.decay'"):
+        sibrisk.sweep(DRC, {"effect.decy": [0.1]}, runs=10)
+    with pytest.raises(ScenarioError, match="effect.decay = 1.5"):
+        sibrisk.sweep(DRC, {DECAY: [1.5]}, runs=10)
+    with pytest.raises(SibriskError, match="give at least one axis"):
+        sibrisk.sweep(DRC, {}, runs=10)
+
+
+def test_contract_sweep_matches_the_contract_simulated_alone():
+    path = EXAMPLES / "early-termination.toml"
+    ds = sibrisk.sweep(None, {"payments[0].rates.employed": [150_000.0, 250_000.0]},
+                       contract=path, runs=10_000, seed=2)
+    contract = sibrisk.load_contract(path).to_dict()
+    contract["payments"][0]["rates"]["employed"] = 250_000.0
+    ref = summarize_contracts(sibrisk.simulate(DRC, runs=10_000, seed=2, contracts=contract,
+                                               contract_stats=("npv", "irr", "exposure")))
+    ref = ref[contract["name"]]["actors"]["investor"]
+    row = ds.sel({"payments[0].rates.employed": 250_000.0, "actor": "investor"})
+    assert float(row.loss_probability) == ref["loss_probability"]
+    assert float(row.npv_mean) == pytest.approx(ref["npv_mean"], rel=1e-12)
+    p = ds.loss_probability.sel(actor="investor")
+    assert float(p[1]) < float(p[0])  # a higher price, on the same draws, loses less often
+    with pytest.raises(SibriskError, match="axis = 'payments\\[0\\].rates.nothing'"):
+        sibrisk.sweep(None, {"payments[0].rates.nothing": [1.0]}, contract=path, runs=10)
+
+
+def test_sweep_on_the_command_line(capsys, tmp_path):
+    out = tmp_path / "sweep.nc"
+    status = cli.main(["sweep", "--axis", f"{SHARE}=0.3:0.7:3", "--runs", "2000", "--seed",
+                       "1", "--out", str(out), "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert status == 0 and d["point_count"] == 3 and len(d["points"]) == 3
+    assert d["points"][0]["at"] == {SHARE: 0.3}
+    assert set(d["points"][0]["summary"]["investor_return_quantiles"]) == {"0.05", "0.5",
+                                                                          "0.95"}
+    saved = xr.open_dataset(out, engine="scipy")
+    assert saved.investor_loss_probability.shape == (3,)
+    status = cli.main(["sweep", "--axis", f"{SHARE}=0.3:0.7"])
+    err = capsys.readouterr().err
+    assert status == 1 and "write NAME=START:STOP:N" in err
