@@ -53,14 +53,14 @@ def _weights(ds: xr.Dataset) -> tuple[str, np.ndarray, bool]:
 
 def _prob(event: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
     if exact:
-        return min(max(float(w @ event), 0.0), 1.0), 0.0
+        return min(max(float(np.sum(w * event)), 0.0), 1.0), 0.0
     p = np.count_nonzero(event) / event.size  # a count over runs: no rounding dust
     return p, math.sqrt(p * (1.0 - p) / event.size)
 
 
 def _mean(x: np.ndarray, w: np.ndarray, exact: bool) -> tuple[float, float]:
     if exact:
-        return float(w @ x), 0.0
+        return float(np.sum(w * x)), 0.0
     se = float(np.std(x, ddof=1) / math.sqrt(x.size)) if x.size > 1 else math.inf
     return float(np.mean(x)), se
 
@@ -94,7 +94,8 @@ def _quantile(xs: np.ndarray, cw: np.ndarray, q: float, exact: bool) -> tuple[fl
 def _shortfall(x: np.ndarray, w: np.ndarray, var: float, level: float,
                exact: bool) -> tuple[float, float]:
     excess = np.maximum(-x - var, 0.0)
-    es = var + float(w @ excess) / level
+    # np.sum (pairwise), not a BLAS dot: the same bits whatever the BLAS threads
+    es = var + float(np.sum(w * excess)) / level
     if exact:
         return es, 0.0
     if x.size < 2:

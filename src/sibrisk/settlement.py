@@ -929,12 +929,12 @@ def evaluate(bound: Bound, data: OutcomeData) -> Settlement:
             card = isinstance(mech, RateCard)
             for j, m in enumerate(claims.metrics):
                 counts = data.total(data.counts[m], 1)  # (run, type)
-                amount = counts @ claims.rates[j]
+                amount = (counts * claims.rates[j]).sum(axis=1)  # no BLAS: fixed order
                 claim_mech.append(i)
                 claim_metric.append(m)
                 claim_month.append(bound.pay_month[m])
                 claim_amount.append(amount)
-                claim_raw.append(counts @ claims.raw_rates[j]
+                claim_raw.append((counts * claims.raw_rates[j]).sum(axis=1)
                                  if card and mech.cap_per_participant is not None else amount)
                 claim_cap.append(mech.metric_caps.get(m) if card else None)
         elif isinstance(mech, EffectPayment):

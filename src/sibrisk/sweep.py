@@ -69,7 +69,8 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
           seed: int | np.random.SeedSequence | None = None, zip: bool = False,
           level: float = 0.05, within_years: float = 10.0,
           quantiles: tuple[float, ...] = QUANTILES,
-          progress: Callable[[int, int], None] | None = None) -> xr.Dataset:
+          progress: Callable[[int, int], None] | None = None,
+          client: Any = None) -> xr.Dataset:
     """The risk summary at every point of a grid.
 
     Parameters
@@ -92,6 +93,11 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         As in :func:`sibrisk.summarize`.
     progress : callable, optional
         Called as ``progress(points_done, points)``.
+    client : distributed.Client, optional
+        Run the points on a dask cluster: one task per outcome model (or batch
+        of contract variants), retried if a worker is lost. Every task is a
+        pure function of its inputs and the seed, so the result is the same,
+        bit for bit, as without a client.
 
     Returns
     -------
@@ -148,22 +154,13 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         at = dict(_zip(names, point))
         key = tuple((k, at[k]) for k in names if k not in term_axes)
         groups.setdefault(key, []).append(i)
-    summaries: list[dict[str, Any] | None] = [None] * len(points)
-    streams = np.zeros(len(points), dtype=np.int64)
-    done = 0
+    # the tasks: one per outcome model, or per batch of contract variants on it
+    tasks = []
     for key, members in groups.items():
         s = scenario.replace(dict(key)) if key else scenario
         stream = _outcome_stream([(k, v) for k, v in key if k in outcome_axes])
         if base_contract is None:
-            ds = simulate(s, runs=runs, seed=seed, stream=stream)
-            summary = _flat(summarize(ds, level=level, within_years=within_years,
-                                      quantiles=quantiles))
-            for i in members:
-                summaries[i] = summary
-                streams[i] = stream
-            done += len(members)
-            if progress:
-                progress(done, len(points))
+            tasks.append((s, stream, members, None))
             continue
         for lo in range(0, len(members), CONTRACT_BATCH):
             batch = members[lo: lo + CONTRACT_BATCH]
@@ -175,21 +172,55 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
                     _set_path(data, k, float(at[k]))
                 data["name"] = f"point-{i}"
                 variants.append(Contract.from_dict(data, source=base_contract.source))
-            ds = simulate(s, runs=runs, seed=seed, stream=stream, contracts=variants,
-                          contract_stats=("npv", "irr", "exposure"))
-            risk = summarize_contracts(ds, quantiles=quantiles)
-            for i in batch:
-                summaries[i] = risk[f"point-{i}"]
-                streams[i] = stream
-            done += len(batch)
-            if progress:
-                progress(done, len(points))
+            tasks.append((s, stream, batch, variants))
+    options = {"runs": runs, "seed": seed, "level": level, "within_years": within_years,
+               "quantiles": tuple(quantiles)}
+    summaries: list[dict[str, Any] | None] = [None] * len(points)
+    streams = np.zeros(len(points), dtype=np.int64)
+    done = 0
+
+    def collect(task, result) -> None:
+        nonlocal done
+        _, stream, members, _ = task
+        for i, summary in _zip(members, result):
+            summaries[i] = summary
+            streams[i] = stream
+        done += len(members)
+        if progress:
+            progress(done, len(points))
+
+    if client is None:
+        for task in tasks:
+            collect(task, _run_task(task, options))
+    else:
+        from distributed import as_completed
+
+        futures = client.map(_run_task, tasks, options=options, pure=False, retries=3)
+        index = {f.key: t for f, t in _zip(futures, tasks)}
+        for future, result in as_completed(futures, with_results=True):
+            collect(index[future.key], result)
     return _dataset(scenario, names, values, points, shape, zip, summaries, streams,
                     base_contract, runs=runs, seed=seed, level=level,
                     within_years=within_years)
 
 
 _zip = builtins.zip  # the parameter ``zip`` of sweep shadows the builtin there
+
+
+def _run_task(task: tuple, options: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summaries of one task's points: a pure function of its inputs (it runs on a
+    dask worker as well as here)."""
+    scenario, stream, members, variants = task
+    if variants is None:
+        ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream)
+        summary = _flat(summarize(ds, level=options["level"],
+                                  within_years=options["within_years"],
+                                  quantiles=options["quantiles"]))
+        return [summary] * len(members)
+    ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream,
+                  contracts=variants, contract_stats=("npv", "irr", "exposure"))
+    risk = summarize_contracts(ds, quantiles=options["quantiles"])
+    return [risk[v.name] for v in variants]
 
 
 def _flat(summary: xr.Dataset) -> dict[str, Any]:
