@@ -62,3 +62,16 @@ def test_a_worker_lost_mid_sweep_changes_nothing(client):
     run.join(timeout=300)
     assert not run.is_alive()
     xr.testing.assert_identical(expected, got["ds"])
+
+
+def test_sweep_on_a_scheduler_from_the_command_line(client, capsys):
+    from sibrisk import cli
+
+    args = ["sweep", "--axis", "effect.decay=0.1,0.2", "--runs", "5000", "--seed", "2",
+            "--json"]
+    assert cli.main(args) == 0
+    local = capsys.readouterr().out
+    assert cli.main([*args, "--scheduler", client.scheduler.address]) == 0
+    assert capsys.readouterr().out == local
+    assert cli.main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    assert "cannot connect" in capsys.readouterr().err

@@ -134,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
                     "NAME=V1,V2,...; repeat for more axes")
     sw.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
     sw.add_argument("--zip", action="store_true", help="pair the axes' values (one length)")
+    sw.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (the "
+                    "same numbers as without it)")
     sw.add_argument("--runs", type=int, default=100_000, help="runs per point (100,000)")
     sw.add_argument("--seed", type=int, default=None,
                     help="random seed (default: a fresh one, recorded)")
@@ -335,8 +338,24 @@ def _sweep(args: argparse.Namespace) -> None:
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
     progress = _Progress("sweeping")
-    ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
-               zip=args.zip, progress=lambda done, total: progress(done, total))
+    client = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SibriskError("--scheduler needs dask.distributed: pip install "
+                               "'sibrisk[dask]'") from None
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except OSError as exc:
+            raise SibriskError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    try:
+        ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
+                   zip=args.zip, progress=lambda done, total: progress(done, total),
+                   client=client)
+    finally:
+        if client is not None:
+            client.close()
     if args.out:
         save(ds, args.out)
     report = sweep_to_dict(ds)
