@@ -649,6 +649,13 @@ def cli_page() -> str:
         "",
         *_run(["solve", "--vary", "contract.investor_surplus_share", "--target",
                "investor_loss_probability=0.2", "--runs", "20000"]),
+        "`--balance A,B` finds the fair split instead: the value at which two measures are "
+        "equal, such as the investor's probability of a loss and the municipality's "
+        "probability of a deficit.",
+        "",
+        *_run(["solve", "--vary", "contract.investor_surplus_share", "--balance",
+               "investor_loss_probability,municipal_deficit_probability", "--runs",
+               "20000"]),
         "## sibrisk sensitivity",
         "",
         "Which uncertain inputs move an output: each input from a low to a high quantile of "

@@ -87,3 +87,21 @@ def test_solve_on_the_command_line(capsys, tmp_path):
     d = json.loads(capsys.readouterr().out)
     assert status == 0 and 250_000 < d["value"] < 350_000 and d["metric"] == \
         "investor.loss_probability"
+
+
+def test_the_fair_split_balances_two_risks():
+    a, b = "investor_loss_probability", "municipal_deficit_probability"
+    r = sibrisk.solve(DRC, "contract.investor_surplus_share", balance=(a, b), runs=20_000,
+                      seed=1)
+    assert r.metric == f"{a} - {b}" and r.target == 0.0
+    s = sibrisk.load_scenario(DRC)
+
+    def gap(share):
+        x = sibrisk.summary_to_dict(sibrisk.summarize(sibrisk.simulate(
+            s.replace("contract.investor_surplus_share", share), runs=20_000, seed=1)))
+        return x[a] - x[b]
+
+    # on the same draws: the investor's risk is the larger below the split, not above
+    assert gap(r.value - 1e-6) > 0 >= gap(r.value) == pytest.approx(r.achieved)
+    with pytest.raises(SibriskError, match="either a target"):
+        sibrisk.solve(DRC, "contract.investor_surplus_share", runs=10)

@@ -154,9 +154,13 @@ def _parser() -> argparse.ArgumentParser:
     so.add_argument("--vary", required=True, metavar="INPUT",
                     help="scenario input (e.g. contract.investor_surplus_share), or with "
                     "--contract a path in the contract (e.g. 'payments[0].rates.employed')")
-    so.add_argument("--target", required=True, metavar="METRIC=VALUE",
-                    help="e.g. investor_loss_probability=0.10, or with --contract "
-                    "investor.loss_probability=0.10")
+    aim = so.add_mutually_exclusive_group(required=True)
+    aim.add_argument("--target", metavar="METRIC=VALUE",
+                     help="e.g. investor_loss_probability=0.10, or with --contract "
+                     "investor.loss_probability=0.10")
+    aim.add_argument("--balance", metavar="METRIC,METRIC",
+                     help="the fair split: where two measures are equal, e.g. "
+                     "investor_loss_probability,municipal_deficit_probability")
     so.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
     so.add_argument("--bounds", nargs=2, type=float, metavar=("LOW", "HIGH"),
                     help="range to search (default: the input's allowed range)")
@@ -215,8 +219,9 @@ def _account(args: argparse.Namespace) -> None:
 class _Progress:
     """A progress bar on standard error, shown only on a terminal after a moment."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "runs") -> None:
         self.label = label
+        self.unit = unit
         self.start = time.perf_counter()
         self.shown = False
         self.tty = sys.stderr.isatty()
@@ -227,7 +232,7 @@ class _Progress:
             return
         left = elapsed / done * (total - done) if done else 0.0
         bar = "#" * int(30 * done / total)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done:,}/{total:,} runs, "
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done:,}/{total:,} {self.unit}, "
                          f"{left:.1f} s left ")
         self.shown = True
         if done == total:
@@ -337,7 +342,7 @@ def _sweep(args: argparse.Namespace) -> None:
     scenario = args.scenario
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
-    progress = _Progress("sweeping")
+    progress = _Progress("sweeping", unit=f"points of {args.runs:,} runs")
     client = None
     if args.scheduler:
         try:
@@ -371,7 +376,12 @@ def _solve(args: argparse.Namespace) -> None:
     scenario = args.scenario
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
-    result = solve(scenario, args.vary, args.target, contract=args.contract,
+    balance = None
+    if args.balance:
+        balance = tuple(m.strip() for m in args.balance.split(","))
+        if len(balance) != 2 or not all(balance):
+            raise SibriskError(f"--balance {args.balance!r}: give two measures, A,B")
+    result = solve(scenario, args.vary, args.target, balance=balance, contract=args.contract,
                    bounds=tuple(args.bounds) if args.bounds else None, runs=args.runs,
                    seed=args.seed)
     if args.json:

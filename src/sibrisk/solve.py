@@ -120,7 +120,9 @@ def _set_path(data: dict[str, Any], path: str, value: float, what: str = "vary")
                                ) from None
 
 
-def solve(scenario: Scenario | str | None, vary: str, target: str | tuple[str, float], *,
+def solve(scenario: Scenario | str | None, vary: str,
+          target: str | tuple[str, float] | None = None, *,
+          balance: tuple[str, str] | None = None,
           contract: Contract | str | None = None, bounds: tuple[float, float] | None = None,
           runs: int = 100_000, seed: int = 0, grid: int = 17, iterations: int = 30,
           xtol: float | None = None) -> Solution:
@@ -142,6 +144,11 @@ def solve(scenario: Scenario | str | None, vary: str, target: str | tuple[str, f
         :func:`sibrisk.risk.summarize_contracts` entry (``payment_mean``) or
         ``ACTOR.FIELD`` (``investor.loss_probability``,
         ``municipality.npv_mean``).
+    balance : (str, str), optional
+        Instead of a target: two measures to balance, e.g.
+        ``("investor_loss_probability", "municipal_deficit_probability")``: the
+        fair split at which the two sides' chosen risks are equal (the first
+        minus the second reaches 0; ``metric`` is then ``"A - B"``).
     bounds : (float, float), optional
         Where to search; default the input's allowed range when finite.
     runs, seed : int
@@ -154,7 +161,20 @@ def solve(scenario: Scenario | str | None, vary: str, target: str | tuple[str, f
     SibriskError
         If the measure does not cross the target within the bounds.
     """
-    metric, goal = _parse_target(target)
+    if (target is None) == (balance is None):
+        raise SibriskError("give either a target (METRIC=VALUE) or balance=(METRIC, METRIC)")
+    if balance is not None:
+        if len(balance) != 2:
+            raise SibriskError(f"balance = {balance!r}: give two measures")
+        metric, goal = f"{balance[0]} - {balance[1]}", 0.0
+    else:
+        metric, goal = _parse_target(target)
+
+    def pick(summary: dict[str, Any]) -> tuple[float, float]:
+        if balance is None:
+            return _pick(summary, metric)
+        (a, sa), (b, sb) = _pick(summary, balance[0]), _pick(summary, balance[1])
+        return a - b, math.hypot(sa, sb)  # a bound: the two share draws
     if contract is not None:
         base_contract = load_contract(contract)
         if scenario is None:
@@ -193,11 +213,11 @@ def solve(scenario: Scenario | str | None, vary: str, target: str | tuple[str, f
             ds = simulate(scenario, runs=runs, seed=seed, contracts=contracts_at(values),
                           contract_stats=("npv", "irr"))
             risk = summarize_contracts(ds)
-            return [_pick(risk[c], metric) for c in ds.contract.values]
+            return [pick(risk[c]) for c in ds.contract.values]
         out = []
         for v in values:
             ds = simulate(scenario.replace(vary, float(v)), runs=runs, seed=seed)
-            out.append(_pick(summary_to_dict(summarize(ds)), metric))
+            out.append(pick(summary_to_dict(summarize(ds))))
         return out
 
     xs = np.linspace(lo, hi, grid)
