@@ -29,6 +29,8 @@ FIGURES = HERE / "figures"
 FIG_TORNADO = FIGURES / "design-tornado.png"
 FIG_SOBOL = FIGURES / "design-sobol.png"
 FIG_PRICE = FIGURES / "design-price.png"
+FIG_GRID = FIGURES / "design-grid.png"
+
 RUNS = 100_000
 SEED = 7
 SOBOL_N = 4096
@@ -37,6 +39,11 @@ TARGET = 0.10
 PRICE_CONTRACT = {"name": "price", "scenario": SCENARIO,
                   "payments": [{"kind": "rate_card", "rates": {"employed": 250_000.0}}]}
 PRICES = np.arange(150_000.0, 450_001.0, 5_000.0)
+#: The grid: a price per job and a cap on all payments, both terms of one contract.
+GRID_CONTRACT = dict(PRICE_CONTRACT, name="price-and-cap", cap=6_000_000.0)
+GRID_PRICES = np.linspace(150_000.0, 450_000.0, 13)
+GRID_CAPS = np.linspace(3_000_000.0, 7_000_000.0, 9)
+GRID_RUNS = 20_000
 
 
 @functools.cache
@@ -64,7 +71,10 @@ def results() -> dict:
         contract_stats=("npv",))
     fresh = summarize_contracts(check)["price"]["actors"]["investor"]
     cost = s.provider.cost_per_participant * s.cohort.size
-    return {"scenario": s, "tornado": tornado, "sobol": sobol, "solution": solution,
+    grid = sibrisk.sweep(s, {"payments[0].rates.employed": GRID_PRICES, "cap": GRID_CAPS},
+                         contract=sibrisk.load_contract(GRID_CONTRACT), runs=GRID_RUNS,
+                         seed=SEED)
+    return {"grid": grid, "scenario": s, "tornado": tornado, "sobol": sobol, "solution": solution,
             "loss": loss, "deficit": deficit, "fresh": fresh, "cost": cost}
 
 
@@ -159,8 +169,57 @@ def render() -> str:
         "and its steps are the whole jobs, not noise. The higher the price, the more of "
         "the risk moves from the investor to the municipality.",
         "",
+        "## A grid of terms",
+        "",
+        "A cap on the total payment limits the municipality's downside and the investor's "
+        "upside. `sibrisk.sweep` summarises every point of a grid of the price per job and "
+        f"the cap ({len(GRID_PRICES)} x {len(GRID_CAPS)} points, {GRID_RUNS:,} runs each, "
+        f"seed {SEED}); both are terms of the contract, so every point is settled on the "
+        "same draws:",
+        "",
+        "```python",
+        "grid = sibrisk.sweep(\"drc-sib-2023\", {\"payments[0].rates.employed\": prices,",
+        "                                      \"cap\": caps}, contract=contract,",
+        "                     runs=20_000, seed=7)",
+        "grid.loss_probability.sel(actor=\"investor\")   # dims: price, cap",
+        "```",
+        "",
+        *_grid_text(r),
+        "",
+        f"![The investor's and the municipality's probability of a loss over price and cap]"
+        f"({FIG_GRID.relative_to(HERE)})",
+        "",
+        "`sweep(..., client=...)` runs the same grid on a dask cluster with the same "
+        "numbers, bit for bit; `sibrisk sweep --axis NAME=START:STOP:N ...` does it from "
+        "the command line.",
+        "",
     ]
     return "\n".join(lines)
+
+
+def _grid_text(r: dict) -> list[str]:
+    g = r["grid"]
+    cur = r["scenario"].currency
+    inv = g.loss_probability.sel(actor="investor")
+    mun = g.loss_probability.sel(actor="municipality")
+    worse = np.maximum(inv, mun)
+    at = worse.where(worse == worse.min(), drop=True)
+    price = float(at["payments[0].rates.employed"].values[0])
+    cap = float(at["cap"].values[0])
+    point = {"payments[0].rates.employed": price, "cap": cap}
+    low_cap = float(inv.sel(cap=GRID_CAPS[GRID_CAPS < r["cost"]].max()).min())
+    return [
+        "The point of the grid at which the larger of the two risks is smallest: a price "
+        f"of {money(price)} {cur} per job and a cap of {money(cap)} {cur}, where the "
+        f"investor loses money in {100 * float(inv.sel(point)):.1f} % of runs and the "
+        "municipality's own account ends negative in "
+        f"{100 * float(mun.sel(point)):.1f} %. A cap below the programme's cost "
+        f"({money(r['cost'])} {cur}) makes the investor lose in "
+        + ("every run" if low_cap >= 1.0 else f"{100 * low_cap:.0f} % of runs or more")
+        + ", whatever the price; above it, a higher "
+        "price moves risk from the investor to the municipality, and the cap cuts the "
+        "municipality's worst outcomes and the investor's best.",
+    ]
 
 
 def draw(outdir: Path = FIGURES) -> list[Path]:
@@ -174,7 +233,7 @@ def draw(outdir: Path = FIGURES) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for path, make in ((FIG_TORNADO, _fig_tornado), (FIG_SOBOL, _fig_sobol),
-                       (FIG_PRICE, _fig_price)):
+                       (FIG_PRICE, _fig_price), (FIG_GRID, _fig_grid)):
         fig = make(plt, r)
         out = outdir / path.name
         fig.savefig(out, dpi=110, metadata={"Software": None})
@@ -237,6 +296,24 @@ def _fig_price(plt, r):
     ax.set_title("Who carries the risk, as the price per job rises (same draws)")
     ax.legend(fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def _fig_grid(plt, r):
+    g, s = r["grid"], r["scenario"]
+    x = GRID_PRICES / 1e3
+    y = GRID_CAPS / 1e6
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, actor, title in ((axes[0], "investor", "P(investor loses money)"),
+                             (axes[1], "municipality", "P(municipality's account < 0)")):
+        z = 100 * g.loss_probability.sel(actor=actor).transpose("cap", ...).values
+        mesh = ax.pcolormesh(x, y, z, shading="nearest", cmap="RdYlGn_r", vmin=0, vmax=100)
+        lines = ax.contour(x, y, z, levels=[10, 25, 50], colors="black", linewidths=0.8)
+        ax.clabel(lines, fmt="%d %%", fontsize=8)
+        ax.set_title(title)
+        ax.set_xlabel(f"price per job, thousand {s.currency}")
+    axes[0].set_ylabel(f"cap on all payments, million {s.currency}")
+    fig.colorbar(mesh, ax=axes, label="probability, %")
     return fig
 
 

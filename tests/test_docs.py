@@ -118,7 +118,7 @@ def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
         design_page.PAGE.read_text(encoding="utf-8") == fresh, \
         _stale(design_page.PAGE, "python docs/design_page.py")
     linked = _figures_linked_from(design_page.PAGE)
-    assert len(linked) == 3
+    assert len(linked) == 4
     for target in linked:
         assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target,
                                                               "python docs/design_page.py")

@@ -1,0 +1,252 @@
+"""Benchmark: contract evaluations per second of ``sibrisk.sweep`` over contract terms.
+
+A contract with a price, a share and a cap, all terms of the contract file (a
+rate card on ``employed``, a share of the savings, a total cap), is swept on
+the built-in scenario over a grid of ``--points`` points on three axes:
+``payments[0].rates.employed`` (the price), ``payments[1].share`` (the
+share) and ``cap``. The points differ only in contract terms, so
+``sibrisk.sweep`` evaluates them as contract variants on one set of draws
+(common random numbers, ``sweep.CONTRACT_BATCH`` variants per ``simulate``
+call). This measures, side by side in one process:
+
+- the naive way: every point re-simulated on its own, one
+  ``sibrisk.simulate(scenario, runs, seed, contracts=[that point's contract],
+  contract_stats=("npv", "irr", "exposure"))`` and one
+  ``sibrisk.risk.summarize_contracts`` per point, timed on ``--naive-points``
+  points spread over the grid and extrapolated per point (it costs the same
+  at every point); its numbers are checked against the sweep's;
+- ``sibrisk.sweep`` on the whole grid, here;
+- ``sibrisk.sweep`` on the same grid with ``client=`` a ``distributed``
+  ``LocalCluster`` of ``--workers`` worker processes with one thread each
+  (warmed up first with a small sweep, so the workers' compilation or cache
+  loading is not timed), checked to give the local dataset exactly
+  (``xarray.testing.assert_identical``).
+
+The rate is contract evaluations per second, points x runs / seconds. Every
+repeat times the three in turn (so a slow spell of the machine hits all
+alike) and the best repeat of each counts, as ``timeit`` does. From the rates
+it extrapolates the issue's target, 10,000 points x 100,000 runs, linearly
+in points x runs, and says whether the goals are met: the sweep at least
+100x the naive way, and the target in under a minute.
+
+    python benchmarks/sweep.py [--points 512] [--runs 20000] [--naive-points 32]
+                               [--repeat 3] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+import time
+
+import numba
+import numpy as np
+import xarray as xr
+
+import sibrisk
+from sibrisk.risk import summarize_contracts
+from sibrisk.simulate import DEFAULT_CHUNK_SIZE
+from sibrisk.solve import _set_path
+from sibrisk.sweep import CONTRACT_BATCH
+
+SCENARIO = sibrisk.load_scenario("drc-sib-2023")
+SEED = 2023
+
+#: The contract: a price (rate card), a share (of the savings) and a cap, all contract terms.
+CONTRACT = {
+    "name": "design", "scenario": SCENARIO.name, "cap": 6_000_000.0,
+    "payments": [{"kind": "rate_card", "rates": {"employed": 200_000.0}},
+                 {"kind": "savings_share", "share": 0.2, "share_after": 0.1, "years": 10}],
+}
+PRICE, SHARE, CAP = "payments[0].rates.employed", "payments[1].share", "cap"
+#: The range of every axis (the grid spreads its values evenly over it).
+RANGES = {PRICE: (100_000.0, 300_000.0), SHARE: (0.05, 0.40), CAP: (2_000_000.0, 10_000_000.0)}
+STATS = ("npv", "irr", "exposure")  # what sweep keeps per actor and run
+
+#: The issue's target and goals.
+TARGET_POINTS, TARGET_RUNS, TARGET_SECONDS, TARGET_RATIO = 10_000, 100_000, 60.0, 100.0
+
+
+def grid_shape(points: int) -> tuple[int, int, int]:
+    """Three factors of ``points``, as equal as possible (largest first)."""
+    best = (points, 1, 1)
+    for a in range(1, points + 1):
+        if points % a:
+            continue
+        for b in range(1, points // a + 1):
+            if (points // a) % b:
+                continue
+            shape = tuple(sorted((a, b, points // a // b), reverse=True))
+            if max(shape) < max(best):
+                best = shape
+    return best
+
+
+def axes_for(points: int) -> dict[str, list[float]]:
+    return {k: np.linspace(*RANGES[k], n).tolist()
+            for k, n in zip(RANGES, grid_shape(points), strict=True)}
+
+
+def contract_at(axes: dict[str, list[float]], index: int) -> sibrisk.Contract:
+    """The contract at the flat index of a point of the grid (C order, as sweep's)."""
+    where = np.unravel_index(index, tuple(len(v) for v in axes.values()))
+    data = sibrisk.Contract.from_dict(CONTRACT).to_dict()
+    for (key, values), i in zip(axes.items(), where, strict=True):
+        _set_path(data, key, float(values[i]))
+    return sibrisk.Contract.from_dict(data)
+
+
+def naive(contracts: list[sibrisk.Contract], runs: int) -> tuple[float, list[dict]]:
+    """Seconds to re-simulate and summarise every contract on its own, and the summaries."""
+    out = []
+    t0 = time.perf_counter()
+    for c in contracts:
+        ds = sibrisk.simulate(SCENARIO, runs, SEED, contracts=[c], contract_stats=STATS)
+        out.append(summarize_contracts(ds)[c.name])
+    return time.perf_counter() - t0, out
+
+
+def swept(axes: dict[str, list[float]], runs: int, client=None) -> tuple[float, xr.Dataset]:
+    t0 = time.perf_counter()
+    ds = sibrisk.sweep(SCENARIO, axes, contract=CONTRACT, runs=runs, seed=SEED, client=client)
+    return time.perf_counter() - t0, ds
+
+
+def largest_difference(ds: xr.Dataset, axes: dict[str, list[float]], picks: list[int],
+                       summaries: list[dict]) -> float:
+    """The largest relative difference between the sweep's numbers and the naive way's."""
+    worst = 0.0
+    shape = tuple(len(v) for v in axes.values())
+    for index, summary in zip(picks, summaries, strict=True):
+        at = dict(zip(axes, np.unravel_index(index, shape), strict=True))
+        point = ds.isel(at)
+        pairs = [(float(point[k]), summary[k]) for k in ("payment_mean",
+                                                         "cap_bound_probability")]
+        for actor, stats in summary["actors"].items():
+            for k, v in stats.items():
+                if not isinstance(v, dict) and k in point:
+                    pairs.append((float(point[k].sel(actor=actor)), v))
+        for a, b in pairs:
+            b = math.nan if b is None else float(b)
+            if np.isnan(a) and np.isnan(b):
+                continue
+            worst = max(worst, abs(a - b) / max(abs(a), abs(b), 1e-300))
+    return worst
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=512,
+                        help="points of the grid (factored into three axes)")
+    parser.add_argument("--runs", type=int, default=20_000, help="runs per point")
+    parser.add_argument("--naive-points", type=int, default=32,
+                        help="points re-simulated the naive way (extrapolated per point)")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats; the best counts")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes of the LocalCluster (0: no cluster)")
+    args = parser.parse_args(argv)
+    axes = axes_for(args.points)
+    points = math.prod(len(v) for v in axes.values())
+    k = min(args.naive_points, points)
+    picks = sorted({int(round(x)) for x in np.linspace(0, points - 1, k)})
+    contracts = [contract_at(axes, i) for i in picks]
+    evaluations = points * args.runs
+
+    # compile and warm up first (the kernels, a sweep and a naive point)
+    note("warming up")
+    small = {key: values[:2] for key, values in axes.items()}
+    swept(small, 2_000)
+    naive(contracts[:1], 2_000)
+    client = cluster = None
+    if args.workers:
+        from distributed import Client, LocalCluster
+
+        note(f"starting a {args.workers}-worker LocalCluster")
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+        # two tasks per worker, so that every worker loads the kernels before any timing
+        warm = small | {PRICE: np.linspace(*RANGES[PRICE], CONTRACT_BATCH * args.workers // 2)
+                        .tolist()}
+        swept(warm, 2_000, client)
+
+    best = {"naive": math.inf, "sweep": math.inf, "cluster": math.inf}
+    local = remote = summaries = None
+    try:
+        for r in range(args.repeat):  # all three in turn, so a slow spell hits all alike
+            note(f"repeat {r + 1}/{args.repeat}: naive")
+            t, summaries = naive(contracts, args.runs)
+            best["naive"] = min(best["naive"], t / len(picks))  # seconds per point
+            note(f"repeat {r + 1}/{args.repeat}: sweep")
+            t, local = swept(axes, args.runs)
+            best["sweep"] = min(best["sweep"], t)
+            if client is not None:
+                note(f"repeat {r + 1}/{args.repeat}: sweep on the cluster")
+                t, remote = swept(axes, args.runs, client)
+                best["cluster"] = min(best["cluster"], t)
+    finally:
+        if client is not None:
+            client.close()
+            cluster.close()
+
+    shape = " x ".join(str(len(v)) for v in axes.values())
+    naive_rate = args.runs / best["naive"]
+    sweep_rate = evaluations / best["sweep"]
+    ratio = sweep_rate / naive_rate
+    chunks = math.ceil(args.runs / DEFAULT_CHUNK_SIZE)
+    print(f"scenario {SCENARIO.name}, seed {SEED}, {args.runs:,} runs per point, best of "
+          f"{args.repeat}; numba threads {numba.get_num_threads()}")
+    print(f"contract: rate card on employed, savings share, total cap; grid {shape} = "
+          f"{points:,} points over {', '.join(axes)}; "
+          f"{CONTRACT_BATCH} variants per simulate call")
+    print(f"runs per simulate call in {chunks} chunk(s) of up to {DEFAULT_CHUNK_SIZE:,}: "
+          f"{min(chunks, numba.get_num_threads())} thread(s) busy in the local sweep")
+    print()
+    print("| way | seconds | contract evaluations/s | over naive |")
+    print("| --- | ---: | ---: | ---: |")
+    print(f"| naive, per point (timed on {len(picks)} points, extrapolated) | "
+          f"{best['naive']:.4f} | {naive_rate:,.0f} | 1.00x |")
+    print(f"| naive, {points:,} points (extrapolated) | {best['naive'] * points:.2f} | "
+          f"{naive_rate:,.0f} | 1.00x |")
+    print(f"| sweep, here | {best['sweep']:.2f} | {sweep_rate:,.0f} | {ratio:.2f}x |")
+    rates = {"sweep, here": sweep_rate}
+    if client is not None:
+        cluster_rate = evaluations / best["cluster"]
+        rates[f"sweep, {args.workers} workers"] = cluster_rate
+        print(f"| sweep, {args.workers}-worker LocalCluster | {best['cluster']:.2f} | "
+              f"{cluster_rate:,.0f} | {cluster_rate / naive_rate:.2f}x |")
+    print()
+    diff = largest_difference(local, axes, picks, summaries)
+    print(f"naive and sweep numbers at the {len(picks)} naive points: largest relative "
+          f"difference {diff:.1e}")
+    if client is not None:
+        xr.testing.assert_identical(local, remote)
+        print(f"cluster over local sweep: {best['sweep'] / best['cluster']:.2f}x speed-up; "
+              "datasets identical (xarray.testing.assert_identical)")
+    print()
+    target = TARGET_POINTS * TARGET_RUNS
+    print(f"target {TARGET_POINTS:,} points x {TARGET_RUNS:,} runs = {target:.1e} contract "
+          "evaluations, extrapolated linearly from the rates above:")
+    for label, rate in rates.items():
+        print(f"  {label}: {target / rate:,.0f} s ({target / rate / 60:.1f} min)")
+    fastest = max(rates.values())
+    print()
+    print("| goal | measured | met |")
+    print("| --- | ---: | --- |")
+    print(f"| sweep at least {TARGET_RATIO:.0f}x the naive way | {ratio:.2f}x | "
+          f"{'yes' if ratio >= TARGET_RATIO else 'no'} |")
+    print(f"| {TARGET_POINTS:,} x {TARGET_RUNS:,} in under {TARGET_SECONDS:.0f} s | "
+          f"{target / fastest:,.0f} s (fastest way above) | "
+          f"{'yes' if target / fastest < TARGET_SECONDS else 'no'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
