@@ -1,6 +1,7 @@
 """Sweeps on a dask cluster give the local numbers bit for bit, even when a worker dies.
 
-The tests start a two-worker LocalCluster on loopback (127.0.0.1), without a dashboard.
+The tests start a two-worker LocalCluster on loopback (127.0.0.1; its HTTP server on a free
+loopback port).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ AXES = {"contract.investor_surplus_share": [0.3, 0.5, 0.7],
 def client():
     sibrisk.simulate(DRC, runs=10, seed=0)  # compile (and cache) the kernels before the workers
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as c:
         yield c
 
