@@ -197,7 +197,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
 
         futures = client.map(_run_task, tasks, options=options, pure=False, retries=3)
         index = {f.key: t for f, t in _zip(futures, tasks)}
-        for future, result in as_completed(futures, with_results=True):
+        for future, result in as_completed(futures, with_results=True, loop=client.loop):
             collect(index[future.key], result)
     return _dataset(scenario, names, values, points, shape, zip, summaries, streams,
                     base_contract, runs=runs, seed=seed, level=level,
