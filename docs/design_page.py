@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from reproduce import money, run_generator  # sibling module in docs/
+from reproduce import (  # sibling module in docs/
+    draw_figures,
+    money,
+    run_generator_with_figures,
+)
 
 import sibrisk
 from sibrisk.risk import summarize_contracts
@@ -224,22 +228,9 @@ def _grid_text(r: dict) -> list[str]:
 
 def draw(outdir: Path = FIGURES) -> list[Path]:
     """Draw the page's figures as PNG files in ``outdir``; returns their paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    r = results()
-    outdir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for path, make in ((FIG_TORNADO, _fig_tornado), (FIG_SOBOL, _fig_sobol),
-                       (FIG_PRICE, _fig_price), (FIG_GRID, _fig_grid)):
-        fig = make(plt, r)
-        out = outdir / path.name
-        fig.savefig(out, dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        paths.append(out)
-    return paths
+    return draw_figures([(FIG_TORNADO.name, _fig_tornado), (FIG_SOBOL.name, _fig_sobol),
+                         (FIG_PRICE.name, _fig_price), (FIG_GRID.name, _fig_grid)],
+                        results(), outdir)
 
 
 def _fig_tornado(plt, r):
@@ -318,13 +309,9 @@ def _fig_grid(plt, r):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    status = run_generator({PAGE: render}, argv, description=__doc__.split("\n\n")[0],
-                           command="python docs/design_page.py")
-    if status == 0 and "--check" not in argv:
-        for path in draw():
-            print(f"wrote {path}")
-    return status
+    return run_generator_with_figures({PAGE: render}, draw, argv,
+                                      description=__doc__.split("\n\n")[0],
+                                      command="python docs/design_page.py")
 
 
 if __name__ == "__main__":

@@ -525,6 +525,37 @@ def _equations(s: sibrisk.Scenario, acc) -> list[str]:
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
+def draw_figures(figures: list[tuple[str, Callable]], data: object, outdir: Path) -> list[Path]:
+    """Draw figures as PNG files in ``outdir``: ``figures`` pairs a file name with a
+    function ``make(plt, data)`` returning a matplotlib figure. Returns the paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in figures:
+        fig = make(plt, data)
+        path = outdir / name
+        fig.savefig(path, dpi=110, metadata={"Software": None})
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def run_generator_with_figures(pages: dict[Path, Callable[[], str]], draw: Callable[[], list],
+                               argv: list[str] | None, *, description: str,
+                               command: str) -> int:
+    """:func:`run_generator`, then (when writing) draw the figures with ``draw()``."""
+    argv = sys.argv[1:] if argv is None else argv
+    status = run_generator(pages, argv, description=description, command=command)
+    if status == 0 and "--check" not in argv:
+        for path in draw():
+            print(f"wrote {path}")
+    return status
+
+
 def run_generator(pages: dict[Path, Callable[[], str]], argv: list[str] | None, *,
                   description: str, command: str) -> int:
     """Write generated pages, or with ``--check`` report (exit status 1) any that are stale.

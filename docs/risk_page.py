@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from reproduce import _num, _table, money, pct, run_generator  # sibling module in docs/
+from reproduce import (  # sibling module in docs/
+    _num,
+    _table,
+    draw_figures,
+    money,
+    pct,
+    run_generator_with_figures,
+)
 
 import sibrisk
 from sibrisk.simulate import fixed_counts
@@ -748,22 +755,9 @@ def _reproduce(r: Results) -> list[str]:
 # ---------------------------------------------------------------------------
 def draw(outdir: Path = FIGURES) -> list[Path]:
     """Draw the page's figures as PNG files in ``outdir``; returns their paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    r = results()
-    outdir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, make in ((FIG_INVESTOR.name, _fig_investor), (FIG_MUNICIPAL.name, _fig_municipal),
-                       (FIG_DEADWEIGHT.name, _fig_deadweight)):
-        fig = make(plt, r)
-        path = outdir / name
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        paths.append(path)
-    return paths
+    return draw_figures([(FIG_INVESTOR.name, _fig_investor), (FIG_MUNICIPAL.name, _fig_municipal),
+                         (FIG_DEADWEIGHT.name, _fig_deadweight)],
+                        results(), outdir)
 
 
 def _fig_investor(plt, r: Results):
@@ -886,13 +880,9 @@ def _fig_deadweight(plt, r: Results):
 # Command line
 # ---------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    status = run_generator({PAGE: render}, argv, description=__doc__.split("\n\n")[0],
-                           command="python docs/risk_page.py")
-    if status == 0 and "--check" not in argv:
-        for path in draw():
-            print(f"wrote {path}")
-    return status
+    return run_generator_with_figures({PAGE: render}, draw, argv,
+                                      description=__doc__.split("\n\n")[0],
+                                      command="python docs/risk_page.py")
 
 
 if __name__ == "__main__":
