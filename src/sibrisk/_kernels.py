@@ -373,6 +373,31 @@ def _irr(amounts, years, n, received, paid):  # pragma: no cover - compiled
     return math.expm1(x)
 
 
+@njit(cache=_CACHE, nogil=True, inline="always")
+def _group_sum(r, dr, sr, dsr, start, stop, entry, coef, amounts, discount, savings,
+               savings_discount):  # pragma: no cover - compiled
+    """One dated group of an actor's schedule in run ``r``: its net amount, its present
+    value, and the money received and paid in it (see ``actor_stats``)."""
+    net = 0.0
+    net_pv = 0.0
+    received = 0.0
+    paid = 0.0
+    for k in range(start, stop):
+        e = entry[k]
+        if e >= 0:
+            x = amounts[r, e]
+            net_pv += x * discount[dr, e]
+        else:
+            x = coef[k] * savings[sr, -1 - e]
+            net_pv += x * savings_discount[dsr, -1 - e]
+        net += x
+        if x > 0.0:
+            received += x
+        else:
+            paid -= x
+    return net, net_pv, received, paid
+
+
 @njit(cache=_CACHE, nogil=True)
 def actor_stats(amounts, discount, savings, savings_discount, cum_savings, cum_savings_pv,
                 monotone, entry, coef, group_ptr, group_years, group_block, actor_ptr,
@@ -423,20 +448,9 @@ def actor_stats(amounts, discount, savings, savings_discount, cum_savings, cum_s
             irr_wanted = with_irr[a]
             g = actor_ptr[a]
             if actor_ptr[a + 1] - g == 1:  # every flow at one date: no path to follow
-                net = 0.0
-                for k in range(group_ptr[g], group_ptr[g + 1]):
-                    e = entry[k]
-                    if e >= 0:
-                        x = amounts[r, e]
-                        npv += x * discount[dr, e]
-                    else:
-                        x = coef[k] * savings[sr, -1 - e]
-                        npv += x * savings_discount[dsr, -1 - e]
-                    net += x
-                    if x > 0.0:
-                        received += x
-                    else:
-                        paid -= x
+                net, npv, received, paid = _group_sum(
+                    r, dr, sr, dsr, group_ptr[g], group_ptr[g + 1], entry, coef, amounts,
+                    discount, savings, savings_discount)
                 o = slot[a]
                 out[r, o, 0] = npv
                 out[r, o, 1] = received / paid if paid > 0.0 else np.nan
@@ -484,21 +498,11 @@ def actor_stats(amounts, discount, savings, savings_discount, cum_savings, cum_s
                             waiting = False
                     g = stop + 1
                     continue
-                net = 0.0
-                net_pv = 0.0
-                for k in range(group_ptr[g], group_ptr[g + 1]):
-                    e = entry[k]
-                    if e >= 0:
-                        x = amounts[r, e]
-                        net_pv += x * discount[dr, e]
-                    else:
-                        x = coef[k] * savings[sr, -1 - e]
-                        net_pv += x * savings_discount[dsr, -1 - e]
-                    net += x
-                    if x > 0.0:
-                        received += x
-                    else:
-                        paid -= x
+                net, net_pv, got, gave = _group_sum(
+                    r, dr, sr, dsr, group_ptr[g], group_ptr[g + 1], entry, coef, amounts,
+                    discount, savings, savings_discount)
+                received += got
+                paid += gave
                 npv += net_pv
                 cum += net
                 if -cum > worst:

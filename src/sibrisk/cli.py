@@ -458,25 +458,11 @@ def _scenario(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sibrisk`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "simulate": _simulate, "settle": _settle, "sweep": _sweep,
+                "solve": _solve, "sensitivity": _sensitivity, "account": _account,
+                "breakeven": _breakeven, "scenario": _scenario}
     try:
-        if args.command == "run":
-            _run(args)
-        elif args.command == "simulate":
-            _simulate(args)
-        elif args.command == "settle":
-            _settle(args)
-        elif args.command == "sensitivity":
-            _sensitivity(args)
-        elif args.command == "solve":
-            _solve(args)
-        elif args.command == "sweep":
-            _sweep(args)
-        elif args.command == "account":
-            _account(args)
-        elif args.command == "breakeven":
-            _breakeven(args)
-        else:
-            _scenario(args)
+        commands[args.command](args)
     except SibriskError as exc:
         print(f"sibrisk: error: {exc}", file=sys.stderr)
         return 1
