@@ -53,7 +53,7 @@ from .discount import discount_at, discount_factors
 from .errors import _MISSING, _NO_VALUE, ContractError, Problem, ScenarioError, SibriskError
 from .ledger import build_ledger
 from .outcomes import expected_outcomes
-from .scenario import _NAME, Scenario, list_scenarios, load_scenario
+from .scenario import _NAME, Scenario, _builtin_names, list_scenarios, load_scenario
 
 __all__ = [
     "Contract", "Metric", "Trigger", "RateCard", "SurplusShare", "EffectPayment",
@@ -481,7 +481,7 @@ class Contract:
             raise ContractError(self.source, [Problem(
                 "scenario", _MISSING, "name a built-in scenario or a scenario file to "
                 "evaluate the contract in")])
-        if self.scenario not in list_scenarios() and not Path(self.scenario).exists():
+        if self.scenario not in _builtin_names() and not Path(self.scenario).exists():
             raise ContractError(self.source, [Problem(
                 "scenario", self.scenario, "neither a built-in scenario ("
                 + ", ".join(list_scenarios()) + ") nor a file")])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import os
 import re
@@ -401,7 +402,14 @@ class Scenario:
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "<toml>") -> Scenario:
-        """Read a scenario from TOML text."""
+        """Read a scenario from TOML text (the same text and source give the same, immutable,
+        object: a sweep or a contract binding reads its scenario once)."""
+        if cls is Scenario:
+            return _parsed(text, source)
+        return cls._parse(text, source)
+
+    @classmethod
+    def _parse(cls, text: str, source: str) -> Scenario:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -902,6 +910,11 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
     return tomlkit.dumps(doc)
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, source: str) -> Scenario:
+    return Scenario._parse(text, source)
+
+
 def _first_paragraph(text: str) -> list[str]:
     lines = []
     for line in text.strip().splitlines():
@@ -920,8 +933,18 @@ def _builtin_dir() -> Any:
 
 def list_scenarios() -> list[str]:
     """Names of the built-in scenarios."""
-    return sorted(p.name[: -len(".toml")] for p in _builtin_dir().iterdir()
-                  if p.name.endswith(".toml"))
+    return list(_builtin_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_names() -> tuple[str, ...]:  # the package's files do not change while it runs
+    return tuple(sorted(p.name[: -len(".toml")] for p in _builtin_dir().iterdir()
+                        if p.name.endswith(".toml")))
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin_text(name: str) -> str:
+    return (_builtin_dir() / f"{name}.toml").read_text(encoding="utf-8")
 
 
 def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
@@ -941,9 +964,8 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
     if isinstance(name_or_path, Scenario):
         return name_or_path
     text = os.fspath(name_or_path)
-    if text in list_scenarios():
-        resource = _builtin_dir() / f"{text}.toml"
-        return Scenario.from_toml_text(resource.read_text(encoding="utf-8"), source=text)
+    if text in _builtin_names():
+        return Scenario.from_toml_text(_builtin_text(text), source=text)
     path = Path(text)
     if path.suffix == ".toml" or path.exists():
         return Scenario.from_toml(path)

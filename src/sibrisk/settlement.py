@@ -179,7 +179,12 @@ def bind(contract: Contract | str | os.PathLike[str] | Mapping[str, Any],
         If the contract does not fit the scenario (unknown participant types,
         a surplus share without expected employment, dates out of range).
     """
-    contract = load_contract(contract).validated()
+    return bind_checked(load_contract(contract).validated(), scenario)
+
+
+def bind_checked(contract: Contract, scenario: Scenario | str | None = None) -> Bound:
+    """:func:`bind` for a contract fresh from :meth:`Contract.from_dict` (so already
+    checked): a sweep binds thousands of variants it has just read."""
     own = contract.scenario_object() if contract.scenario is not None else None
     scenario = own if scenario is None else load_scenario(scenario)
     if scenario is None:

@@ -305,6 +305,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     contracts: object = None,
     contract_stats: tuple[str, ...] | list[str] = K.ACTOR_COLUMNS,
+    _book: type | None = None,
 ) -> xr.Dataset:
     """Simulate a scenario's contract run by run.
 
@@ -410,7 +411,9 @@ def simulate(
     deadweight = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
     flows = np.empty((runs, 2, plan.years)) if yearly else None
-    book = _ContractBook(plan, runs, yearly, contract_stats) if bound else None
+    # ``_book`` (private): another keeper of the contracts' outcomes (a sweep's
+    # :class:`OutcomeKeeper`), which then returns itself instead of a dataset
+    book = (_book or _ContractBook)(plan, runs, yearly, contract_stats) if bound else None
     # Touch every page now, in this thread: page faults taken by several threads at once
     # contend for the process's memory map and would stop the threads from scaling.
     for array in (out, gross, add, deadweight, counts, inputs, flows,
@@ -478,6 +481,8 @@ def simulate(
                 done += size
                 if progress:
                     progress(done, runs)
+    if _book is not None:
+        return book
     if counts is None:  # the same for every run: a read-only view, no memory per run
         counts = np.broadcast_to(plan.counts.reshape(plan.cohorts, k_types).sum(axis=0),
                                  (runs, k_types))
@@ -595,9 +600,11 @@ class _ContractBook:
             counts[m] = cache[key]
         return counts
 
-    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
-        from .settlement import OutcomeData, _chain, evaluate
-
+    def chunk_outcomes(self, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+        """One chunk's outcomes as every contract sees them: participants and employed
+        (run, cohort, type), the metric counts of each contract, the total participants,
+        the municipal savings by year with their running sums, the comparison group's
+        rate per cohort (where a contract measures an effect) and the programme's cost."""
         plan = self.plan
         size = cell_gross.shape[0]
         shape = (size, plan.cohorts, len(plan.types))
@@ -617,6 +624,15 @@ class _ContractBook:
         cache: dict = {}
         counts = [self._metric_counts(j, seed, stream, b, employed, cache) for b in plan.bound]
         cost = params[:, K.P_COST] * n_tot
+        return participants, counts, savings, sums, base_rate, cost
+
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+        from .settlement import OutcomeData, _chain, evaluate
+
+        plan = self.plan
+        size = cell_gross.shape[0]
+        participants, counts, savings, sums, base_rate, cost = self.chunk_outcomes(
+            j, seed, stream, n, cell_gross, cell_add, c, params, discount)
         start = rows.start
         # settle in blocks that keep numpy's temporaries small and in cache
         for lo in range(0, size, _SETTLE_BLOCK):
@@ -695,6 +711,40 @@ class _ContractBook:
         out.attrs["contract_valuation"] = ("contract variables: present value at t = 0 at the "
                                            "actual dates of each flow, per cohort")
         return out
+
+
+class OutcomeKeeper(_ContractBook):
+    """Keeps, for every run, what a contract of the compiled family settles on (see
+    :mod:`sibrisk._compiled`): the counts reaching each of the contract's metrics by type
+    (summed over cohorts), the municipal savings by year, their present value, the
+    programme's cost and the discount factors at year ends. A sweep draws them once per
+    outcome model and settles thousands of contract variants on them."""
+
+    def __init__(self, plan: _Plan, runs: int, yearly: bool, stats: tuple[str, ...]):
+        self.plan = plan
+        (bound,) = plan.bound
+        self.metrics = bound.metric_order
+        self.counts = np.empty((runs, len(self.metrics), len(plan.types)))
+        self.savings = np.empty((runs, plan.years))
+        self.savings_pv = np.empty(runs)
+        self.cost = np.empty(runs)
+        self.discount = np.empty((runs, plan.discount_years))
+
+    def arrays(self):
+        return (self.counts, self.savings, self.savings_pv, self.cost, self.discount)
+
+    def fill_absent(self) -> None:
+        pass
+
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+        _, (counts,), savings, sums, _, cost = self.chunk_outcomes(
+            j, seed, stream, n, cell_gross, cell_add, c, params, discount)
+        for i, m in enumerate(self.metrics):
+            self.counts[rows, i] = counts[m].sum(axis=1)
+        self.savings[rows] = savings
+        self.savings_pv[rows] = sums[1][:, -1]
+        self.cost[rows] = cost
+        self.discount[rows] = discount
 
 
 def metric_purpose(name: str) -> int:

@@ -1,0 +1,728 @@
+"""Compiled settlement of many variants of one contract: the fast path of a sweep.
+
+A sweep over contract terms evaluates thousands of variants of one contract on
+the same outcome draws. :func:`sibrisk.settlement.evaluate` settles any
+contract, vectorised over runs, one variant at a time; this module settles a
+whole *family* of variants at once in a numba kernel and reduces each
+variant's runs to the risk summary straight away, without a dataset per
+variant.
+
+The family: variants that share the structure of a contract (its claims,
+their dates, its mechanisms, payers and drawdowns) and differ only in numbers
+(rates, shares, caps, the capital committed, what each payer pays and saves),
+for contracts whose payments are rate cards, surplus shares and savings
+shares without triggers, without a termination date or an evaluation fee,
+funded by one investor (the ``investors`` capital model with a single
+tranche and no guarantee). Anything else is settled by the general path,
+which is also this module's oracle: the tests settle the same variants both
+ways and compare every field of the summary.
+
+The rules applied per run are those of :func:`sibrisk.settlement.evaluate`,
+in its order: claims (with the per-participant cap already in the bound
+rates), metric caps, mechanism caps in time, the contract cap in time, then
+the payments by date; the investor funds the drawdowns and receives every
+payment, each payer pays its part and keeps its part of the savings, and
+the provider passes the funding on to the programme.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from .contract import RateCard, SavingsShare, SurplusShare
+from .discount import discount_at
+from .risk import _Z
+
+_CACHE = True
+
+#: Claim kinds of the kernel.
+RATE, SAVINGS = 0, 1
+
+
+def outside_family(bound: Any) -> str | None:
+    """Why a bound contract cannot be settled by the compiled kernel (``None``: it can)."""
+    c = bound.contract
+    for i, mech in enumerate(c.payments):
+        if not isinstance(mech, RateCard | SurplusShare | SavingsShare):
+            return f"payments[{i}] is a {type(mech).__name__}"
+        if mech.trigger is not None:
+            return f"payments[{i}] has a trigger"
+    if c.termination_month is not None:
+        return "the contract has a termination month"
+    if c.evaluation is not None:
+        return "the contract pays an evaluation fee"
+    cap = c.capital
+    if cap.model != "investors":
+        return f"the capital model is {cap.model!r}"
+    if len(cap.tranches) != 1 or cap.tranches[0].share != 1.0:
+        return "the capital has several tranches"
+    if cap.guarantee is not None:
+        return "the capital has a guarantee"
+    return None
+
+
+@dataclass(frozen=True)
+class Family:
+    """Variants of one contract structure, as the kernel's arrays.
+
+    Structure (shared by the variants): per claim its ``kind``, ``metric``,
+    mechanism ``mech``, ``month`` (index into ``months``), savings share ``ss``
+    and ``year``; ``order``/``group``: the claims in date order and where
+    each date's group starts; ``draw_month`` per drawdown.
+
+    Terms: variants share few distinct rate cards and few distinct savings
+    shares and capital (a sweep's axes change one term at a time), so the
+    kernel works each distinct *card* (rates, uncapped rates and metric caps
+    per claim) and each distinct *funding* (savings-share terms, drawdown
+    shares and commitment) out once per run, and each variant (``card_of``,
+    ``funding_of``) only adds them up by date and applies its caps.
+    """
+
+    actors: tuple[str, ...]
+    metrics: tuple[str, ...]
+    months: np.ndarray
+    kind: np.ndarray
+    metric: np.ndarray
+    mech: np.ndarray
+    month: np.ndarray
+    ss: np.ndarray
+    year: np.ndarray
+    order: np.ndarray
+    group: np.ndarray
+    draw_month: np.ndarray
+    card_of: np.ndarray  # (variant,)
+    rates: np.ndarray  # (card, claim, type)
+    raw_rates: np.ndarray  # (card, claim, type)
+    claim_cap: np.ndarray  # (card, claim), inf: none
+    funding_of: np.ndarray  # (variant,)
+    ss_share: np.ndarray  # (funding, savings share)
+    ss_after: np.ndarray  # (funding, savings share)
+    ss_draw_growth: np.ndarray  # (funding, savings share, year, drawdown)
+    ss_paid_growth: np.ndarray  # (funding, savings share, year, year)
+    ss_flat: np.ndarray  # (funding, savings share): no interest, growth factors all 1
+    draw_share: np.ndarray  # (funding, drawdown)
+    commitment: np.ndarray  # (funding,), NaN: the programme's cost
+    mech_cap: np.ndarray  # (variant, mechanism), inf: none
+    cap: np.ndarray  # (variant,), inf: none
+    pays: np.ndarray  # (variant, payer)
+    saves: np.ndarray  # (variant, payer)
+
+    @property
+    def variants(self) -> int:
+        return self.cap.shape[0]
+
+
+def _distinct(*per_variant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which distinct combination of the rows of ``per_variant`` each variant has, and
+    the first variant of each combination."""
+    seen: dict[bytes, int] = {}
+    of = np.empty(per_variant[0].shape[0], dtype=np.int64)
+    first = []
+    for v in range(of.size):
+        key = b"".join(np.ascontiguousarray(a[v]).tobytes() for a in per_variant)
+        if key not in seen:
+            seen[key] = len(first)
+            first.append(v)
+        of[v] = seen[key]
+    return of, np.array(first, dtype=np.int64)
+
+
+def _structure(bound: Any, savings_years: int) -> tuple:
+    """The claims of a bound contract in the general path's order, and its dates."""
+    claims = []  # (kind, metric, mech, month, ss, year)
+    ss_index = 0
+    for i, mc in enumerate(bound.mechanisms):
+        mech = mc.mechanism
+        if isinstance(mech, SavingsShare):
+            for t in range(min(mech.years, savings_years - 1) + 1):
+                claims.append((SAVINGS, "", i, bound.timing(12.0 * t), ss_index, t))
+            ss_index += 1
+        else:
+            for m in mc.metrics:
+                claims.append((RATE, m, i, bound.pay_month[m], -1, -1))
+    draws = tuple(float(m) for m, _ in bound.contract.capital.drawdown)
+    return tuple(claims), draws
+
+
+def compile_family(bounds: list[Any], savings_years: int) -> Family | None:
+    """The variants as one family, or ``None`` if they do not share one structure (or one
+    of them is outside the family: see :func:`outside_family`)."""
+    if any(outside_family(b) is not None for b in bounds):
+        return None
+    first = bounds[0]
+    claims, draws = _structure(first, savings_years)
+    metrics = first.metric_order
+    payers = tuple(p.name for p in first.contract.payers)
+    for b in bounds[1:]:
+        if (_structure(b, savings_years) != (claims, draws) or b.metric_order != metrics
+                or b.parent != first.parent or b.retention != first.retention
+                or tuple(p.name for p in b.contract.payers) != payers
+                or len(b.mechanisms) != len(first.mechanisms)):
+            return None
+    months = np.unique(np.array([c[3] for c in claims] + list(draws), dtype=float))
+    k, v = len(claims), len(bounds)
+    types = len(first.types)
+    n_ss = 1 + max((c[4] for c in claims), default=-1)
+    ss_years = 1 + max((c[5] for c in claims), default=-1)
+    claim_month = np.array([c[3] for c in claims], dtype=float)
+    order = np.argsort(claim_month, kind="stable").astype(np.int64)
+    starts = [0] + [i for i in range(1, k) if claim_month[order[i]] != claim_month[order[i - 1]]]
+    group = np.array(starts + [k], dtype=np.int64)
+    rates = np.zeros((v, k, types))
+    raw = np.zeros((v, k, types))
+    claim_cap = np.full((v, k), np.inf)
+    mech_cap = np.full((v, len(first.mechanisms)), np.inf)
+    cap = np.full(v, np.inf)
+    ss_share = np.zeros((v, n_ss))
+    ss_after = np.zeros((v, n_ss))
+    d_growth = np.zeros((v, n_ss, ss_years, len(draws)))
+    p_growth = np.zeros((v, n_ss, ss_years, ss_years))
+    flat = np.zeros((v, n_ss), dtype=np.bool_)
+    draw_share = np.zeros((v, len(draws)))
+    commitment = np.full(v, np.nan)
+    pays = np.zeros((v, len(payers)))
+    saves = np.zeros((v, len(payers)))
+    for j, b in enumerate(bounds):
+        c = b.contract
+        if c.cap is not None:
+            cap[j] = c.cap
+        for i, mc in enumerate(b.mechanisms):
+            if mc.mechanism.cap is not None:
+                mech_cap[j, i] = mc.mechanism.cap
+        for q, (kind, m, i, month, s, t) in enumerate(claims):
+            mc = b.mechanisms[i]
+            mech = mc.mechanism
+            if kind == RATE:
+                row = mc.metrics.index(m)
+                rates[j, q] = mc.rates[row]
+                raw[j, q] = mc.raw_rates[row]
+                if isinstance(mech, RateCard) and mech.metric_caps.get(m) is not None:
+                    claim_cap[j, q] = mech.metric_caps[m]
+            else:
+                ss_share[j, s], ss_after[j, s] = mech.share, mech.share_after
+                growth = 1.0 + mech.interest
+                flat[j, s] = growth == 1.0
+                for d, dm in enumerate(draws):
+                    if dm <= month:
+                        d_growth[j, s, t, d] = growth ** ((month - dm) / 12.0)
+                for q2, (k2, _, i2, m2, s2, t2) in enumerate(claims):
+                    if k2 == SAVINGS and s2 == s and t2 < t:
+                        p_growth[j, s, t, t2] = growth ** ((month - m2) / 12.0)
+        capital = c.capital
+        draw_share[j] = [share for _, share in capital.drawdown]
+        if capital.commitment is not None:
+            commitment[j] = capital.commitment
+        pays[j] = [p.pays for p in c.payers]
+        saves[j] = [p.saves for p in c.payers]
+    index = {m: i for i, m in enumerate(months.tolist())}
+    card_of, cards = _distinct(rates, raw, claim_cap)
+    funding_of, fundings = _distinct(ss_share, ss_after, d_growth, p_growth, flat, draw_share,
+                                     commitment)
+    return Family(
+        actors=first.actors, metrics=metrics, months=months,
+        kind=np.array([c[0] for c in claims], dtype=np.int64),
+        metric=np.array([metrics.index(c[1]) if c[0] == RATE else -1 for c in claims],
+                        dtype=np.int64),
+        mech=np.array([c[2] for c in claims], dtype=np.int64),
+        month=np.array([index[c[3]] for c in claims], dtype=np.int64),
+        ss=np.array([c[4] for c in claims], dtype=np.int64),
+        year=np.array([c[5] for c in claims], dtype=np.int64),
+        order=order, group=group,
+        draw_month=np.array([index[m] for m in draws], dtype=np.int64),
+        card_of=card_of, rates=rates[cards], raw_rates=raw[cards],
+        claim_cap=claim_cap[cards], funding_of=funding_of, ss_share=ss_share[fundings],
+        ss_after=ss_after[fundings], ss_draw_growth=d_growth[fundings],
+        ss_paid_growth=p_growth[fundings], ss_flat=flat[fundings],
+        draw_share=draw_share[fundings], commitment=commitment[fundings],
+        mech_cap=mech_cap, cap=cap, pays=pays, saves=saves)
+
+
+# ---------------------------------------------------------------------------
+# The kernels
+# ---------------------------------------------------------------------------
+@njit(cache=_CACHE, nogil=True)
+def _add(into, x, n):  # pragma: no cover - compiled
+    for i in range(n):
+        into[i] += x[i]
+
+
+@njit(cache=_CACHE, nogil=True)
+def _add_scaled(into, x, factor, n):  # pragma: no cover - compiled
+    for i in range(n):
+        into[i] += x[i] * factor
+
+
+@njit(cache=_CACHE, nogil=True)
+def _savings_year(owed_in, owed_out, saved, share, after, out, n):  # pragma: no cover
+    """One year of a savings share: ``share`` of the year's savings until what is owed is
+    repaid, ``share_after`` of the rest."""
+    if share > 0.0:
+        inverse = 1.0 / share  # a multiplication per run instead of a division
+        for i in range(n):
+            owed = max(owed_in[i] - owed_out[i], 0.0)
+            x = max(saved[i], 0.0)
+            first = share * x
+            rest = max(x - owed * inverse, 0.0)
+            out[i] = first if first <= owed else owed + after * rest
+    else:  # nothing repays the capital: share_after once nothing is owed
+        for i in range(n):
+            owed = max(owed_in[i] - owed_out[i], 0.0)
+            out[i] = 0.0 if owed > 0.0 else after * max(saved[i], 0.0)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _cap_in_time(amt, n, mech, which, cap, order, group, paid, due, room,
+                 capped):  # pragma: no cover - compiled
+    """Cut the claims ``amt[claim, :n]`` of mechanism ``which`` to a total ``cap``, paid
+    date by date, pro rata at the date the cap binds; ``capped[i] = 1`` where it cuts."""
+    paid[:n] = 0.0
+    for g in range(group.shape[0] - 1):
+        due[:n] = 0.0
+        for j in range(group[g], group[g + 1]):
+            if mech[order[j]] == which:
+                _add(due, amt[order[j]], n)
+        binds = 0
+        for i in range(n):
+            room[i] = max(cap - paid[i], 0.0)
+            paid[i] += min(due[i], room[i])
+            binds += due[i] > room[i]
+        if binds == 0:  # the cap does not bind at this date in any of these runs
+            continue
+        for i in range(n):
+            cut = due[i] > room[i]
+            due[i] = room[i] / due[i] if cut else 1.0
+            capped[i] = 1.0 if cut else capped[i]
+        for j in range(group[g], group[g + 1]):
+            if mech[order[j]] == which:
+                row = amt[order[j]]
+                for i in range(n):
+                    row[i] *= due[i]
+
+
+@njit(cache=_CACHE, nogil=True)
+def _cards(lo, n, counts, kind, metric, rates, raw_rates, claim_cap, card_amt,
+           card_capped, t0):  # pragma: no cover - compiled
+    """Every distinct rate card's claims on runs ``lo .. lo + n - 1``, after the metric
+    caps, and whether a per-participant or metric cap cut one of them."""
+    types = counts.shape[1]
+    for u in range(rates.shape[0]):
+        card_capped[u, :n] = 0.0
+        for k in range(kind.shape[0]):
+            if kind[k] != 0:
+                continue
+            a = card_amt[u, k]
+            a[:n] = 0.0
+            t0[:n] = 0.0
+            for t in range(types):
+                c = counts[metric[k], t, lo:lo + n]
+                _add_scaled(a, c, rates[u, k, t], n)
+                _add_scaled(t0, c, raw_rates[u, k, t], n)
+            ceiling = claim_cap[u, k]
+            flag = card_capped[u]
+            for i in range(n):
+                a[i] = min(a[i], ceiling)
+                flag[i] = 1.0 if t0[i] > a[i] else flag[i]
+
+
+@njit(cache=_CACHE, nogil=True)
+def _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_after, ss_dg,
+              ss_pg, ss_flat, draw_share, commitment, drawn, ss_amt, ss_paid, t0,
+              t1):  # pragma: no cover - compiled
+    """Every distinct funding's drawdowns and savings-share claims on runs
+    ``lo .. lo + n - 1`` (the owed capital: drawn with interest, less what the share has
+    claimed before; without interest the growth factors are 1, so a running sum)."""
+    for u in range(ss_share.shape[0]):
+        for d in range(draw_month.shape[0]):
+            row = drawn[u, d]
+            share = draw_share[u, d]
+            if math.isnan(commitment[u]):
+                c = cost[lo:lo + n]
+                for i in range(n):
+                    row[i] = share * c[i]
+            else:
+                row[:n] = share * commitment[u]
+        ss_paid[:, :n] = 0.0
+        for k in range(kind.shape[0]):
+            if kind[k] != 1:
+                continue
+            s = ss[k]
+            t = year[k]
+            t0[:n] = 0.0
+            for d in range(draw_month.shape[0]):
+                _add_scaled(t0, drawn[u, d], ss_dg[u, s, t, d], n)
+            if ss_flat[u, s]:
+                t1[:n] = ss_paid[s, :n]
+            else:
+                t1[:n] = 0.0
+                for y in range(k):  # the share's earlier years are earlier claims
+                    if kind[y] == 1 and ss[y] == s:
+                        _add_scaled(t1, ss_amt[u, y], ss_pg[u, s, t, year[y]], n)
+            a = ss_amt[u, k]
+            _savings_year(t0, t1, savings[t, lo:lo + n], ss_share[u, s], ss_after[u, s], a, n)
+            _add(ss_paid[s], a, n)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _settle_variant(v, lo, n, savings_pv, dmonth, kind, mech, month, order, group,
+                    draw_month, card_of, funding_of, mech_cap, cap, pays, saves, card_amt,
+                    card_capped, drawn, ss_amt, npv, payment, capped, amt, by_month, t0, t1,
+                    t2, flag):  # pragma: no cover - compiled
+    """Variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
+    mechanism caps (claim by claim), its contract cap (date by date), and the money."""
+    hi = lo + n
+    u = card_of[v]
+    f = funding_of[v]
+    flag[:n] = card_capped[u, :n]
+    by_month[:, :n] = 0.0
+    mech_caps = False
+    for j in range(mech_cap.shape[1]):
+        mech_caps = mech_caps or mech_cap[v, j] < np.inf
+    if mech_caps:  # caps per mechanism cut claim by claim
+        for k in range(kind.shape[0]):
+            amt[k, :n] = card_amt[u, k, :n] if kind[k] == 0 else ss_amt[f, k, :n]
+        for j in range(mech_cap.shape[1]):
+            if mech_cap[v, j] < np.inf:
+                _cap_in_time(amt, n, mech, j, mech_cap[v, j], order, group, t0, t1, t2,
+                             flag)
+        for k in range(kind.shape[0]):
+            _add(by_month[month[k]], amt[k], n)
+    else:
+        for k in range(kind.shape[0]):
+            _add(by_month[month[k]], card_amt[u, k] if kind[k] == 0 else ss_amt[f, k], n)
+    if cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
+        c = cap[v]
+        t0[:n] = 0.0  # paid so far
+        for m in range(by_month.shape[0]):
+            row = by_month[m]
+            for i in range(n):
+                room = max(c - t0[i], 0.0)
+                due = row[i]
+                t0[i] += min(due, room)
+                flag[i] = 1.0 if due > room else flag[i]
+                row[i] = room if due > room else due
+    t1[:n] = 0.0  # the payments' present value
+    for m in range(by_month.shape[0]):
+        row = by_month[m]
+        d = dmonth[m, lo:hi]
+        for i in range(n):
+            t1[i] += row[i] * d[i]
+    t2[:n] = 0.0  # the drawdowns' present value
+    for d in range(draw_month.shape[0]):
+        row = drawn[f, d]
+        disc = dmonth[draw_month[d], lo:hi]
+        for i in range(n):
+            t2[i] += row[i] * disc[i]
+    n_payers = pays.shape[1]
+    sp = savings_pv[lo:hi]
+    for p in range(n_payers):
+        keep = saves[v, p]
+        give = pays[v, p]
+        out = npv[v, p, lo:hi]
+        for i in range(n):
+            out[i] = keep * sp[i] - give * t1[i]
+    npv[v, n_payers, lo:hi] = 0.0  # the provider passes the funding on
+    out = npv[v, n_payers + 1, lo:hi]
+    for i in range(n):
+        out[i] = t1[i] - t2[i]
+    payment[v, lo:hi] = t1[:n]
+    capped[v, lo:hi] = flag[:n]
+
+
+#: Runs settled together for every variant: their outcomes stay in cache meanwhile.
+RUN_BLOCK = 64
+
+
+@njit(cache=_CACHE, nogil=True, parallel=True)
+def settle_family(counts, savings, savings_pv, cost, dmonth, kind, metric, mech, month, ss,
+                  year, order, group, draw_month, card_of, rates, raw_rates, claim_cap,
+                  funding_of, ss_share, ss_after, ss_dg, ss_pg, ss_flat, draw_share,
+                  commitment, mech_cap, cap, pays, saves, npv, payment,
+                  capped):  # pragma: no cover - compiled
+    """Settle every variant ``v`` on every run: ``npv[v, actor, run]`` (payers, the
+    provider, the investor), the outcome payments' present value ``payment[v, run]``
+    and whether a cap cut a claim, ``capped[v, run]`` (1 or 0). Every (variant, run) is
+    settled on its own, so the numbers do not depend on the threads or the blocks.
+    Outcomes are run-last: ``counts`` (metric, type, run), ``savings`` (year, run),
+    ``dmonth`` (month, run)."""
+    runs = counts.shape[2]
+    blocks = (runs + RUN_BLOCK - 1) // RUN_BLOCK
+    claims = kind.shape[0]
+    n_ss = max(ss_share.shape[1], 1)
+    for b in prange(blocks):
+        lo = b * RUN_BLOCK
+        n = min(RUN_BLOCK, runs - lo)
+        card_amt = np.zeros((rates.shape[0], claims, RUN_BLOCK))
+        card_capped = np.empty((rates.shape[0], RUN_BLOCK))
+        drawn = np.empty((ss_share.shape[0], draw_month.shape[0], RUN_BLOCK))
+        ss_amt = np.zeros((ss_share.shape[0], claims, RUN_BLOCK))
+        ss_paid = np.empty((n_ss, RUN_BLOCK))
+        amt = np.empty((claims, RUN_BLOCK))
+        by_month = np.empty((dmonth.shape[0], RUN_BLOCK))
+        t0 = np.empty(RUN_BLOCK)
+        t1 = np.empty(RUN_BLOCK)
+        t2 = np.empty(RUN_BLOCK)
+        flag = np.empty(RUN_BLOCK)
+        _cards(lo, n, counts, kind, metric, rates, raw_rates, claim_cap, card_amt,
+               card_capped, t0)
+        _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_after, ss_dg,
+                  ss_pg, ss_flat, draw_share, commitment, drawn, ss_amt, ss_paid, t0, t1)
+        for v in range(cap.shape[0]):
+            _settle_variant(v, lo, n, savings_pv, dmonth, kind, mech, month, order, group,
+                            draw_month, card_of, funding_of, mech_cap, cap, pays, saves,
+                            card_amt, card_capped, drawn, ss_amt, npv, payment, capped, amt,
+                            by_month, t0, t1, t2, flag)
+
+
+_BINS = 4096
+
+
+@njit(cache=_CACHE, nogil=True)
+def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
+    """One Monte Carlo sample (equally likely runs) in three passes: its mean with error
+    and the probability of a value below zero with error (``stats[:4]``), and the
+    quantiles of ``risk._quantile`` with their errors (``value``, ``se``), read off the
+    order statistics of ranks ``lo_rank[q] .. hi_rank[q]``: a histogram of the values
+    finds the bins that hold those ranks, and only their values are sorted."""
+    n = x.shape[0]
+    total = 0.0
+    below = 0
+    lo = np.inf
+    hi = -np.inf
+    for i in range(n):
+        e = x[i]
+        total += e
+        if e < 0.0:
+            below += 1
+        lo = min(lo, e)
+        hi = max(hi, e)
+    mean = total / n
+    p = below / n
+    stats[0] = mean
+    stats[2] = p
+    stats[3] = math.sqrt(p * (1.0 - p) / n)
+    nq = mid.shape[0]
+    width = hi - lo
+    if lo == hi or not (np.isfinite(width) and width > 0.0):
+        stats[1] = 0.0 if lo == hi else np.nan
+        if lo == hi:
+            for q in range(nq):
+                value[q] = lo
+                se[q] = 0.0
+            if n < 2:
+                stats[1] = np.inf
+            return
+        xs = np.sort(x)  # not finite: sort them all
+        _read_quantiles(xs, 0, mid, lo_rank, hi_rank, value, se)
+        return
+    scale = _BINS / width
+    count = np.zeros(_BINS + 1, dtype=np.int64)
+    squares = 0.0
+    for i in range(n):
+        squares += (x[i] - mean) ** 2
+        count[min(int((x[i] - lo) * scale), _BINS - 1) + 1] += 1
+    stats[1] = math.sqrt(squares / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
+    for b in range(_BINS):  # count[b]: values in the bins before bin b
+        count[b + 1] += count[b]
+    wanted = np.zeros(_BINS, dtype=np.bool_)
+    first = np.empty(nq, dtype=np.int64)
+    for q in range(nq):
+        b = 0
+        while count[b + 1] <= lo_rank[q]:
+            b += 1
+        first[q] = b
+        while True:
+            wanted[b] = True
+            if count[b + 1] > hi_rank[q]:
+                break
+            b += 1
+    before = np.zeros(_BINS + 1, dtype=np.int64)  # wanted values in the bins before b
+    for b in range(_BINS):
+        before[b + 1] = before[b] + (count[b + 1] - count[b] if wanted[b] else 0)
+    buf = np.empty(before[_BINS])
+    j = 0
+    for i in range(n):
+        if wanted[min(int((x[i] - lo) * scale), _BINS - 1)]:
+            buf[j] = x[i]
+            j += 1
+    buf.sort()
+    for q in range(nq):
+        # rank r sits at buf[r - count[first] + before[first]]
+        _read_quantile(buf, before[first[q]] - count[first[q]], mid[q], lo_rank[q],
+                       hi_rank[q], value, se, q)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _read_quantiles(xs, shift, mid, lo_rank, hi_rank, value, se):  # pragma: no cover
+    for q in range(mid.shape[0]):
+        _read_quantile(xs, shift, mid[q], lo_rank[q], hi_rank[q], value, se, q)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _read_quantile(xs, shift, mid, lo, hi, value, se, q):  # pragma: no cover - compiled
+    """``risk._quantile`` from sorted values, rank ``r`` at ``xs[r + shift]``."""
+    value[q] = xs[mid + shift]
+    a = xs[lo + shift]
+    b = xs[hi + shift]
+    if a == b or abs(b - a) <= 1e-9 * max(1.0, abs(a)):
+        se[q] = 0.0
+        return
+    distinct = 1
+    for r in range(lo + 1, hi + 1):
+        if xs[r + shift] != xs[r - 1 + shift]:
+            distinct += 1
+            if distinct > 3:
+                break
+    se[q] = (b - a) / 2.0 if distinct <= 3 else (b - a) / (2.0 * 1.959963984540054)
+
+
+@njit(cache=_CACHE, nogil=True, parallel=True)
+def summarize_family(npv, payment, cut, mid, lo_rank, hi_rank, actor_out, quant_out,
+                     contract_out):  # pragma: no cover - compiled
+    """Per variant and actor: NPV mean and error, loss probability and error
+    (``actor_out[v, a, :4]``) and NPV quantiles with errors (``quant_out[v, a, 0|1, q]``);
+    per variant: payment mean and error, probability a cap cuts a claim and error
+    (``contract_out[v, :4]``)."""
+    variants, actors, runs = npv.shape
+    for job in prange(variants * (actors + 1)):
+        v = job // (actors + 1)
+        a = job % (actors + 1)
+        if a < actors:
+            _summarize_sample(npv[v, a], mid, lo_rank, hi_rank, actor_out[v, a],
+                              quant_out[v, a, 0], quant_out[v, a, 1])
+            continue
+        total = 0.0
+        bound = 0
+        for r in range(runs):
+            total += payment[v, r]
+            if cut[v, r] > 0.0:
+                bound += 1
+        mean = total / runs
+        squares = 0.0
+        for r in range(runs):
+            squares += (payment[v, r] - mean) ** 2
+        p = bound / runs
+        contract_out[v, 0] = mean
+        contract_out[v, 1] = math.sqrt(squares / (runs - 1)) / math.sqrt(runs) \
+            if runs > 1 else np.inf
+        contract_out[v, 2] = p
+        contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
+
+
+def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    """The ranks ``risk._quantile`` reads for each quantile of ``runs`` equally likely runs:
+    the estimate's and the ends of its 95 % interval."""
+    mid, lo, hi = [], [], []
+    for q in quantiles:
+        mid.append(min(max(math.ceil(round(runs * q, 9)) - 1, 0), runs - 1))
+        half = _Z * math.sqrt(runs * q * (1.0 - q))
+        lo.append(int(min(max(math.floor(runs * q - half), 0), runs - 1)))
+        hi.append(int(min(max(math.ceil(runs * q + half), 0), runs - 1)))
+    return tuple(np.array(a, dtype=np.int64) for a in (mid, lo, hi))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Every run's outcomes as the kernel reads them (run-last): ``counts`` (metric, type,
+    run), ``savings`` (year, run) nominal, ``savings_pv`` (run,), ``cost`` (run,), and
+    ``discount`` (run, year) at year ends."""
+
+    counts: np.ndarray
+    savings: np.ndarray
+    savings_pv: np.ndarray
+    cost: np.ndarray
+    discount: np.ndarray
+
+    @property
+    def savings_years(self) -> int:
+        return self.savings.shape[0]
+
+
+def outcomes_of(keeper: Any) -> Outcomes:
+    """The outcomes an :class:`sibrisk.simulate.OutcomeKeeper` kept, laid out for the
+    kernel."""
+    return Outcomes(np.ascontiguousarray(keeper.counts.transpose(1, 2, 0)),
+                    np.ascontiguousarray(keeper.savings.T), keeper.savings_pv, keeper.cost,
+                    keeper.discount)
+
+
+class Workspace:
+    """Buffers that blocks of variants settled one after another on the same outcomes
+    reuse (fresh memory for every block would cost a page fault per page), and the
+    discount factors at the family's dates. One per thread of work."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple, np.ndarray] = {}
+        self._discount: dict[tuple, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        have = self._arrays.get((name, shape))
+        if have is None:
+            self._arrays = {k: a for k, a in self._arrays.items() if k[0] != name}
+            have = self._arrays[(name, shape)] = np.empty(shape)
+        return have
+
+    def discount(self, outcomes: Outcomes, months: np.ndarray) -> np.ndarray:
+        key = (id(outcomes), tuple(months.tolist()))
+        if key not in self._discount:
+            self._discount = {key: np.ascontiguousarray(
+                discount_at(outcomes.discount, months).T)}
+        return self._discount[key]
+
+
+def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[float, ...],
+                         workspace: Workspace | None = None) -> list[dict[str, Any]]:
+    """Each variant's risk summary (the fields of ``risk.summarize_contracts`` for the
+    NPV: payment, caps, and each actor's NPV mean, loss probability and quantiles, all
+    with standard errors) on the outcomes of :func:`outcomes_of`."""
+    runs = outcomes.cost.shape[0]
+    actors = len(family.actors)
+    v = family.variants
+    work = workspace if workspace is not None else Workspace()
+    dmonth = work.discount(outcomes, family.months)
+    npv = work.array("npv", (v, actors, runs))
+    payment = work.array("payment", (v, runs))
+    capped = work.array("capped", (v, runs))
+    f = family
+    settle_family(outcomes.counts, outcomes.savings, outcomes.savings_pv, outcomes.cost,
+                  dmonth, f.kind, f.metric, f.mech, f.month, f.ss, f.year, f.order, f.group,
+                  f.draw_month, f.card_of, f.rates, f.raw_rates, f.claim_cap, f.funding_of,
+                  f.ss_share, f.ss_after, f.ss_draw_growth, f.ss_paid_growth, f.ss_flat,
+                  f.draw_share, f.commitment, f.mech_cap, f.cap, f.pays, f.saves, npv, payment,
+                  capped)
+    mid, lo, hi = quantile_ranks(runs, quantiles)
+    actor_out = np.empty((v, actors, 4))
+    quant_out = np.empty((v, actors, 2, len(quantiles)))
+    contract_out = np.empty((v, 4))
+    summarize_family(npv, payment, capped, mid, lo, hi, actor_out, quant_out, contract_out)
+    keys = [f"{q:g}" for q in quantiles]
+    out = []
+    for j in range(v):
+        row: dict[str, Any] = {
+            "payment_mean": _plain(contract_out[j, 0]),
+            "payment_mean_se": _plain(contract_out[j, 1]),
+            "cap_bound_probability": _plain(contract_out[j, 2]),
+            "cap_bound_probability_se": _plain(contract_out[j, 3]),
+            "reinvestment_mean": 0.0, "reinvestment_mean_se": 0.0}
+        by_actor = {}
+        for a, name in enumerate(family.actors):
+            by_actor[name] = {
+                "npv_mean": _plain(actor_out[j, a, 0]),
+                "npv_mean_se": _plain(actor_out[j, a, 1]),
+                "loss_probability": _plain(actor_out[j, a, 2]),
+                "loss_probability_se": _plain(actor_out[j, a, 3]),
+                "npv_quantiles": dict(zip(keys, map(_plain, quant_out[j, a, 0]), strict=True)),
+                "npv_quantiles_se": dict(zip(keys, map(_plain, quant_out[j, a, 1]),
+                                             strict=True))}
+        row["actors"] = by_actor
+        out.append(row)
+    return out
+
+
+def _plain(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
