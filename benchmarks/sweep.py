@@ -5,14 +5,14 @@ rate card on ``employed``, a share of the savings, a total cap), is swept on
 the built-in scenario over a grid of ``--points`` points on three axes:
 ``payments[0].rates.employed`` (the price), ``payments[1].share`` (the
 share) and ``cap``. The points differ only in contract terms, so
-``sibrisk.sweep`` evaluates them as contract variants on one set of draws
-(common random numbers, ``sweep.CONTRACT_BATCH`` variants per ``simulate``
-call). This measures, side by side in one process:
+``sibrisk.sweep`` draws the outcomes once and settles the variants in blocks
+with its compiled kernel (``sibrisk._compiled``; common random numbers). This
+measures, side by side in one process:
 
 - the naive way: every point re-simulated on its own, one
   ``sibrisk.simulate(scenario, runs, seed, contracts=[that point's contract],
-  contract_stats=("npv", "irr", "exposure"))`` and one
-  ``sibrisk.risk.summarize_contracts`` per point, timed on ``--naive-points``
+  contract_stats=("npv",))`` and one ``sibrisk.risk.summarize_contracts`` per
+  point (the same measures as the sweep keeps), timed on ``--naive-points``
   points spread over the grid and extrapolated per point (it costs the same
   at every point); its numbers are checked against the sweep's;
 - ``sibrisk.sweep`` on the whole grid, here;
@@ -23,18 +23,18 @@ call). This measures, side by side in one process:
   (``xarray.testing.assert_identical``); twice: on a cluster with dask's
   worker environment as it comes, and on one without the
   ``MALLOC_TRIM_THRESHOLD_`` that dask's nannies set in their workers (see
-  :func:`start_clusters`), so that the workers allocate memory as this
-  process does.
+  :func:`start_clusters`).
 
 The rate is contract evaluations per second, points x runs / seconds. Every
 repeat times them all in turn (so a slow spell of the machine hits all
-alike) and the best repeat of each counts, as ``timeit`` does. From the rates
-it extrapolates the issue's target, 10,000 points x 100,000 runs, linearly
-in points x runs, and says whether the goals are met: the sweep at least
-100x the naive way, and the target in under a minute.
+alike) and the best repeat of each counts, as ``timeit`` does. The defaults
+are the issue's target itself, 10,000 points x 100,000 runs (a smaller grid
+is extrapolated linearly in points x runs), and it says whether the goals
+are met: the sweep at least 100x the naive way, and the target in under a
+minute. It also reports the peak memory of this process.
 
-    python benchmarks/sweep.py [--points 512] [--runs 20000] [--naive-points 32]
-                               [--repeat 3] [--workers 2 (0: no cluster)]
+    python benchmarks/sweep.py [--points 10000] [--runs 100000] [--naive-points 16]
+                               [--repeat 2] [--workers 2 (0: no cluster)]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import contextlib
 import logging
 import math
 import os
+import resource
 import sys
 import time
 
@@ -55,7 +56,7 @@ import sibrisk
 from sibrisk.risk import summarize_contracts
 from sibrisk.simulate import DEFAULT_CHUNK_SIZE
 from sibrisk.solve import _set_path
-from sibrisk.sweep import CONTRACT_BATCH
+from sibrisk.sweep import _block_size
 
 SCENARIO = sibrisk.load_scenario("drc-sib-2023")
 SEED = 2023
@@ -69,7 +70,7 @@ CONTRACT = {
 PRICE, SHARE, CAP = "payments[0].rates.employed", "payments[1].share", "cap"
 #: The range of every axis (the grid spreads its values evenly over it).
 RANGES = {PRICE: (100_000.0, 300_000.0), SHARE: (0.05, 0.40), CAP: (2_000_000.0, 10_000_000.0)}
-STATS = ("npv", "irr", "exposure")  # what sweep keeps per actor and run
+STATS = ("npv",)  # what the sweep keeps per actor (its default measures)
 
 #: The issue's target and goals.
 TARGET_POINTS, TARGET_RUNS, TARGET_SECONDS, TARGET_RATIO = 10_000, 100_000, 60.0, 100.0
@@ -156,18 +157,23 @@ def largest_difference(ds: xr.Dataset, axes: dict[str, list[float]], picks: list
     return worst
 
 
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=512,
+    parser.add_argument("--points", type=int, default=TARGET_POINTS,
                         help="points of the grid (factored into three axes)")
-    parser.add_argument("--runs", type=int, default=20_000, help="runs per point")
-    parser.add_argument("--naive-points", type=int, default=32,
+    parser.add_argument("--runs", type=int, default=TARGET_RUNS, help="runs per point")
+    parser.add_argument("--naive-points", type=int, default=16,
                         help="points re-simulated the naive way (extrapolated per point)")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats; the best counts")
+    parser.add_argument("--repeat", type=int, default=2, help="repeats; the best counts")
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes of each LocalCluster (0: no cluster)")
     args = parser.parse_args(argv)
@@ -214,9 +220,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeat}; {os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
     print(f"contract: rate card on employed, savings share, total cap; grid {shape} = "
           f"{points:,} points over {', '.join(axes)}; "
-          f"{CONTRACT_BATCH} variants per simulate call")
-    print(f"runs per simulate call in {chunks} chunk(s) of up to {DEFAULT_CHUNK_SIZE:,}: "
-          f"{min(chunks, numba.get_num_threads())} thread(s) busy in the local sweep")
+          f"{_block_size(args.runs, sibrisk.Contract.from_dict(CONTRACT))} variants per "
+          "compiled block")
+    print(f"outcomes drawn in {chunks} chunk(s) of up to {DEFAULT_CHUNK_SIZE:,} runs; peak "
+          f"memory of this process {peak_mb():,.0f} MB")
     print()
     print("| way | seconds | contract evaluations/s | over naive |")
     print("| --- | ---: | ---: | ---: |")
@@ -288,9 +295,9 @@ def start_clusters(workers: int, small: dict[str, list[float]]) -> dict[str, tup
         seen = set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values())
         if seen != {None if trim is None else str(trim)}:
             raise RuntimeError(f"cluster {label}: workers' MALLOC_TRIM_THRESHOLD_ {seen}")
-        # two tasks per worker, so that every worker loads the kernels before any timing
-        warm = small | {PRICE: np.linspace(*RANGES[PRICE], CONTRACT_BATCH * workers // 2)
-                        .tolist()}
+        # two blocks per worker, so that every worker loads the kernels before any timing
+        block = _block_size(2_000, sibrisk.Contract.from_dict(CONTRACT))
+        warm = small | {PRICE: np.linspace(*RANGES[PRICE], block * workers // 2).tolist()}
         swept(warm, 2_000, client)
         out[label] = (cluster, client)
     return {label: out[label] for label in (DASK, GLIBC)}

@@ -20,6 +20,11 @@ import sibrisk
 DRC = "drc-sib-2023"
 AXES = {"contract.investor_surplus_share": [0.3, 0.5, 0.7],
         "effect.decay": [0.1, 0.15, 0.2, 0.25]}
+DESIGN = os.path.join(os.path.dirname(__file__), "..", "examples", "sweeps",
+                      "price-share-cap.toml")
+TERMS = {"payments[0].rates.employed": [150_000.0, 200_000.0, 250_000.0, 300_000.0],
+         "payments[1].share": [0.1, 0.2, 0.3, 0.4],
+         "cap": [3e6, 4e6, 5e6, 6e6, 7e6, 8e6, 9e6, 1e7]}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +48,11 @@ def test_dask_gives_the_local_numbers(client):
     xr.testing.assert_identical(local, remote)
 
 
-def test_a_worker_lost_mid_sweep_changes_nothing(client):
-    expected = sibrisk.sweep(DRC, AXES, runs=300_000, seed=8)
+def _kill_a_busy_worker_during(client, work):
+    """Run ``work()`` in a thread, kill a worker as soon as one holds a task, and return
+    what ``work`` returned."""
     got = {}
-    run = threading.Thread(target=lambda: got.setdefault(
-        "ds", sibrisk.sweep(DRC, AXES, runs=300_000, seed=8, client=client)))
+    run = threading.Thread(target=lambda: got.setdefault("ds", work()))
     run.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until a worker holds a task, then kill it
@@ -62,7 +67,28 @@ def test_a_worker_lost_mid_sweep_changes_nothing(client):
         pass
     run.join(timeout=300)
     assert not run.is_alive()
-    xr.testing.assert_identical(expected, got["ds"])
+    return got["ds"]
+
+
+def test_a_worker_lost_mid_sweep_changes_nothing(client):
+    """A worker killed while it simulates a point: dask retries, the numbers stay."""
+    expected = sibrisk.sweep(DRC, AXES, runs=300_000, seed=8)
+    got = _kill_a_busy_worker_during(
+        client, lambda: sibrisk.sweep(DRC, AXES, runs=300_000, seed=8, client=client))
+    xr.testing.assert_identical(expected, got)
+
+
+def test_compiled_contract_sweep_on_dask_even_when_a_worker_is_lost(client):
+    """Price x share x cap, settled by the compiled kernel in several blocks on outcomes
+    drawn by one task: the cluster gives the local numbers, also when a worker dies while
+    it holds the outcomes or a block."""
+    local = sibrisk.sweep(None, TERMS, contract=DESIGN, runs=200_000, seed=5)
+    assert local.sizes == {"payments[0].rates.employed": 4, "payments[1].share": 4,
+                           "cap": 8, "actor": 3, "quantile": 3}
+    got = _kill_a_busy_worker_during(
+        client, lambda: sibrisk.sweep(None, TERMS, contract=DESIGN, runs=200_000, seed=5,
+                                      client=client))
+    xr.testing.assert_identical(local, got)
 
 
 def test_sweep_on_a_scheduler_from_the_command_line(client, capsys):

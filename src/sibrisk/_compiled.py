@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -368,17 +369,28 @@ def _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_aft
 
 
 @njit(cache=_CACHE, nogil=True)
-def _settle_variant(v, lo, n, savings_pv, dmonth, kind, mech, month, order, group,
-                    draw_month, card_of, funding_of, mech_cap, cap, pays, saves, card_amt,
-                    card_capped, drawn, ss_amt, npv, payment, capped, amt, by_month, t0, t1,
-                    t2, flag):  # pragma: no cover - compiled
+def _by_month(u, f, n, kind, month, card_amt, ss_amt, by_month):  # pragma: no cover
+    """Card ``u``'s and funding ``f``'s claims added up by date."""
+    by_month[:, :n] = 0.0
+    for k in range(kind.shape[0]):
+        _add(by_month[month[k]], card_amt[u, k] if kind[k] == 0 else ss_amt[f, k], n)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _settle_variant(v, lo, n, dmonth, kind, mech, month, order, group, card_of, funding_of,
+                    mech_cap, cap, card_amt, card_capped, ss_amt, payment, capped, amt,
+                    by_month, shared, shared_pv, last, t0, t1, t2,
+                    flag):  # pragma: no cover - compiled
     """Variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
-    mechanism caps (claim by claim), its contract cap (date by date), and the money."""
+    mechanism caps (claim by claim) and its contract cap (date by date), into the
+    payments' present value ``payment[v]`` and ``capped[v]`` (whether a cap cut a
+    claim). ``shared`` holds the claims by date of the pair (card, funding) ``last``,
+    and ``shared_pv`` their present value: variants that differ only in the contract
+    cap reuse them."""
     hi = lo + n
     u = card_of[v]
     f = funding_of[v]
     flag[:n] = card_capped[u, :n]
-    by_month[:, :n] = 0.0
     mech_caps = False
     for j in range(mech_cap.shape[1]):
         mech_caps = mech_caps or mech_cap[v, j] < np.inf
@@ -389,48 +401,51 @@ def _settle_variant(v, lo, n, savings_pv, dmonth, kind, mech, month, order, grou
             if mech_cap[v, j] < np.inf:
                 _cap_in_time(amt, n, mech, j, mech_cap[v, j], order, group, t0, t1, t2,
                              flag)
+        by_month[:, :n] = 0.0
         for k in range(kind.shape[0]):
             _add(by_month[month[k]], amt[k], n)
+        dated = by_month
+        last[0] = -1
     else:
-        for k in range(kind.shape[0]):
-            _add(by_month[month[k]], card_amt[u, k] if kind[k] == 0 else ss_amt[f, k], n)
+        if last[0] != u or last[1] != f:
+            _by_month(u, f, n, kind, month, card_amt, ss_amt, shared)
+            shared_pv[:n] = 0.0
+            for m in range(shared.shape[0]):
+                row = shared[m]
+                d = dmonth[m, lo:hi]
+                for i in range(n):
+                    shared_pv[i] += row[i] * d[i]
+            last[0] = u
+            last[1] = f
+        dated = shared
+    out = payment[v, lo:hi]
     if cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
         c = cap[v]
         t0[:n] = 0.0  # paid so far
-        for m in range(by_month.shape[0]):
-            row = by_month[m]
+        t1[:n] = 0.0  # present value paid
+        for m in range(dated.shape[0]):
+            row = dated[m]
+            d = dmonth[m, lo:hi]
             for i in range(n):
                 room = max(c - t0[i], 0.0)
                 due = row[i]
-                t0[i] += min(due, room)
+                take = room if due > room else due
+                t0[i] += take
+                t1[i] += take * d[i]
                 flag[i] = 1.0 if due > room else flag[i]
-                row[i] = room if due > room else due
-    t1[:n] = 0.0  # the payments' present value
-    for m in range(by_month.shape[0]):
-        row = by_month[m]
-        d = dmonth[m, lo:hi]
-        for i in range(n):
-            t1[i] += row[i] * d[i]
-    t2[:n] = 0.0  # the drawdowns' present value
-    for d in range(draw_month.shape[0]):
-        row = drawn[f, d]
-        disc = dmonth[draw_month[d], lo:hi]
-        for i in range(n):
-            t2[i] += row[i] * disc[i]
-    n_payers = pays.shape[1]
-    sp = savings_pv[lo:hi]
-    for p in range(n_payers):
-        keep = saves[v, p]
-        give = pays[v, p]
-        out = npv[v, p, lo:hi]
-        for i in range(n):
-            out[i] = keep * sp[i] - give * t1[i]
-    npv[v, n_payers, lo:hi] = 0.0  # the provider passes the funding on
-    out = npv[v, n_payers + 1, lo:hi]
+        out[:] = t1[:n]
+    elif mech_caps:
+        out[:] = 0.0
+        for m in range(dated.shape[0]):
+            row = dated[m]
+            d = dmonth[m, lo:hi]
+            for i in range(n):
+                out[i] += row[i] * d[i]
+    else:
+        out[:] = shared_pv[:n]
+    mark = capped[v, lo:hi]
     for i in range(n):
-        out[i] = t1[i] - t2[i]
-    payment[v, lo:hi] = t1[:n]
-    capped[v, lo:hi] = flag[:n]
+        mark[i] = flag[i] > 0.0
 
 
 #: Runs settled together for every variant: their outcomes stay in cache meanwhile.
@@ -438,31 +453,35 @@ RUN_BLOCK = 64
 
 
 @njit(cache=_CACHE, nogil=True, parallel=True)
-def settle_family(counts, savings, savings_pv, cost, dmonth, kind, metric, mech, month, ss,
-                  year, order, group, draw_month, card_of, rates, raw_rates, claim_cap,
-                  funding_of, ss_share, ss_after, ss_dg, ss_pg, ss_flat, draw_share,
-                  commitment, mech_cap, cap, pays, saves, npv, payment,
-                  capped):  # pragma: no cover - compiled
-    """Settle every variant ``v`` on every run: ``npv[v, actor, run]`` (payers, the
-    provider, the investor), the outcome payments' present value ``payment[v, run]``
-    and whether a cap cut a claim, ``capped[v, run]`` (1 or 0). Every (variant, run) is
-    settled on its own, so the numbers do not depend on the threads or the blocks.
-    Outcomes are run-last: ``counts`` (metric, type, run), ``savings`` (year, run),
-    ``dmonth`` (month, run)."""
+def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, year, order,
+                  group, draw_month, card_of, rates, raw_rates, claim_cap, funding_of,
+                  ss_share, ss_after, ss_dg, ss_pg, ss_flat, draw_share, commitment, mech_cap,
+                  cap, payment, capped, funded):  # pragma: no cover - compiled
+    """Settle every variant ``v`` on every run: the outcome payments' present value
+    ``payment[v, run]`` and whether a cap cut a claim, ``capped[v, run]``; and each
+    funding's drawdowns' present value ``funded[f, run]``. (The actors' NPVs follow:
+    see :func:`summarize_family`.) Every (variant, run) is settled on its own, so the
+    numbers do not depend on the threads or the blocks. Outcomes are run-last:
+    ``counts`` (metric, type, run), ``savings`` (year, run), ``dmonth`` (month, run)."""
     runs = counts.shape[2]
     blocks = (runs + RUN_BLOCK - 1) // RUN_BLOCK
     claims = kind.shape[0]
+    months = dmonth.shape[0]
     n_ss = max(ss_share.shape[1], 1)
+    n_funding = ss_share.shape[0]
     for b in prange(blocks):
         lo = b * RUN_BLOCK
         n = min(RUN_BLOCK, runs - lo)
         card_amt = np.zeros((rates.shape[0], claims, RUN_BLOCK))
         card_capped = np.empty((rates.shape[0], RUN_BLOCK))
-        drawn = np.empty((ss_share.shape[0], draw_month.shape[0], RUN_BLOCK))
-        ss_amt = np.zeros((ss_share.shape[0], claims, RUN_BLOCK))
+        drawn = np.empty((n_funding, draw_month.shape[0], RUN_BLOCK))
+        ss_amt = np.zeros((n_funding, claims, RUN_BLOCK))
         ss_paid = np.empty((n_ss, RUN_BLOCK))
         amt = np.empty((claims, RUN_BLOCK))
-        by_month = np.empty((dmonth.shape[0], RUN_BLOCK))
+        by_month = np.empty((months, RUN_BLOCK))
+        shared = np.empty((months, RUN_BLOCK))
+        shared_pv = np.empty(RUN_BLOCK)
+        last = np.full(2, -1, dtype=np.int64)
         t0 = np.empty(RUN_BLOCK)
         t1 = np.empty(RUN_BLOCK)
         t2 = np.empty(RUN_BLOCK)
@@ -471,14 +490,52 @@ def settle_family(counts, savings, savings_pv, cost, dmonth, kind, metric, mech,
                card_capped, t0)
         _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_after, ss_dg,
                   ss_pg, ss_flat, draw_share, commitment, drawn, ss_amt, ss_paid, t0, t1)
+        for f in range(n_funding):
+            out = funded[f, lo:lo + n]
+            out[:] = 0.0
+            for d in range(draw_month.shape[0]):
+                row = drawn[f, d]
+                disc = dmonth[draw_month[d], lo:lo + n]
+                for i in range(n):
+                    out[i] += row[i] * disc[i]
         for v in range(cap.shape[0]):
-            _settle_variant(v, lo, n, savings_pv, dmonth, kind, mech, month, order, group,
-                            draw_month, card_of, funding_of, mech_cap, cap, pays, saves,
-                            card_amt, card_capped, drawn, ss_amt, npv, payment, capped, amt,
-                            by_month, t0, t1, t2, flag)
+            _settle_variant(v, lo, n, dmonth, kind, mech, month, order, group, card_of,
+                            funding_of, mech_cap, cap, card_amt, card_capped, ss_amt,
+                            payment, capped, amt, by_month, shared, shared_pv, last, t0, t1,
+                            t2, flag)
 
 
 _BINS = 4096
+_LANES = 8
+
+
+@njit(cache=_CACHE, nogil=True)
+def _lane_sum(acc):  # pragma: no cover - compiled
+    """The running sums of the lanes, added pairwise in a fixed order."""
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+
+
+@njit(cache=_CACHE, nogil=True)
+def _mean_se(x):  # pragma: no cover - compiled
+    """The mean of a sample and its standard error (as ``risk._mean``)."""
+    n = x.shape[0]
+    acc = np.zeros(_LANES)
+    whole = n - n % _LANES
+    for i in range(0, whole, _LANES):
+        for j in range(_LANES):
+            acc[j] += x[i + j]
+    for i in range(whole, n):
+        acc[0] += x[i]
+    mean = _lane_sum(acc) / n
+    if n < 2:
+        return mean, np.inf
+    acc[:] = 0.0
+    for i in range(0, whole, _LANES):
+        for j in range(_LANES):
+            acc[j] += (x[i + j] - mean) ** 2
+    for i in range(whole, n):
+        acc[0] += (x[i] - mean) ** 2
+    return mean, math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n)
 
 
 @njit(cache=_CACHE, nogil=True)
@@ -489,17 +546,29 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
     order statistics of ranks ``lo_rank[q] .. hi_rank[q]``: a histogram of the values
     finds the bins that hold those ranks, and only their values are sorted."""
     n = x.shape[0]
-    total = 0.0
+    # eight running sums, minima and maxima side by side, added up in a fixed order: the
+    # processor works on them at once (one running sum waits for every addition)
+    acc = np.zeros(_LANES)
+    low = np.full(_LANES, np.inf)
+    high = np.full(_LANES, -np.inf)
     below = 0
-    lo = np.inf
-    hi = -np.inf
-    for i in range(n):
+    whole = n - n % _LANES
+    for i in range(0, whole, _LANES):
+        for j in range(_LANES):
+            e = x[i + j]
+            acc[j] += e
+            low[j] = min(low[j], e)
+            high[j] = max(high[j], e)
+            below += e < 0.0
+    for i in range(whole, n):
         e = x[i]
-        total += e
-        if e < 0.0:
-            below += 1
-        lo = min(lo, e)
-        hi = max(hi, e)
+        acc[0] += e
+        low[0] = min(low[0], e)
+        high[0] = max(high[0], e)
+        below += e < 0.0
+    total = _lane_sum(acc)
+    lo = low.min()
+    hi = high.max()
     mean = total / n
     p = below / n
     stats[0] = mean
@@ -521,10 +590,15 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
         return
     scale = _BINS / width
     count = np.zeros(_BINS + 1, dtype=np.int64)
-    squares = 0.0
+    acc[:] = 0.0
+    for i in range(0, whole, _LANES):
+        for j in range(_LANES):
+            acc[j] += (x[i + j] - mean) ** 2
+    for i in range(whole, n):
+        acc[0] += (x[i] - mean) ** 2
     for i in range(n):
-        squares += (x[i] - mean) ** 2
         count[min(int((x[i] - lo) * scale), _BINS - 1) + 1] += 1
+    squares = _lane_sum(acc)
     stats[1] = math.sqrt(squares / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
     for b in range(_BINS):  # count[b]: values in the bins before bin b
         count[b + 1] += count[b]
@@ -581,36 +655,53 @@ def _read_quantile(xs, shift, mid, lo, hi, value, se, q):  # pragma: no cover - 
 
 
 @njit(cache=_CACHE, nogil=True, parallel=True)
-def summarize_family(npv, payment, cut, mid, lo_rank, hi_rank, actor_out, quant_out,
-                     contract_out):  # pragma: no cover - compiled
-    """Per variant and actor: NPV mean and error, loss probability and error
+def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, saves, mid,
+                     lo_rank, hi_rank, actor_out, quant_out, contract_out,
+                     workers):  # pragma: no cover - compiled
+    """Per variant ``v`` and actor: NPV mean and error, loss probability and error
     (``actor_out[v, a, :4]``) and NPV quantiles with errors (``quant_out[v, a, 0|1, q]``);
     per variant: payment mean and error, probability a cap cuts a claim and error
-    (``contract_out[v, :4]``)."""
-    variants, actors, runs = npv.shape
-    for job in prange(variants * (actors + 1)):
-        v = job // (actors + 1)
-        a = job % (actors + 1)
-        if a < actors:
-            _summarize_sample(npv[v, a], mid, lo_rank, hi_rank, actor_out[v, a],
-                              quant_out[v, a, 0], quant_out[v, a, 1])
-            continue
-        total = 0.0
-        bound = 0
-        for r in range(runs):
-            total += payment[v, r]
-            if cut[v, r] > 0.0:
-                bound += 1
-        mean = total / runs
-        squares = 0.0
-        for r in range(runs):
-            squares += (payment[v, r] - mean) ** 2
-        p = bound / runs
-        contract_out[v, 0] = mean
-        contract_out[v, 1] = math.sqrt(squares / (runs - 1)) / math.sqrt(runs) \
-            if runs > 1 else np.inf
-        contract_out[v, 2] = p
-        contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
+    (``contract_out[v, :4]``).
+
+    The actors' NPVs per run follow from the payments ``P``: payer ``p`` keeps its share
+    of the savings and pays its share of the payments, ``saves[v, p] * S - pays[v, p] *
+    P``; the provider passes the funding on (0); the investor receives the payments and
+    funds the drawdowns, ``P - F``. Each of ``workers`` workers writes them into its own
+    buffer, one actor at a time, and summarises it."""
+    variants, runs = payment.shape
+    n_payers = pays.shape[1]
+    actors = n_payers + 2
+    jobs = variants * (actors + 1)
+    for w in prange(workers):
+        x = np.empty(runs)
+        for job in range(w, jobs, workers):
+            v = job // (actors + 1)
+            a = job % (actors + 1)
+            pv = payment[v]
+            if a == actors:  # the payments themselves
+                mean, se = _mean_se(pv)
+                bound = 0
+                for r in range(runs):
+                    bound += capped[v, r]
+                p = bound / runs
+                contract_out[v, 0] = mean
+                contract_out[v, 1] = se
+                contract_out[v, 2] = p
+                contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
+                continue
+            if a < n_payers:
+                keep = saves[v, a]
+                give = pays[v, a]
+                for r in range(runs):
+                    x[r] = keep * savings_pv[r] - give * pv[r]
+            elif a == n_payers:
+                x[:] = 0.0
+            else:
+                fund = funded[funding_of[v]]
+                for r in range(runs):
+                    x[r] = pv[r] - fund[r]
+            _summarize_sample(x, mid, lo_rank, hi_rank, actor_out[v, a], quant_out[v, a, 0],
+                              quant_out[v, a, 1])
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
@@ -659,11 +750,11 @@ class Workspace:
         self._arrays: dict[tuple, np.ndarray] = {}
         self._discount: dict[tuple, np.ndarray] = {}
 
-    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    def array(self, name: str, shape: tuple[int, ...], dtype: Any = float) -> np.ndarray:
         have = self._arrays.get((name, shape))
         if have is None:
             self._arrays = {k: a for k, a in self._arrays.items() if k[0] != name}
-            have = self._arrays[(name, shape)] = np.empty(shape)
+            have = self._arrays[(name, shape)] = np.empty(shape, dtype=dtype)
         return have
 
     def discount(self, outcomes: Outcomes, months: np.ndarray) -> np.ndarray:
@@ -684,21 +775,22 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
     v = family.variants
     work = workspace if workspace is not None else Workspace()
     dmonth = work.discount(outcomes, family.months)
-    npv = work.array("npv", (v, actors, runs))
     payment = work.array("payment", (v, runs))
-    capped = work.array("capped", (v, runs))
+    capped = work.array("capped", (v, runs), np.uint8)
+    funded = work.array("funded", (family.ss_share.shape[0], runs))
     f = family
-    settle_family(outcomes.counts, outcomes.savings, outcomes.savings_pv, outcomes.cost,
-                  dmonth, f.kind, f.metric, f.mech, f.month, f.ss, f.year, f.order, f.group,
-                  f.draw_month, f.card_of, f.rates, f.raw_rates, f.claim_cap, f.funding_of,
-                  f.ss_share, f.ss_after, f.ss_draw_growth, f.ss_paid_growth, f.ss_flat,
-                  f.draw_share, f.commitment, f.mech_cap, f.cap, f.pays, f.saves, npv, payment,
-                  capped)
+    settle_family(outcomes.counts, outcomes.savings, outcomes.cost, dmonth, f.kind, f.metric,
+                  f.mech, f.month, f.ss, f.year, f.order, f.group, f.draw_month, f.card_of,
+                  f.rates, f.raw_rates, f.claim_cap, f.funding_of, f.ss_share, f.ss_after,
+                  f.ss_draw_growth, f.ss_paid_growth, f.ss_flat, f.draw_share, f.commitment,
+                  f.mech_cap, f.cap, payment, capped, funded)
     mid, lo, hi = quantile_ranks(runs, quantiles)
     actor_out = np.empty((v, actors, 4))
     quant_out = np.empty((v, actors, 2, len(quantiles)))
     contract_out = np.empty((v, 4))
-    summarize_family(npv, payment, capped, mid, lo, hi, actor_out, quant_out, contract_out)
+    summarize_family(payment, capped, outcomes.savings_pv, funded, f.funding_of, f.pays,
+                     f.saves, mid, lo, hi, actor_out, quant_out, contract_out,
+                     2 * numba.get_num_threads())
     keys = [f"{q:g}" for q in quantiles]
     out = []
     for j in range(v):

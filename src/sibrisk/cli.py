@@ -125,7 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="the risk summary at every point of a grid",
                         description="Simulate every point of a grid of scenario inputs (or, "
                         "with --contract, of numbers in the contract file) and summarise "
-                        "each; points that differ only in contract terms share their draws.")
+                        "each; points that differ only in contract terms share their draws "
+                        "(drawn once and settled by a compiled kernel, where the contract "
+                        "allows).")
     sw.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                     help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
                     "or the scenario the --contract file names)")
@@ -137,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (the "
                     "same numbers as without it)")
+    sw.add_argument("--measures", default="npv", metavar="LIST",
+                    help="with --contract, what to summarise per actor: npv, and any of irr, "
+                    "exposure (comma-separated; slower; default npv)")
     sw.add_argument("--runs", type=int, default=100_000, help="runs per point (100,000)")
     sw.add_argument("--seed", type=int, default=None,
                     help="random seed (default: a fresh one, recorded)")
@@ -356,8 +361,8 @@ def _sweep(args: argparse.Namespace) -> None:
             raise SibriskError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
     try:
         ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
-                   zip=args.zip, progress=lambda done, total: progress(done, total),
-                   client=client)
+                   zip=args.zip, measures=[m.strip() for m in args.measures.split(",")],
+                   progress=lambda done, total: progress(done, total), client=client)
     finally:
         if client is not None:
             client.close()

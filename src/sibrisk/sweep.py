@@ -268,10 +268,9 @@ def _compiles(contract: Contract, scenario: Scenario) -> bool:
 
 
 def _block_size(runs: int, contract: Contract) -> int:
-    """Variants per compiled block: the block's run-level values (NPV by actor, payment
-    and cut) take about ``_BLOCK_BYTES``."""
-    actors = len(contract.payers) + 2
-    return int(min(max(_BLOCK_BYTES // (8 * runs * (actors + 2)), 8), 512))
+    """Variants per compiled block: the block's run-level values (the payments' present
+    value and whether a cap cut, 9 bytes a run) take about ``_BLOCK_BYTES``."""
+    return int(min(max(_BLOCK_BYTES // (9 * runs), 8), 512))
 
 
 #: Memory for one compiled block's run-level values.
