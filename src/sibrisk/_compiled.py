@@ -37,7 +37,7 @@ from numba import njit, prange
 
 from .contract import RateCard, SavingsShare, SurplusShare
 from .discount import discount_at
-from .risk import _Z
+from .risk import _Z, ATOM_TOLERANCE, LOSS_TOLERANCE
 
 _CACHE = True
 
@@ -540,6 +540,13 @@ def _mean_se(x):  # pragma: no cover - compiled
 
 @njit(cache=_CACHE, nogil=True)
 def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
+    """:func:`_summarize_into` with scratch memory of its own."""
+    _summarize_into(x, np.empty(x.shape[0], dtype=np.int32), mid, lo_rank, hi_rank, stats,
+                    value, se)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
     """One Monte Carlo sample (equally likely runs) in three passes: its mean with error
     and the probability of a value below zero with error (``stats[:4]``), and the
     quantiles of ``risk._quantile`` with their errors (``value``, ``se``), read off the
@@ -559,13 +566,13 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
             acc[j] += e
             low[j] = min(low[j], e)
             high[j] = max(high[j], e)
-            below += e < 0.0
+            below += e < -LOSS_TOLERANCE
     for i in range(whole, n):
         e = x[i]
         acc[0] += e
         low[0] = min(low[0], e)
         high[0] = max(high[0], e)
-        below += e < 0.0
+        below += e < -LOSS_TOLERANCE
     total = _lane_sum(acc)
     lo = low.min()
     hi = high.max()
@@ -575,31 +582,29 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
     stats[2] = p
     stats[3] = math.sqrt(p * (1.0 - p) / n)
     nq = mid.shape[0]
-    width = hi - lo
-    if lo == hi or not (np.isfinite(width) and width > 0.0):
-        stats[1] = 0.0 if lo == hi else np.nan
-        if lo == hi:
-            for q in range(nq):
-                value[q] = lo
-                se[q] = 0.0
-            if n < 2:
-                stats[1] = np.inf
-            return
-        xs = np.sort(x)  # not finite: sort them all
-        _read_quantiles(xs, 0, mid, lo_rank, hi_rank, value, se)
+    if lo == hi:  # one value: no spread, no sampling error
+        stats[1] = 0.0 if n > 1 else np.inf
+        for q in range(nq):
+            value[q] = lo
+            se[q] = 0.0
         return
-    scale = _BINS / width
-    count = np.zeros(_BINS + 1, dtype=np.int64)
     acc[:] = 0.0
     for i in range(0, whole, _LANES):
         for j in range(_LANES):
             acc[j] += (x[i + j] - mean) ** 2
     for i in range(whole, n):
         acc[0] += (x[i] - mean) ** 2
+    stats[1] = math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
+    scale = _BINS / (hi - lo)
+    if not (np.isfinite(hi - lo) and np.isfinite(scale)):
+        # a spread too wide or too narrow to divide into bins: sort them all
+        _read_quantiles(np.sort(x), 0, mid, lo_rank, hi_rank, value, se)
+        return
+    count = np.zeros(_BINS + 1, dtype=np.int64)
+    for i in range(n):  # the bins first, in a loop of its own: vector instructions
+        bins[i] = min(np.int32((x[i] - lo) * scale), _BINS - 1)
     for i in range(n):
-        count[min(int((x[i] - lo) * scale), _BINS - 1) + 1] += 1
-    squares = _lane_sum(acc)
-    stats[1] = math.sqrt(squares / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
+        count[bins[i] + 1] += 1
     for b in range(_BINS):  # count[b]: values in the bins before bin b
         count[b + 1] += count[b]
     wanted = np.zeros(_BINS, dtype=np.bool_)
@@ -620,7 +625,7 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
     buf = np.empty(before[_BINS])
     j = 0
     for i in range(n):
-        if wanted[min(int((x[i] - lo) * scale), _BINS - 1)]:
+        if wanted[bins[i]]:
             buf[j] = x[i]
             j += 1
     buf.sort()
@@ -642,12 +647,13 @@ def _read_quantile(xs, shift, mid, lo, hi, value, se, q):  # pragma: no cover - 
     value[q] = xs[mid + shift]
     a = xs[lo + shift]
     b = xs[hi + shift]
-    if a == b or abs(b - a) <= 1e-9 * max(1.0, abs(a)):
+    if a == b or abs(b - a) <= ATOM_TOLERANCE * max(1.0, abs(a)):
         se[q] = 0.0
         return
-    distinct = 1
+    distinct = 1  # atoms: neighbours within ATOM_TOLERANCE count as one (risk._atoms)
     for r in range(lo + 1, hi + 1):
-        if xs[r + shift] != xs[r - 1 + shift]:
+        before = xs[r - 1 + shift]
+        if xs[r + shift] - before > ATOM_TOLERANCE * max(1.0, abs(before)):
             distinct += 1
             if distinct > 3:
                 break
@@ -674,6 +680,7 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
     jobs = variants * (actors + 1)
     for w in prange(workers):
         x = np.empty(runs)
+        bins = np.empty(runs, dtype=np.int32)
         for job in range(w, jobs, workers):
             v = job // (actors + 1)
             a = job % (actors + 1)
@@ -700,8 +707,8 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
                 fund = funded[funding_of[v]]
                 for r in range(runs):
                     x[r] = pv[r] - fund[r]
-            _summarize_sample(x, mid, lo_rank, hi_rank, actor_out[v, a], quant_out[v, a, 0],
-                              quant_out[v, a, 1])
+            _summarize_into(x, bins, mid, lo_rank, hi_rank, actor_out[v, a],
+                            quant_out[v, a, 0], quant_out[v, a, 1])
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:

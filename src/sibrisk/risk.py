@@ -5,14 +5,17 @@ or from ``simulate(..., method="exact")`` (outcomes with probabilities) and
 computes the same measures from both with the same definitions:
 
 - probabilities of an event: the (weighted) share of runs in which it happens;
-  standard error :math:`\\sqrt{p(1-p)/n}`;
+  standard error :math:`\\sqrt{p(1-p)/n}`; a loss (or deficit) is money below
+  zero by more than :data:`LOSS_TOLERANCE` (a millionth of the currency unit),
+  so the rounding dust of an NPV that is zero is no loss;
 - means; standard error :math:`s/\\sqrt{n}`;
 - quantiles: the inverted empirical CDF (the smallest value :math:`x` with
   :math:`F(x) \\ge q`, no interpolation, so atoms and ``inf`` stay exact);
   standard error from the distribution-free 95 % confidence interval of
   order statistics, half its width divided by 1.96 (half its width when the
   interval holds only a few atoms, as with whole jobs: the estimate then
-  jumps between neighbouring atoms);
+  jumps between neighbouring atoms; values within :data:`ATOM_TOLERANCE`
+  of each other, relatively, are one atom);
 - value at risk at level :math:`\\alpha`: the loss not exceeded with
   probability :math:`1 - \\alpha`, :math:`\\mathrm{VaR} = -q_\\alpha(X)` for the
   investor's result :math:`X`; expected shortfall, the mean loss in the worst
@@ -39,6 +42,28 @@ __all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
 QUANTILES = (0.05, 0.5, 0.95)
 
 _Z = 1.959963984540054  # two-sided 95 % normal quantile
+
+#: Money within this of zero (in currency units) is zero: sums of the same flows in
+#: another order differ by rounding dust (1e-9 on millions), which is no loss.
+LOSS_TOLERANCE = 1e-6
+
+#: Values of a sample within this relative distance are one atom (see ``_quantile``).
+ATOM_TOLERANCE = 1e-9
+
+
+def _lost(x: np.ndarray) -> np.ndarray:
+    """Where money is lost: below zero by more than :data:`LOSS_TOLERANCE`."""
+    return x < -LOSS_TOLERANCE
+
+
+def _atoms(xs: np.ndarray) -> int:
+    """Distinct values of sorted ``xs``, neighbours within :data:`ATOM_TOLERANCE` (relative)
+    counted as one."""
+    if xs.size == 0:
+        return 0
+    with np.errstate(invalid="ignore"):  # inf - inf: the same atom, inf
+        gaps = np.diff(xs) > ATOM_TOLERANCE * np.maximum(1.0, np.abs(xs[:-1]))
+    return 1 + int(np.count_nonzero(gaps))
 
 
 def _weights(ds: xr.Dataset) -> tuple[str, np.ndarray, bool]:
@@ -82,9 +107,9 @@ def _quantile(xs: np.ndarray, cw: np.ndarray, q: float, exact: bool) -> tuple[fl
     lo = int(min(max(math.floor(n * q - half), 0), n - 1))
     hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
     a, b = float(xs[lo]), float(xs[hi])
-    if a == b or abs(b - a) <= 1e-9 * max(1.0, abs(a)):  # one atom: no sampling error
+    if a == b or abs(b - a) <= ATOM_TOLERANCE * max(1.0, abs(a)):  # one atom: no error
         return value, 0.0
-    if np.unique(xs[lo: hi + 1]).size <= 3:
+    if _atoms(xs[lo: hi + 1]) <= 3:
         # a few atoms (whole jobs): the estimate jumps between neighbours, so its error is
         # of the order of the gap itself, not of a smooth interval's 1/1.96
         return value, (b - a) / 2.0
@@ -162,7 +187,7 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
     cur = ds.attrs.get("currency", "")
     result = np.asarray(ds.investor_result.values, dtype=float)
     ret = np.asarray(ds.investor_return.values, dtype=float)
-    put("investor_loss_probability", _prob(result < 0.0, w, exact), "1",
+    put("investor_loss_probability", _prob(_lost(result), w, exact), "1",
         "probability that the investor loses money (result < 0)")
     put("investor_return_mean", _mean(ret, w, exact), "1", "expected return on outlay")
     put_quantiles("investor_return_quantiles", ret, "1", "quantiles of the return on outlay")
@@ -176,7 +201,7 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
     put("investor_result_mean", _mean(result, w, exact), cur, "expected investor result")
     if "municipal_account" in ds:
         muni = np.asarray(ds.municipal_account.values, dtype=float)
-        put("municipal_deficit_probability", _prob(muni < 0.0, w, exact), "1",
+        put("municipal_deficit_probability", _prob(_lost(muni), w, exact), "1",
             "probability that the municipality's own account is negative")
         put("municipal_account_mean", _mean(muni, w, exact), cur,
             "expected municipal own account")
@@ -283,7 +308,7 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
             npv = np.asarray(a.actor_npv.values, dtype=float)
             stats: dict[str, Any] = {}
             pair("npv_mean", _mean(npv, w, exact), stats)
-            pair("loss_probability", _prob(npv < 0.0, w, exact), stats)
+            pair("loss_probability", _prob(_lost(npv), w, exact), stats)
             quants("npv_quantiles", npv, stats)
             irr = np.asarray(a.actor_irr.values, dtype=float) if "actor_irr" in a else \
                 np.full(npv.shape, np.nan)
