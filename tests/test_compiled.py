@@ -279,24 +279,30 @@ def samples(draw) -> np.ndarray:
     return np.where(atom, rng.choice(atoms, n), continuous)
 
 
-def _kernel_summary(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mid, lo, hi = _compiled.quantile_ranks(x.size, QUANTILES)
-    stats, value, se = np.empty(4), np.empty(len(QUANTILES)), np.empty(len(QUANTILES))
+def _kernel_summary(x: np.ndarray, quantiles: tuple[float, ...] = QUANTILES
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mid, lo, hi = _compiled.quantile_ranks(x.size, quantiles)
+    stats, value, se = np.empty(4), np.empty(len(quantiles)), np.empty(len(quantiles))
     _compiled._summarize_sample(x, mid, lo, hi, stats, value, se)
     return stats, value, se
 
 
+#: Quantiles in any order, some of them close together (their windows then overlap).
+SOME_QUANTILES = st.lists(st.sampled_from((0.01, 0.05, 0.06, 0.25, 0.5, 0.51, 0.75, 0.95,
+                                           0.99)), min_size=1, max_size=5, unique=True)
+
+
 @settings(max_examples=60, deadline=None)
-@given(samples())
-def test_summary_of_a_sample_equals_the_reference(x):
+@given(samples(), SOME_QUANTILES)
+def test_summary_of_a_sample_equals_the_reference(x, quantiles):
     """_summarize_sample gives risk's mean, loss probability and quantiles, with errors."""
     n = x.size
     w = np.full(n, 1.0 / n)
-    stats, value, se = _kernel_summary(x)
+    stats, value, se = _kernel_summary(x, tuple(quantiles))
     mean = risk._mean(x, w, False)
     prob = risk._prob(risk._lost(x), w, False)  # a loss: below -LOSS_TOLERANCE
     xs, cw = risk._sorted(x, w)
-    ref = [risk._quantile(xs, cw, q, False) for q in QUANTILES]
+    ref = [risk._quantile(xs, cw, q, False) for q in quantiles]
     # sums in another order: rounding of a sum of n terms of at most max|x|
     dust = 8 * n * np.finfo(float).eps * float(np.abs(x).max())
     np.testing.assert_allclose(stats[:2], mean, rtol=1e-9, atol=dust)

@@ -628,11 +628,29 @@ def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma
         if wanted[bins[i]]:
             buf[j] = x[i]
             j += 1
-    buf.sort()
+    # rank r sits at buf[r - count[first] + before[first]] once sorted; only the ranks
+    # lo .. hi of each quantile are needed in order (a bin can hold thousands of values
+    # of an atom): select them, then sort just those
+    shift = np.empty(nq, dtype=np.int64)
+    ends = np.empty(2 * nq, dtype=np.int64)
     for q in range(nq):
-        # rank r sits at buf[r - count[first] + before[first]]
-        _read_quantile(buf, before[first[q]] - count[first[q]], mid[q], lo_rank[q],
-                       hi_rank[q], value, se, q)
+        shift[q] = before[first[q]] - count[first[q]]
+        ends[2 * q] = lo_rank[q] + shift[q]
+        ends[2 * q + 1] = hi_rank[q] + shift[q]
+    buf = np.partition(buf, np.unique(ends))
+    by_start = np.argsort(ends[0::2])  # the windows in order (quantiles come in any order)
+    start = ends[2 * by_start[0]]
+    stop = ends[2 * by_start[0] + 1]
+    for j in range(1, nq + 1):  # sort each run of overlapping windows once
+        if j < nq and ends[2 * by_start[j]] <= stop:
+            stop = max(stop, ends[2 * by_start[j] + 1])
+            continue
+        buf[start:stop + 1] = np.sort(buf[start:stop + 1])
+        if j < nq:
+            start = ends[2 * by_start[j]]
+            stop = ends[2 * by_start[j] + 1]
+    for q in range(nq):
+        _read_quantile(buf, shift[q], mid[q], lo_rank[q], hi_rank[q], value, se, q)
 
 
 @njit(cache=_CACHE, nogil=True)
