@@ -150,6 +150,25 @@ def _structure(bound: Any, savings_years: int) -> tuple:
     return tuple(claims), draws
 
 
+def _growth(growth: float, claims: tuple, draws: tuple, ss_years: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The growth factors of the savings shares' owed capital, by share, year and
+    drawdown, and by share, year and earlier year (as ``settlement._savings_share``)."""
+    n_ss = 1 + max((c[4] for c in claims), default=-1)
+    d_growth = np.zeros((n_ss, ss_years, len(draws)))
+    p_growth = np.zeros((n_ss, ss_years, ss_years))
+    for kind, _, _, month, s, t in claims:
+        if kind != SAVINGS:
+            continue
+        for d, dm in enumerate(draws):
+            if dm <= month:
+                d_growth[s, t, d] = growth ** ((month - dm) / 12.0)
+        for k2, _, _, m2, s2, t2 in claims:
+            if k2 == SAVINGS and s2 == s and t2 < t:
+                p_growth[s, t, t2] = growth ** ((month - m2) / 12.0)
+    return d_growth, p_growth
+
+
 def compile_family(bounds: list[Any], savings_years: int) -> Family | None:
     """The variants as one family, or ``None`` if they do not share one structure (or one
     of them is outside the family: see :func:`outside_family`)."""
@@ -188,6 +207,7 @@ def compile_family(bounds: list[Any], savings_years: int) -> Family | None:
     commitment = np.full(v, np.nan)
     pays = np.zeros((v, len(payers)))
     saves = np.zeros((v, len(payers)))
+    growths: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # by interest rate
     for j, b in enumerate(bounds):
         c = b.contract
         if c.cap is not None:
@@ -204,16 +224,14 @@ def compile_family(bounds: list[Any], savings_years: int) -> Family | None:
                 raw[j, q] = mc.raw_rates[row]
                 if isinstance(mech, RateCard) and mech.metric_caps.get(m) is not None:
                     claim_cap[j, q] = mech.metric_caps[m]
-            else:
+            elif t == 0:  # a savings share: its terms, and its growth factors for all years
                 ss_share[j, s], ss_after[j, s] = mech.share, mech.share_after
-                growth = 1.0 + mech.interest
-                flat[j, s] = growth == 1.0
-                for d, dm in enumerate(draws):
-                    if dm <= month:
-                        d_growth[j, s, t, d] = growth ** ((month - dm) / 12.0)
-                for q2, (k2, _, i2, m2, s2, t2) in enumerate(claims):
-                    if k2 == SAVINGS and s2 == s and t2 < t:
-                        p_growth[j, s, t, t2] = growth ** ((month - m2) / 12.0)
+                flat[j, s] = mech.interest == 0.0
+                if mech.interest not in growths:
+                    growths[mech.interest] = _growth(1.0 + mech.interest, claims, draws,
+                                                     ss_years)
+                d_growth[j, s] = growths[mech.interest][0][s]
+                p_growth[j, s] = growths[mech.interest][1][s]
         capital = c.capital
         draw_share[j] = [share for _, share in capital.drawdown]
         if capital.commitment is not None:
@@ -694,39 +712,37 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
     buffer, one actor at a time, and summarises it."""
     variants, runs = payment.shape
     n_payers = pays.shape[1]
-    actors = n_payers + 2
-    jobs = variants * (actors + 1)
     for w in prange(workers):
         x = np.empty(runs)
         bins = np.empty(runs, dtype=np.int32)
-        for job in range(w, jobs, workers):
-            v = job // (actors + 1)
-            a = job % (actors + 1)
-            pv = payment[v]
-            if a == actors:  # the payments themselves
-                mean, se = _mean_se(pv)
-                bound = 0
-                for r in range(runs):
-                    bound += capped[v, r]
-                p = bound / runs
-                contract_out[v, 0] = mean
-                contract_out[v, 1] = se
-                contract_out[v, 2] = p
-                contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
-                continue
-            if a < n_payers:
-                keep = saves[v, a]
-                give = pays[v, a]
-                for r in range(runs):
-                    x[r] = keep * savings_pv[r] - give * pv[r]
-            elif a == n_payers:
-                x[:] = 0.0
-            else:
-                fund = funded[funding_of[v]]
-                for r in range(runs):
-                    x[r] = pv[r] - fund[r]
-            _summarize_into(x, bins, mid, lo_rank, hi_rank, actor_out[v, a],
-                            quant_out[v, a, 0], quant_out[v, a, 1])
+        for v in range(w, variants, workers):  # a variant's samples one after another,
+            pv = payment[v]  # while its payments are in the cache
+            mean, se = _mean_se(pv)
+            bound = 0
+            for r in range(runs):
+                bound += capped[v, r]
+            p = bound / runs
+            contract_out[v, 0] = mean
+            contract_out[v, 1] = se
+            contract_out[v, 2] = p
+            contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
+            for a in range(n_payers + 2):
+                if a < n_payers:
+                    keep = saves[v, a]
+                    give = pays[v, a]
+                    for r in range(runs):
+                        x[r] = keep * savings_pv[r] - give * pv[r]
+                elif a == n_payers:  # the provider: 0 in every run, no error
+                    actor_out[v, a, :] = 0.0
+                    actor_out[v, a, 1] = 0.0 if runs > 1 else np.inf
+                    quant_out[v, a] = 0.0
+                    continue
+                else:
+                    fund = funded[funding_of[v]]
+                    for r in range(runs):
+                        x[r] = pv[r] - fund[r]
+                _summarize_into(x, bins, mid, lo_rank, hi_rank, actor_out[v, a],
+                                quant_out[v, a, 0], quant_out[v, a, 1])
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
