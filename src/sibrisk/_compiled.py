@@ -395,75 +395,76 @@ def _by_month(u, f, n, kind, month, card_amt, ss_amt, by_month):  # pragma: no c
 
 
 @njit(cache=_CACHE, nogil=True)
-def _settle_variant(v, lo, n, dmonth, kind, mech, month, order, group, card_of, funding_of,
+def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, funding_of,
                     mech_cap, cap, card_amt, card_capped, ss_amt, payment, capped, amt,
                     by_month, shared, shared_pv, last, t0, t1, t2,
                     flag):  # pragma: no cover - compiled
-    """Variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
+    """Every variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
     mechanism caps (claim by claim) and its contract cap (date by date), into the
     payments' present value ``payment[v]`` and ``capped[v]`` (whether a cap cut a
     claim). ``shared`` holds the claims by date of the pair (card, funding) ``last``,
     and ``shared_pv`` their present value: variants that differ only in the contract
     cap reuse them."""
     hi = lo + n
-    u = card_of[v]
-    f = funding_of[v]
-    flag[:n] = card_capped[u, :n]
-    mech_caps = False
-    for j in range(mech_cap.shape[1]):
-        mech_caps = mech_caps or mech_cap[v, j] < np.inf
-    if mech_caps:  # caps per mechanism cut claim by claim
-        for k in range(kind.shape[0]):
-            amt[k, :n] = card_amt[u, k, :n] if kind[k] == 0 else ss_amt[f, k, :n]
+    for v in range(cap.shape[0]):
+        u = card_of[v]
+        f = funding_of[v]
+        flag[:n] = card_capped[u, :n]
+        mech_caps = False
         for j in range(mech_cap.shape[1]):
-            if mech_cap[v, j] < np.inf:
-                _cap_in_time(amt, n, mech, j, mech_cap[v, j], order, group, t0, t1, t2,
-                             flag)
-        by_month[:, :n] = 0.0
-        for k in range(kind.shape[0]):
-            _add(by_month[month[k]], amt[k], n)
-        dated = by_month
-        last[0] = -1
-    else:
-        if last[0] != u or last[1] != f:
-            _by_month(u, f, n, kind, month, card_amt, ss_amt, shared)
-            shared_pv[:n] = 0.0
-            for m in range(shared.shape[0]):
-                row = shared[m]
+            mech_caps = mech_caps or mech_cap[v, j] < np.inf
+        if mech_caps:  # caps per mechanism cut claim by claim
+            for k in range(kind.shape[0]):
+                amt[k, :n] = card_amt[u, k, :n] if kind[k] == 0 else ss_amt[f, k, :n]
+            for j in range(mech_cap.shape[1]):
+                if mech_cap[v, j] < np.inf:
+                    _cap_in_time(amt, n, mech, j, mech_cap[v, j], order, group, t0, t1, t2,
+                                 flag)
+            by_month[:, :n] = 0.0
+            for k in range(kind.shape[0]):
+                _add(by_month[month[k]], amt[k], n)
+            dated = by_month
+            last[0] = -1
+        else:
+            if last[0] != u or last[1] != f:
+                _by_month(u, f, n, kind, month, card_amt, ss_amt, shared)
+                shared_pv[:n] = 0.0
+                for m in range(shared.shape[0]):
+                    row = shared[m]
+                    d = dmonth[m, lo:hi]
+                    for i in range(n):
+                        shared_pv[i] += row[i] * d[i]
+                last[0] = u
+                last[1] = f
+            dated = shared
+        out = payment[v, lo:hi]
+        if cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
+            c = cap[v]
+            t0[:n] = 0.0  # paid so far
+            t1[:n] = 0.0  # present value paid
+            for m in range(dated.shape[0]):
+                row = dated[m]
                 d = dmonth[m, lo:hi]
                 for i in range(n):
-                    shared_pv[i] += row[i] * d[i]
-            last[0] = u
-            last[1] = f
-        dated = shared
-    out = payment[v, lo:hi]
-    if cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
-        c = cap[v]
-        t0[:n] = 0.0  # paid so far
-        t1[:n] = 0.0  # present value paid
-        for m in range(dated.shape[0]):
-            row = dated[m]
-            d = dmonth[m, lo:hi]
-            for i in range(n):
-                room = max(c - t0[i], 0.0)
-                due = row[i]
-                take = room if due > room else due
-                t0[i] += take
-                t1[i] += take * d[i]
-                flag[i] = 1.0 if due > room else flag[i]
-        out[:] = t1[:n]
-    elif mech_caps:
-        out[:] = 0.0
-        for m in range(dated.shape[0]):
-            row = dated[m]
-            d = dmonth[m, lo:hi]
-            for i in range(n):
-                out[i] += row[i] * d[i]
-    else:
-        out[:] = shared_pv[:n]
-    mark = capped[v, lo:hi]
-    for i in range(n):
-        mark[i] = flag[i] > 0.0
+                    room = max(c - t0[i], 0.0)
+                    due = row[i]
+                    take = room if due > room else due
+                    t0[i] += take
+                    t1[i] += take * d[i]
+                    flag[i] = 1.0 if due > room else flag[i]
+            out[:] = t1[:n]
+        elif mech_caps:
+            out[:] = 0.0
+            for m in range(dated.shape[0]):
+                row = dated[m]
+                d = dmonth[m, lo:hi]
+                for i in range(n):
+                    out[i] += row[i] * d[i]
+        else:
+            out[:] = shared_pv[:n]
+        mark = capped[v, lo:hi]
+        for i in range(n):
+            mark[i] = flag[i] > 0.0
 
 
 #: Runs settled together for every variant: their outcomes stay in cache meanwhile.
@@ -516,11 +517,9 @@ def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, 
                 disc = dmonth[draw_month[d], lo:lo + n]
                 for i in range(n):
                     out[i] += row[i] * disc[i]
-        for v in range(cap.shape[0]):
-            _settle_variant(v, lo, n, dmonth, kind, mech, month, order, group, card_of,
-                            funding_of, mech_cap, cap, card_amt, card_capped, ss_amt,
-                            payment, capped, amt, by_month, shared, shared_pv, last, t0, t1,
-                            t2, flag)
+        _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of,
+                         funding_of, mech_cap, cap, card_amt, card_capped, ss_amt, payment,
+                         capped, amt, by_month, shared, shared_pv, last, t0, t1, t2, flag)
 
 
 _BINS = 4096
@@ -565,11 +564,20 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
 
 @njit(cache=_CACHE, nogil=True)
 def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
-    """One Monte Carlo sample (equally likely runs) in three passes: its mean with error
-    and the probability of a value below zero with error (``stats[:4]``), and the
-    quantiles of ``risk._quantile`` with their errors (``value``, ``se``), read off the
-    order statistics of ranks ``lo_rank[q] .. hi_rank[q]``: a histogram of the values
-    finds the bins that hold those ranks, and only their values are sorted."""
+    """:func:`_summarize_combination` of ``x`` itself."""
+    _summarize_combination(x, 1.0, x, 0.0, x, bins, mid, lo_rank, hi_rank, stats, value, se)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, value,
+                           se):  # pragma: no cover - compiled
+    """The sample ``x = ca * a + cb * b`` (written into ``x``) of equally likely runs, in
+    a few passes: its mean with error and the probability of a loss with error
+    (``stats[:4]``), and the quantiles of ``risk._quantile`` with their errors
+    (``value``, ``se``), read off the order statistics of ranks ``lo_rank[q] ..
+    hi_rank[q]``: a histogram of the values finds the bins that hold those ranks, and
+    only their values are put in order. (With ``cb = 0`` and ``a`` the array ``x``
+    itself, ``x`` is summarised as it is: ``1.0 * e + 0.0 * e`` is ``e``.)"""
     n = x.shape[0]
     # eight running sums, minima and maxima side by side, added up in a fixed order: the
     # processor works on them at once (one running sum waits for every addition)
@@ -580,13 +588,15 @@ def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma
     whole = n - n % _LANES
     for i in range(0, whole, _LANES):
         for j in range(_LANES):
-            e = x[i + j]
+            e = ca * a[i + j] if cb == 0.0 else ca * a[i + j] + cb * b[i + j]
+            x[i + j] = e
             acc[j] += e
             low[j] = min(low[j], e)
             high[j] = max(high[j], e)
             below += e < -LOSS_TOLERANCE
     for i in range(whole, n):
-        e = x[i]
+        e = ca * a[i] if cb == 0.0 else ca * a[i] + cb * b[i]
+        x[i] = e
         acc[0] += e
         low[0] = min(low[0], e)
         high[0] = max(high[0], e)
@@ -606,21 +616,23 @@ def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma
             value[q] = lo
             se[q] = 0.0
         return
-    acc[:] = 0.0
+    scale = _BINS / (hi - lo)
+    binned = np.isfinite(hi - lo) and np.isfinite(scale)
+    acc[:] = 0.0  # the squares, and each value's bin (vector instructions)
     for i in range(0, whole, _LANES):
         for j in range(_LANES):
             acc[j] += (x[i + j] - mean) ** 2
+            if binned:
+                bins[i + j] = min(np.int32((x[i + j] - lo) * scale), _BINS - 1)
     for i in range(whole, n):
         acc[0] += (x[i] - mean) ** 2
+        if binned:
+            bins[i] = min(np.int32((x[i] - lo) * scale), _BINS - 1)
     stats[1] = math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
-    scale = _BINS / (hi - lo)
-    if not (np.isfinite(hi - lo) and np.isfinite(scale)):
-        # a spread too wide or too narrow to divide into bins: sort them all
+    if not binned:  # a spread too wide or too narrow to divide into bins: sort them all
         _read_quantiles(np.sort(x), 0, mid, lo_rank, hi_rank, value, se)
         return
     count = np.zeros(_BINS + 1, dtype=np.int64)
-    for i in range(n):  # the bins first, in a loop of its own: vector instructions
-        bins[i] = min(np.int32((x[i] - lo) * scale), _BINS - 1)
     for i in range(n):
         count[bins[i] + 1] += 1
     for b in range(_BINS):  # count[b]: values in the bins before bin b
@@ -726,23 +738,17 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
             contract_out[v, 1] = se
             contract_out[v, 2] = p
             contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
-            for a in range(n_payers + 2):
-                if a < n_payers:
-                    keep = saves[v, a]
-                    give = pays[v, a]
-                    for r in range(runs):
-                        x[r] = keep * savings_pv[r] - give * pv[r]
-                elif a == n_payers:  # the provider: 0 in every run, no error
-                    actor_out[v, a, :] = 0.0
-                    actor_out[v, a, 1] = 0.0 if runs > 1 else np.inf
-                    quant_out[v, a] = 0.0
-                    continue
-                else:
-                    fund = funded[funding_of[v]]
-                    for r in range(runs):
-                        x[r] = pv[r] - fund[r]
-                _summarize_into(x, bins, mid, lo_rank, hi_rank, actor_out[v, a],
-                                quant_out[v, a, 0], quant_out[v, a, 1])
+            for a in range(n_payers):
+                _summarize_combination(savings_pv, saves[v, a], pv, -pays[v, a], x, bins, mid,
+                                       lo_rank, hi_rank, actor_out[v, a], quant_out[v, a, 0],
+                                       quant_out[v, a, 1])
+            # the provider: 0 in every run, no error
+            actor_out[v, n_payers, :] = 0.0
+            actor_out[v, n_payers, 1] = 0.0 if runs > 1 else np.inf
+            quant_out[v, n_payers] = 0.0
+            _summarize_combination(pv, 1.0, funded[funding_of[v]], -1.0, x, bins, mid,
+                                   lo_rank, hi_rank, actor_out[v, n_payers + 1],
+                                   quant_out[v, n_payers + 1, 0], quant_out[v, n_payers + 1, 1])
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
