@@ -96,3 +96,30 @@ def test_sweep_on_the_command_line(capsys, tmp_path):
     status = cli.main(["sweep", "--axis", f"{SHARE}=0.3:0.7"])
     err = capsys.readouterr().err
     assert status == 1 and "write NAME=START:STOP:N" in err
+
+
+DESIGN = EXAMPLES.parent / "sweeps" / "price-share-cap.toml"
+
+
+def test_keep_runs_keeps_every_points_runs():
+    """keep_runs: each point's run-level NPVs, the same both ways, and what its summary
+    summarises; without a contract, the runs of that point's own simulation."""
+    axes = {"payments[0].rates.employed": [150_000.0, 250_000.0], "cap": [4e6, 8e6]}
+    fast = sibrisk.sweep(None, axes, contract=DESIGN, runs=3_000, seed=2, keep_runs=True)
+    slow = sibrisk.sweep(None, axes, contract=DESIGN, runs=3_000, seed=2, keep_runs=True,
+                         engine="general")
+    assert fast.actor_npv.dims == ("payments[0].rates.employed", "cap", "actor", "run")
+    np.testing.assert_allclose(fast.actor_npv, slow.actor_npv, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(fast.contract_payment, slow.contract_payment, rtol=1e-12)
+    np.testing.assert_allclose(fast.actor_npv.mean("run"), fast.npv_mean, rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal((fast.actor_npv < -sibrisk.risk.LOSS_TOLERANCE).mean("run"),
+                                  fast.loss_probability)
+    plain = sibrisk.sweep(DRC, {DECAY: [0.1, 0.2]}, runs=2_000, seed=1, keep_runs=True)
+    at = plain.sel({DECAY: 0.2})
+    alone = sibrisk.simulate(sibrisk.load_scenario(DRC).replace(DECAY, 0.2), 2_000, 1,
+                             stream=int(at.outcome_stream))
+    np.testing.assert_array_equal(at.investor_result, alone.investor_result)
+    assert "run" not in sibrisk.sweep(DRC, {DECAY: [0.1]}, runs=100, seed=1).dims
+    with pytest.raises(SibriskError, match="keep_runs"):
+        sibrisk.sweep(None, {"cap": np.linspace(1e6, 9e6, 10_000)}, contract=DESIGN,
+                      runs=100_000, keep_runs=True)

@@ -102,3 +102,19 @@ def test_sweep_on_a_scheduler_from_the_command_line(client, capsys):
     assert capsys.readouterr().out == local
     assert cli.main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 1
     assert "cannot connect" in capsys.readouterr().err
+
+
+def test_contract_sweep_on_a_scheduler_from_the_command_line(client, capsys, tmp_path):
+    """sibrisk sweep --contract ... --scheduler ADDRESS writes the local file's numbers."""
+    from sibrisk import cli
+
+    args = ["sweep", "--contract", DESIGN, "--axis", "payments[0].rates.employed=150000:250000:3",
+            "--axis", "payments[1].share=0.1,0.3", "--axis", "cap=4000000,8000000",
+            "--runs", "5000", "--seed", "2"]
+    here, there = tmp_path / "here.nc", tmp_path / "there.nc"
+    assert cli.main([*args, "--out", str(here)]) == 0
+    assert cli.main([*args, "--out", str(there), "--scheduler", client.scheduler.address]) == 0
+    capsys.readouterr()
+    with xr.open_dataset(here) as a, xr.open_dataset(there) as b:
+        assert a.sizes["payments[0].rates.employed"] == 3
+        xr.testing.assert_identical(a.load(), b.load())

@@ -533,29 +533,6 @@ def _lane_sum(acc):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
-def _mean_se(x):  # pragma: no cover - compiled
-    """The mean of a sample and its standard error (as ``risk._mean``)."""
-    n = x.shape[0]
-    acc = np.zeros(_LANES)
-    whole = n - n % _LANES
-    for i in range(0, whole, _LANES):
-        for j in range(_LANES):
-            acc[j] += x[i + j]
-    for i in range(whole, n):
-        acc[0] += x[i]
-    mean = _lane_sum(acc) / n
-    if n < 2:
-        return mean, np.inf
-    acc[:] = 0.0
-    for i in range(0, whole, _LANES):
-        for j in range(_LANES):
-            acc[j] += (x[i + j] - mean) ** 2
-    for i in range(whole, n):
-        acc[0] += (x[i] - mean) ** 2
-    return mean, math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n)
-
-
-@njit(cache=_CACHE, nogil=True)
 def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
     """:func:`_summarize_into` with scratch memory of its own."""
     _summarize_into(x, np.empty(x.shape[0], dtype=np.int32), mid, lo_rank, hi_rank, stats,
@@ -565,25 +542,32 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
 @njit(cache=_CACHE, nogil=True)
 def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
     """:func:`_summarize_combination` of ``x`` itself."""
-    _summarize_combination(x, 1.0, x, 0.0, x, bins, mid, lo_rank, hi_rank, stats, value, se)
+    _summarize_combination(x, 1.0, x, 0.0, x, bins, mid, lo_rank, hi_rank, stats, value, se,
+                           np.empty(0))
 
 
 @njit(cache=_CACHE, nogil=True)
-def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, value,
-                           se):  # pragma: no cover - compiled
+def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, value, se,
+                           a_stats):  # pragma: no cover - compiled
     """The sample ``x = ca * a + cb * b`` (written into ``x``) of equally likely runs, in
     a few passes: its mean with error and the probability of a loss with error
     (``stats[:4]``), and the quantiles of ``risk._quantile`` with their errors
     (``value``, ``se``), read off the order statistics of ranks ``lo_rank[q] ..
     hi_rank[q]``: a histogram of the values finds the bins that hold those ranks, and
     only their values are put in order. (With ``cb = 0`` and ``a`` the array ``x``
-    itself, ``x`` is summarised as it is: ``1.0 * e + 0.0 * e`` is ``e``.)"""
+    itself, ``x`` is summarised as it is: ``1.0 * e + 0.0 * e`` is ``e``.) If
+    ``a_stats`` has room, the mean of ``a`` and its error go there too, from the same
+    pass (sums of squares about ``a[0]``)."""
     n = x.shape[0]
     # eight running sums, minima and maxima side by side, added up in a fixed order: the
     # processor works on them at once (one running sum waits for every addition)
     acc = np.zeros(_LANES)
     low = np.full(_LANES, np.inf)
     high = np.full(_LANES, -np.inf)
+    a_sum = np.zeros(_LANES)
+    a_squares = np.zeros(_LANES)
+    with_a = a_stats.shape[0] >= 2
+    centre = a[0]
     below = 0
     whole = n - n % _LANES
     for i in range(0, whole, _LANES):
@@ -594,6 +578,9 @@ def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, 
             low[j] = min(low[j], e)
             high[j] = max(high[j], e)
             below += e < -LOSS_TOLERANCE
+            if with_a:
+                a_sum[j] += a[i + j]
+                a_squares[j] += (a[i + j] - centre) ** 2
     for i in range(whole, n):
         e = ca * a[i] if cb == 0.0 else ca * a[i] + cb * b[i]
         x[i] = e
@@ -601,6 +588,14 @@ def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, 
         low[0] = min(low[0], e)
         high[0] = max(high[0], e)
         below += e < -LOSS_TOLERANCE
+        if with_a:
+            a_sum[0] += a[i]
+            a_squares[0] += (a[i] - centre) ** 2
+    if with_a:
+        a_mean = _lane_sum(a_sum) / n
+        a_stats[0] = a_mean
+        spread = _lane_sum(a_squares) - n * (a_mean - centre) ** 2
+        a_stats[1] = math.sqrt(max(spread, 0.0) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
     total = _lane_sum(acc)
     lo = low.min()
     hi = high.max()
@@ -724,31 +719,31 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
     buffer, one actor at a time, and summarises it."""
     variants, runs = payment.shape
     n_payers = pays.shape[1]
+    none = np.empty(0)
     for w in prange(workers):
         x = np.empty(runs)
         bins = np.empty(runs, dtype=np.int32)
         for v in range(w, variants, workers):  # a variant's samples one after another,
             pv = payment[v]  # while its payments are in the cache
-            mean, se = _mean_se(pv)
             bound = 0
             for r in range(runs):
                 bound += capped[v, r]
             p = bound / runs
-            contract_out[v, 0] = mean
-            contract_out[v, 1] = se
             contract_out[v, 2] = p
             contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
             for a in range(n_payers):
                 _summarize_combination(savings_pv, saves[v, a], pv, -pays[v, a], x, bins, mid,
                                        lo_rank, hi_rank, actor_out[v, a], quant_out[v, a, 0],
-                                       quant_out[v, a, 1])
+                                       quant_out[v, a, 1], none)
             # the provider: 0 in every run, no error
             actor_out[v, n_payers, :] = 0.0
             actor_out[v, n_payers, 1] = 0.0 if runs > 1 else np.inf
             quant_out[v, n_payers] = 0.0
+            # the investor's pass also gives the payments' mean and its error
             _summarize_combination(pv, 1.0, funded[funding_of[v]], -1.0, x, bins, mid,
                                    lo_rank, hi_rank, actor_out[v, n_payers + 1],
-                                   quant_out[v, n_payers + 1, 0], quant_out[v, n_payers + 1, 1])
+                                   quant_out[v, n_payers + 1, 0], quant_out[v, n_payers + 1, 1],
+                                   contract_out[v, :2])
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
@@ -813,10 +808,13 @@ class Workspace:
 
 
 def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[float, ...],
-                         workspace: Workspace | None = None) -> list[dict[str, Any]]:
+                         workspace: Workspace | None = None, keep_runs: bool = False
+                         ) -> list[dict[str, Any]]:
     """Each variant's risk summary (the fields of ``risk.summarize_contracts`` for the
     NPV: payment, caps, and each actor's NPV mean, loss probability and quantiles, all
-    with standard errors) on the outcomes of :func:`outcomes_of`."""
+    with standard errors) on the outcomes of :func:`outcomes_of`; with ``keep_runs``
+    also its run-level values under ``"_runs"``: ``"actor_npv"`` (actor, run) and
+    ``"contract_payment"`` (run,)."""
     runs = outcomes.cost.shape[0]
     actors = len(family.actors)
     v = family.variants
@@ -858,6 +856,13 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
                 "npv_quantiles_se": dict(zip(keys, map(_plain, quant_out[j, a, 1]),
                                              strict=True))}
         row["actors"] = by_actor
+        if keep_runs:
+            npv = np.zeros((len(family.actors), runs))
+            n_payers = f.pays.shape[1]
+            for a in range(n_payers):
+                npv[a] = f.saves[j, a] * outcomes.savings_pv + (-f.pays[j, a]) * payment[j]
+            npv[n_payers + 1] = payment[j] - funded[f.funding_of[j]]
+            row["_runs"] = {"actor_npv": npv, "contract_payment": payment[j].copy()}
         out.append(row)
     return out
 

@@ -74,7 +74,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
           seed: int | np.random.SeedSequence | None = None, zip: bool = False,
           level: float = 0.05, within_years: float = 10.0,
           quantiles: tuple[float, ...] = QUANTILES,
-          measures: Sequence[str] = ("npv",), engine: str = "auto",
+          measures: Sequence[str] = ("npv",), engine: str = "auto", keep_runs: bool = False,
           progress: Callable[[int, int], None] | None = None,
           client: Any = None) -> xr.Dataset:
     """The risk summary at every point of a grid.
@@ -111,6 +111,13 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         fee, and ``measures=("npv",)``; anything else, and ``"general"``,
         simulates each block of variants with :func:`sibrisk.simulate`. Both
         give the same numbers (to rounding: the tests compare them).
+    keep_runs : bool
+        Also keep the run-level values of every point (dim ``run``): with a
+        contract each actor's NPV (``actor_npv``) and the outcome payments
+        (``contract_payment``), present values; without one, every per-run
+        output of :func:`sibrisk.simulate` (``investor_result``, ...). Memory
+        grows with points x runs: meant for small grids (a sweep that would
+        keep more than 2 GiB is refused).
     progress : callable, optional
         Called as ``progress(points_done, points)``.
     client : distributed.Client, optional
@@ -171,6 +178,14 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
                     and not _is_contract_term(k, base_contract)]
     term_axes = [k for k in names if _is_contract_term(k, base_contract)]
     measures = _check_measures(measures)
+    if keep_runs:
+        columns = (len(base_contract.payers) + 3) if base_contract is not None else 12
+        need = len(points) * runs * columns * 8
+        if need > _KEEP_RUNS_BYTES:
+            raise SibriskError(f"keep_runs: {len(points):,} points x {runs:,} runs would keep "
+                               f"about {need / 2**30:.1f} GiB of run-level values (at most "
+                               f"{_KEEP_RUNS_BYTES / 2**30:.0f} GiB); sweep fewer points or "
+                               "runs, or keep the summaries only")
     if engine not in ("auto", "general"):
         raise SibriskError(f"engine = {engine!r}: must be 'auto' (compiled where the contract "
                            "allows) or 'general'")
@@ -181,7 +196,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         key = tuple((k, at[k]) for k in names if k not in term_axes)
         groups.setdefault(key, []).append(i)
     options = {"runs": runs, "seed": seed, "level": level, "within_years": within_years,
-               "quantiles": tuple(quantiles), "measures": measures,
+               "quantiles": tuple(quantiles), "measures": measures, "keep_runs": keep_runs,
                "contract": base_contract.to_dict() if base_contract is not None else None,
                "source": base_contract.source if base_contract is not None else None}
     # the tasks: per outcome model, its points (or blocks of contract variants on it); a
@@ -273,6 +288,9 @@ def _block_size(runs: int, contract: Contract) -> int:
     return int(min(max(_BLOCK_BYTES // (9 * runs), 8), 512))
 
 
+#: Most run-level values a sweep keeps with ``keep_runs``.
+_KEEP_RUNS_BYTES = 2 * 2**30
+
 #: Memory for one compiled block's run-level values.
 _BLOCK_BYTES = 160 * 2**20
 
@@ -314,6 +332,9 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
         summary = _flat(summarize(ds, level=options["level"],
                                   within_years=options["within_years"],
                                   quantiles=options["quantiles"]))
+        if options["keep_runs"]:
+            summary["_runs"] = {name: ds[name].values for name in ds.data_vars
+                                if ds[name].dims == ("run",)}
         return [summary] * len(members)
     variants = _variants(options, members, terms)
     if outcomes is not None:
@@ -323,11 +344,19 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
         family = compile_family([bind_checked(v, scenario) for v in variants],
                                 outcomes.savings_years)
         if family is not None:
-            return settle_and_summarize(family, outcomes, options["quantiles"], workspace)
+            return settle_and_summarize(family, outcomes, options["quantiles"], workspace,
+                                        keep_runs=options["keep_runs"])
     # the general path: these variants simulated together (common random numbers)
     ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream,
                   contracts=variants, contract_stats=options["measures"])
     risk = summarize_contracts(ds, quantiles=options["quantiles"])
+    if options["keep_runs"]:
+        for v in variants:
+            one = ds.sel(contract=v.name)
+            members = one.actor.values[one.in_contract.values]  # the summary's actors
+            risk[v.name]["_runs"] = {
+                "actor_npv": one.actor_npv.sel(actor=members).transpose("actor", "run").values,
+                "contract_payment": one.contract_payment.values}
     return [risk[v.name] for v in variants]
 
 
@@ -387,6 +416,9 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
         labels["contract"] = contract.name
         labels["missing"] = ("NaN: the actor has no such measure at that point (not in "
                              "the contract, or not finite)")
+    if "_runs" in summaries[0]:
+        _add_runs(data, coords, dims, shape, summaries, contract, attrs["runs"],
+                  scenario.currency)
     ds = xr.Dataset(data, coords=coords)
     ds.attrs = {"title": f"sibrisk sweep of scenario {scenario.name}", **labels,
                 "runs_per_point": attrs["runs"], "seed": attrs["seed"],
@@ -396,6 +428,27 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
                 "random_numbers": "SeedSequence(seed, spawn_key=(outcome_stream, chunk, "
                 "purpose)); points that differ only in contract terms share a stream"}
     return ds
+
+
+def _add_runs(data, coords, dims, shape, summaries, contract, runs, cur) -> None:
+    """The points' run-level values (``keep_runs``), one more dim ``run``."""
+    coords["run"] = np.arange(runs)
+    if contract is None:
+        for name in summaries[0]["_runs"]:
+            stack = np.stack([s["_runs"][name] for s in summaries])
+            data[name] = (dims + ("run",), stack.reshape(shape + (runs,)))
+        return
+    actors = list(coords["actor"])
+    npv = np.zeros((len(summaries), len(actors), runs))
+    for i, s in enumerate(summaries):
+        for row, actor in zip(s["_runs"]["actor_npv"], s["actors"], strict=True):
+            npv[i, actors.index(actor)] = row
+    data["actor_npv"] = (dims + ("actor", "run"), npv.reshape(shape + (len(actors), runs)), {
+        "long_name": "net present value of the actor's flows in each run (0 where the actor "
+        "is not in the contract)", "units": cur})
+    data["contract_payment"] = (dims + ("run",), np.stack(
+        [s["_runs"]["contract_payment"] for s in summaries]).reshape(shape + (runs,)), {
+        "long_name": "outcome payments in each run, present value", "units": cur})
 
 
 def _num(x: Any) -> float:
