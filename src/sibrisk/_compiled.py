@@ -396,9 +396,9 @@ def _by_month(u, f, n, kind, month, card_amt, ss_amt, by_month):  # pragma: no c
 
 @njit(cache=_CACHE, nogil=True)
 def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, funding_of,
-                    mech_cap, cap, card_amt, card_capped, ss_amt, payment, capped, amt,
-                    by_month, shared, shared_pv, last, t0, t1, t2,
-                    flag):  # pragma: no cover - compiled
+                     mech_cap, cap, card_amt, card_capped, ss_amt, payment, capped, amt,
+                     by_month, shared, shared_pv, running, running_pv, last, t0, t1, t2,
+                     flag):  # pragma: no cover - compiled
     """Every variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
     mechanism caps (claim by claim) and its contract cap (date by date), into the
     payments' present value ``payment[v]`` and ``capped[v]`` (whether a cap cut a
@@ -427,18 +427,44 @@ def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, fu
             last[0] = -1
         else:
             if last[0] != u or last[1] != f:
+                # the pair's claims by date, and their running sums, nominal and present
+                # value: a cap then needs only the date at which it binds
                 _by_month(u, f, n, kind, month, card_amt, ss_amt, shared)
                 shared_pv[:n] = 0.0
+                t0[:n] = 0.0
                 for m in range(shared.shape[0]):
                     row = shared[m]
                     d = dmonth[m, lo:hi]
                     for i in range(n):
+                        t0[i] += row[i]
                         shared_pv[i] += row[i] * d[i]
+                    running[m, :n] = t0[:n]
+                    running_pv[m, :n] = shared_pv[:n]
                 last[0] = u
                 last[1] = f
             dated = shared
         out = payment[v, lo:hi]
-        if cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
+        if cap[v] < np.inf and not mech_caps:
+            # the contract's cap on claims that are never negative: paid in full until the
+            # date at which the running sum passes the cap, then what is left of it
+            # (the dates within the cap counted, not searched: no branch to mispredict)
+            c = cap[v]
+            months = running.shape[0]
+            t0[:n] = 0.0
+            for m in range(months):
+                row = running[m]
+                for i in range(n):
+                    t0[i] += 1.0 if row[i] <= c else 0.0
+            for i in range(n):
+                k = int(t0[i])  # dates paid in full; the cap binds at date k (< months)
+                at = min(k, months - 1)
+                prior = max(at - 1, 0)
+                some = 1.0 if at > 0 else 0.0
+                partly = some * running_pv[prior, i] + (c - some * running[prior, i]) \
+                    * dmonth[at, lo + i]
+                out[i] = shared_pv[i] if k >= months else partly
+                flag[i] = 1.0 if k < months else flag[i]
+        elif cap[v] < np.inf:  # the contract's cap: dates in order, what is left of it
             c = cap[v]
             t0[:n] = 0.0  # paid so far
             t1[:n] = 0.0  # present value paid
@@ -500,6 +526,8 @@ def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, 
         by_month = np.empty((months, RUN_BLOCK))
         shared = np.empty((months, RUN_BLOCK))
         shared_pv = np.empty(RUN_BLOCK)
+        running = np.empty((months, RUN_BLOCK))
+        running_pv = np.empty((months, RUN_BLOCK))
         last = np.full(2, -1, dtype=np.int64)
         t0 = np.empty(RUN_BLOCK)
         t1 = np.empty(RUN_BLOCK)
@@ -519,7 +547,8 @@ def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, 
                     out[i] += row[i] * disc[i]
         _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of,
                          funding_of, mech_cap, cap, card_amt, card_capped, ss_amt, payment,
-                         capped, amt, by_month, shared, shared_pv, last, t0, t1, t2, flag)
+                         capped, amt, by_month, shared, shared_pv, running, running_pv, last,
+                         t0, t1, t2, flag)
 
 
 _BINS = 4096
