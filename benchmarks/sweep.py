@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeat}; {os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
     print(f"contract: rate card on employed, savings share, total cap; grid {shape} = "
           f"{points:,} points over {', '.join(axes)}; "
-          f"{_block_size(args.runs, sibrisk.Contract.from_dict(CONTRACT))} variants per "
+          f"{_block_size(args.runs)} variants per "
           "compiled block")
     print(f"outcomes drawn in {chunks} chunk(s) of up to {DEFAULT_CHUNK_SIZE:,} runs; peak "
           f"memory of this process {local_peak:,.0f} MB after the naive runs and the local "
@@ -302,7 +302,7 @@ def start_clusters(workers: int, small: dict[str, list[float]]) -> dict[str, tup
         if seen != {None if trim is None else str(trim)}:
             raise RuntimeError(f"cluster {label}: workers' MALLOC_TRIM_THRESHOLD_ {seen}")
         # two blocks per worker, so that every worker loads the kernels before any timing
-        block = _block_size(2_000, sibrisk.Contract.from_dict(CONTRACT))
+        block = _block_size(2_000)
         warm = small | {PRICE: np.linspace(*RANGES[PRICE], block * workers // 2).tolist()}
         swept(warm, 2_000, client)
         out[label] = (cluster, client)

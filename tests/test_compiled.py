@@ -347,3 +347,46 @@ def test_same_numbers_whatever_the_threads(kernel):
         numba.set_num_threads(before)
     assert sum(kernel) == 2 * 6
     xr.testing.assert_identical(out[0], out[1])
+
+
+# ---------------------------------------------------------------------------
+# Terms the outcomes were not drawn for, several outcome models, the inputs
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("axes", [
+    {"metrics[1].retention": [0.3, 0.7]},  # counts drawn with the base contract's 0.7
+    {"metrics[1].retention": [0.3]},  # a block of variants none of which the draw fits
+], ids=["retention", "retention-only-other"])
+def test_a_retention_the_outcomes_were_not_drawn_with_goes_the_general_way(axes, kernel):
+    """A variant whose metric chain differs from the drawn one is simulated instead."""
+    _assert_same(*_both(RATE_CARD, axes))
+
+
+def test_dates_beyond_the_drawn_discount_factors_go_the_general_way(kernel):
+    """A drawdown later than the outcomes' discount factors reach: simulated instead."""
+    _assert_same(*_both(SAVINGS, {"capital.drawdown[1][0]": [12.0, 240.0]}))
+
+
+def test_several_outcome_models_each_settled_on_its_own_draws(kernel):
+    """Points that change the outcome model and the contract: each model is drawn once and
+    its variants settled on it; the same as the general way."""
+    auto, general = _both(SAVINGS, {"effect.decay": [0.1, 0.3], "payments[0].share": [0.5, 0.8]},
+                          runs=3_000)
+    assert sum(kernel) == 4
+    _assert_same(auto, general)
+    assert len(set(auto.outcome_stream.values.ravel().tolist())) == 2
+
+
+def test_sweep_inputs_are_checked_before_anything_is_drawn(kernel):
+    """Runs, quantiles and every value of a contract axis are checked up front; no quantile
+    at all is allowed."""
+    axes = {"cap": [3e6, 4e6]}
+    with pytest.raises(SibriskError, match="runs"):
+        sibrisk.sweep(None, axes, contract=SAVINGS, runs=0)
+    with pytest.raises(SibriskError, match="quantiles"):
+        sibrisk.sweep(None, axes, contract=SAVINGS, runs=100, quantiles=(0.5, 1.5))
+    with pytest.raises(sibrisk.ContractError, match="cap"):
+        sibrisk.sweep(None, {"cap": [3e6, -1.0]}, contract=SAVINGS, runs=100)
+    assert not kernel
+    auto, general = _both(SAVINGS, axes, runs=500, quantiles=())
+    _assert_same(auto, general)
+    assert auto.sizes["quantile"] == 0

@@ -28,6 +28,7 @@ the provider passes the funding on to the programme.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +38,22 @@ from numba import njit, prange
 
 from .contract import RateCard, SavingsShare, SurplusShare
 from .discount import discount_at
-from .risk import _Z, ATOM_TOLERANCE, LOSS_TOLERANCE
 
 _CACHE = True
+
+# The summaries' rules, shared with ``sibrisk.risk`` (defined here, so that changing them
+# changes this file and so renews the kernels numba keeps on disk).
+#: Two-sided 95 % normal quantile.
+Z95 = 1.959963984540054
+#: Money within this of zero (in currency units) is zero: sums of the same flows in
+#: another order differ by rounding dust (1e-9 on millions), which is no loss.
+LOSS_TOLERANCE = 1e-6
+#: Values of a sample within this relative distance are one atom (quantile errors).
+ATOM_TOLERANCE = 1e-9
+
+#: One compiled kernel at a time per process: numba's own thread pool must not be entered
+#: from two threads at once (a dask worker with several threads would).
+_KERNEL_LOCK = threading.Lock()
 
 #: Claim kinds of the kernel.
 RATE, SAVINGS = 0, 1
@@ -86,6 +100,7 @@ class Family:
 
     actors: tuple[str, ...]
     metrics: tuple[str, ...]
+    drawn: tuple  # the metrics' (name, of, retention), as the outcomes must have drawn them
     months: np.ndarray
     kind: np.ndarray
     metric: np.ndarray
@@ -243,7 +258,7 @@ def compile_family(bounds: list[Any], savings_years: int) -> Family | None:
     funding_of, fundings = _distinct(ss_share, ss_after, d_growth, p_growth, flat, draw_share,
                                      commitment)
     return Family(
-        actors=first.actors, metrics=metrics, months=months,
+        actors=first.actors, metrics=metrics, drawn=drawn_metrics(first), months=months,
         kind=np.array([c[0] for c in claims], dtype=np.int64),
         metric=np.array([metrics.index(c[1]) if c[0] == RATE else -1 for c in claims],
                         dtype=np.int64),
@@ -281,12 +296,11 @@ def _savings_year(owed_in, owed_out, saved, share, after, out, n):  # pragma: no
     """One year of a savings share: ``share`` of the year's savings until what is owed is
     repaid, ``share_after`` of the rest."""
     if share > 0.0:
-        inverse = 1.0 / share  # a multiplication per run instead of a division
         for i in range(n):
             owed = max(owed_in[i] - owed_out[i], 0.0)
             x = max(saved[i], 0.0)
             first = share * x
-            rest = max(x - owed * inverse, 0.0)
+            rest = max(x - owed / share, 0.0)
             out[i] = first if first <= owed else owed + after * rest
     else:  # nothing repays the capital: share_after once nothing is owed
         for i in range(n):
@@ -332,7 +346,7 @@ def _cards(lo, n, counts, kind, metric, rates, raw_rates, claim_cap, card_amt,
     for u in range(rates.shape[0]):
         card_capped[u, :n] = 0.0
         for k in range(kind.shape[0]):
-            if kind[k] != 0:
+            if kind[k] != RATE:
                 continue
             a = card_amt[u, k]
             a[:n] = 0.0
@@ -367,7 +381,7 @@ def _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_aft
                 row[:n] = share * commitment[u]
         ss_paid[:, :n] = 0.0
         for k in range(kind.shape[0]):
-            if kind[k] != 1:
+            if kind[k] != SAVINGS:
                 continue
             s = ss[k]
             t = year[k]
@@ -379,7 +393,7 @@ def _fundings(lo, n, cost, savings, kind, ss, year, draw_month, ss_share, ss_aft
             else:
                 t1[:n] = 0.0
                 for y in range(k):  # the share's earlier years are earlier claims
-                    if kind[y] == 1 and ss[y] == s:
+                    if kind[y] == SAVINGS and ss[y] == s:
                         _add_scaled(t1, ss_amt[u, y], ss_pg[u, s, t, year[y]], n)
             a = ss_amt[u, k]
             _savings_year(t0, t1, savings[t, lo:lo + n], ss_share[u, s], ss_after[u, s], a, n)
@@ -391,7 +405,7 @@ def _by_month(u, f, n, kind, month, card_amt, ss_amt, by_month):  # pragma: no c
     """Card ``u``'s and funding ``f``'s claims added up by date."""
     by_month[:, :n] = 0.0
     for k in range(kind.shape[0]):
-        _add(by_month[month[k]], card_amt[u, k] if kind[k] == 0 else ss_amt[f, k], n)
+        _add(by_month[month[k]], card_amt[u, k] if kind[k] == RATE else ss_amt[f, k], n)
 
 
 @njit(cache=_CACHE, nogil=True)
@@ -415,7 +429,7 @@ def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, fu
             mech_caps = mech_caps or mech_cap[v, j] < np.inf
         if mech_caps:  # caps per mechanism cut claim by claim
             for k in range(kind.shape[0]):
-                amt[k, :n] = card_amt[u, k, :n] if kind[k] == 0 else ss_amt[f, k, :n]
+                amt[k, :n] = card_amt[u, k, :n] if kind[k] == RATE else ss_amt[f, k, :n]
             for j in range(mech_cap.shape[1]):
                 if mech_cap[v, j] < np.inf:
                     _cap_in_time(amt, n, mech, j, mech_cap[v, j], order, group, t0, t1, t2,
@@ -424,7 +438,6 @@ def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, fu
             for k in range(kind.shape[0]):
                 _add(by_month[month[k]], amt[k], n)
             dated = by_month
-            last[0] = -1
         else:
             if last[0] != u or last[1] != f:
                 # the pair's claims by date, and their running sums, nominal and present
@@ -653,6 +666,8 @@ def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, 
         if binned:
             bins[i] = min(np.int32((x[i] - lo) * scale), _BINS - 1)
     stats[1] = math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
+    if nq == 0:
+        return
     if not binned:  # a spread too wide or too narrow to divide into bins: sort them all
         _read_quantiles(np.sort(x), 0, mid, lo_rank, hi_rank, value, se)
         return
@@ -729,7 +744,7 @@ def _read_quantile(xs, shift, mid, lo, hi, value, se, q):  # pragma: no cover - 
             distinct += 1
             if distinct > 3:
                 break
-    se[q] = (b - a) / 2.0 if distinct <= 3 else (b - a) / (2.0 * 1.959963984540054)
+    se[q] = (b - a) / 2.0 if distinct <= 3 else (b - a) / (2.0 * Z95)
 
 
 @njit(cache=_CACHE, nogil=True, parallel=True)
@@ -781,7 +796,7 @@ def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray,
     mid, lo, hi = [], [], []
     for q in quantiles:
         mid.append(min(max(math.ceil(round(runs * q, 9)) - 1, 0), runs - 1))
-        half = _Z * math.sqrt(runs * q * (1.0 - q))
+        half = Z95 * math.sqrt(runs * q * (1.0 - q))
         lo.append(int(min(max(math.floor(runs * q - half), 0), runs - 1)))
         hi.append(int(min(max(math.ceil(runs * q + half), 0), runs - 1)))
     return tuple(np.array(a, dtype=np.int64) for a in (mid, lo, hi))
@@ -798,10 +813,23 @@ class Outcomes:
     savings_pv: np.ndarray
     cost: np.ndarray
     discount: np.ndarray
+    #: the metrics the counts were drawn for: (name, of, retention) in order
+    metrics: tuple = ()
 
     @property
     def savings_years(self) -> int:
         return self.savings.shape[0]
+
+    def fit(self, family: Family) -> bool:
+        """Whether the family can be settled on these outcomes: its metrics were drawn
+        (the same chain and retentions) and its dates are within the discount factors."""
+        return (family.drawn == self.metrics
+                and float(family.months.max(initial=0.0)) / 12.0 <= self.discount.shape[1] - 1)
+
+
+def drawn_metrics(bound: Any) -> tuple:
+    """What the outcomes of a bound contract's metrics are drawn with."""
+    return tuple((m, bound.parent[m], bound.retention[m]) for m in bound.metric_order)
 
 
 def outcomes_of(keeper: Any) -> Outcomes:
@@ -809,17 +837,18 @@ def outcomes_of(keeper: Any) -> Outcomes:
     kernel."""
     return Outcomes(np.ascontiguousarray(keeper.counts.transpose(1, 2, 0)),
                     np.ascontiguousarray(keeper.savings.T), keeper.savings_pv, keeper.cost,
-                    keeper.discount)
+                    keeper.discount, drawn_metrics(keeper.plan.bound[0]))
 
 
 class Workspace:
-    """Buffers that blocks of variants settled one after another on the same outcomes
-    reuse (fresh memory for every block would cost a page fault per page), and the
-    discount factors at the family's dates. One per thread of work."""
+    """Buffers that blocks of variants settled one after another reuse (fresh memory for
+    every block would cost a page fault per page), and the discount factors at the
+    family's dates. A sweep keeps one while it settles its blocks in turn; a dask task
+    makes its own."""
 
     def __init__(self) -> None:
         self._arrays: dict[tuple, np.ndarray] = {}
-        self._discount: dict[tuple, np.ndarray] = {}
+        self._discount: tuple | None = None  # (outcomes, months, factors)
 
     def array(self, name: str, shape: tuple[int, ...], dtype: Any = float) -> np.ndarray:
         have = self._arrays.get((name, shape))
@@ -829,11 +858,12 @@ class Workspace:
         return have
 
     def discount(self, outcomes: Outcomes, months: np.ndarray) -> np.ndarray:
-        key = (id(outcomes), tuple(months.tolist()))
-        if key not in self._discount:
-            self._discount = {key: np.ascontiguousarray(
-                discount_at(outcomes.discount, months).T)}
-        return self._discount[key]
+        """Discount factors at ``months`` (month, run), worked out once per outcomes."""
+        have = self._discount
+        if have is None or have[0] is not outcomes or not np.array_equal(have[1], months):
+            have = self._discount = (outcomes, months.copy(), np.ascontiguousarray(
+                discount_at(outcomes.discount, months).T))
+        return have[2]
 
 
 def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[float, ...],
@@ -853,18 +883,12 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
     capped = work.array("capped", (v, runs), np.uint8)
     funded = work.array("funded", (family.ss_share.shape[0], runs))
     f = family
-    settle_family(outcomes.counts, outcomes.savings, outcomes.cost, dmonth, f.kind, f.metric,
-                  f.mech, f.month, f.ss, f.year, f.order, f.group, f.draw_month, f.card_of,
-                  f.rates, f.raw_rates, f.claim_cap, f.funding_of, f.ss_share, f.ss_after,
-                  f.ss_draw_growth, f.ss_paid_growth, f.ss_flat, f.draw_share, f.commitment,
-                  f.mech_cap, f.cap, payment, capped, funded)
-    mid, lo, hi = quantile_ranks(runs, quantiles)
     actor_out = np.empty((v, actors, 4))
     quant_out = np.empty((v, actors, 2, len(quantiles)))
     contract_out = np.empty((v, 4))
-    summarize_family(payment, capped, outcomes.savings_pv, funded, f.funding_of, f.pays,
-                     f.saves, mid, lo, hi, actor_out, quant_out, contract_out,
-                     2 * numba.get_num_threads())
+    with _KERNEL_LOCK:
+        _settle_and_summarize(f, outcomes, dmonth, payment, capped, funded, quantiles,
+                              actor_out, quant_out, contract_out)
     keys = [f"{q:g}" for q in quantiles]
     out = []
     for j in range(v):
@@ -873,7 +897,7 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
             "payment_mean_se": _plain(contract_out[j, 1]),
             "cap_bound_probability": _plain(contract_out[j, 2]),
             "cap_bound_probability_se": _plain(contract_out[j, 3]),
-            "reinvestment_mean": 0.0, "reinvestment_mean_se": 0.0}
+            "reinvestment_mean": 0.0, "reinvestment_mean_se": 0.0 if runs > 1 else None}
         by_actor = {}
         for a, name in enumerate(family.actors):
             by_actor[name] = {
@@ -894,6 +918,20 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
             row["_runs"] = {"actor_npv": npv, "contract_payment": payment[j].copy()}
         out.append(row)
     return out
+
+
+def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, capped, funded,
+                          quantiles, actor_out, quant_out, contract_out) -> None:
+    """The two kernels of :func:`settle_and_summarize`."""
+    settle_family(outcomes.counts, outcomes.savings, outcomes.cost, dmonth, f.kind, f.metric,
+                  f.mech, f.month, f.ss, f.year, f.order, f.group, f.draw_month, f.card_of,
+                  f.rates, f.raw_rates, f.claim_cap, f.funding_of, f.ss_share, f.ss_after,
+                  f.ss_draw_growth, f.ss_paid_growth, f.ss_flat, f.draw_share, f.commitment,
+                  f.mech_cap, f.cap, payment, capped, funded)
+    mid, lo, hi = quantile_ranks(payment.shape[1], quantiles)
+    summarize_family(payment, capped, outcomes.savings_pv, funded, f.funding_of, f.pays,
+                     f.saves, mid, lo, hi, actor_out, quant_out, contract_out,
+                     2 * numba.get_num_threads())
 
 
 def _plain(x: float) -> float | None:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._compiled import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, quantile_ranks
 from .errors import SibriskError
 
 __all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
@@ -41,14 +42,7 @@ __all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
 #: Quantiles reported by default.
 QUANTILES = (0.05, 0.5, 0.95)
 
-_Z = 1.959963984540054  # two-sided 95 % normal quantile
-
-#: Money within this of zero (in currency units) is zero: sums of the same flows in
-#: another order differ by rounding dust (1e-9 on millions), which is no loss.
-LOSS_TOLERANCE = 1e-6
-
-#: Values of a sample within this relative distance are one atom (see ``_quantile``).
-ATOM_TOLERANCE = 1e-9
+_Z = Z95  # two-sided 95 % normal quantile
 
 
 def _lost(x: np.ndarray) -> np.ndarray:
@@ -100,12 +94,10 @@ def _quantile(xs: np.ndarray, cw: np.ndarray, q: float, exact: bool) -> tuple[fl
         i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12), side="left"))
         return float(xs[min(i, xs.size - 1)]), 0.0
     n = xs.size
-    # the smallest x with F(x) >= q, counted in whole runs (no rounding of summed weights)
-    i = min(max(math.ceil(round(n * q, 9)) - 1, 0), n - 1)
+    # the smallest x with F(x) >= q, counted in whole runs (no rounding of summed weights),
+    # and the ends of its 95 % interval (the ranks the compiled summaries read too)
+    i, lo, hi = (int(r[0]) for r in quantile_ranks(n, (q,)))
     value = float(xs[i])
-    half = _Z * math.sqrt(n * q * (1.0 - q))
-    lo = int(min(max(math.floor(n * q - half), 0), n - 1))
-    hi = int(min(max(math.ceil(n * q + half), 0), n - 1))
     a, b = float(xs[lo]), float(xs[hi])
     if a == b or abs(b - a) <= ATOM_TOLERANCE * max(1.0, abs(a)):  # one atom: no error
         return value, 0.0

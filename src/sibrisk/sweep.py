@@ -19,7 +19,8 @@ change the outcome model (every input that is not a contract term), so
   ``simulate(scenario_at_point, runs, seed, stream=...)`` alone
   (``stream`` is in the dataset).
 
-Only summaries are kept, so memory does not grow with the number of points.
+Only summaries are kept (unless ``keep_runs``), so memory does not grow with the
+number of points.
 Contract variants are settled in blocks on one set of draws: by a compiled
 kernel (:mod:`sibrisk._compiled`) on outcomes drawn once per outcome model,
 where the contract allows, and otherwise by :func:`sibrisk.simulate` with
@@ -43,7 +44,8 @@ from .contract import Contract, load_contract
 from .errors import SibriskError
 from .risk import QUANTILES, summarize, summarize_contracts
 from .scenario import Scenario, load_scenario
-from .simulate import _normalise_seed, common_attrs, simulate
+from .settlement import bind_checked
+from .simulate import _normalise_seed, _positive_int, common_attrs, simulate
 from .solve import _set_path
 
 __all__ = ["sweep", "sweep_to_dict", "CONTRACT_BATCH"]
@@ -144,7 +146,11 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     >>> float(ds.investor_loss_probability[0]) > float(ds.investor_loss_probability[1])
     True
     """
-    base_contract = load_contract(contract) if contract is not None else None
+    base_contract = load_contract(contract).validated() if contract is not None else None
+    runs = _positive_int("runs", runs)
+    quantiles = tuple(quantiles)
+    if not all(isinstance(q, int | float) and 0.0 < q < 1.0 for q in quantiles):
+        raise SibriskError(f"quantiles = {quantiles!r}: each must be a number in (0, 1)")
     if scenario is None:
         if base_contract is None:
             raise SibriskError("scenario: give a scenario (or a contract that names one)")
@@ -160,7 +166,10 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         if not vals:
             raise SibriskError(f"axes[{key!r}]: give a non-empty list of values")
         if _is_contract_term(key, base_contract):
-            _set_path(base_contract.to_dict(), key, 0.0, what="axis")  # checks the path
+            for value in vals:  # the path, and every value on its own (before any drawing)
+                data = base_contract.to_dict()
+                _set_path(data, key, float(value), what="axis")
+                Contract.from_dict(data, source=f"{base_contract.source} with {key} = {value}")
         else:
             scenario.get(key)  # checks the key (names it, with a suggestion, if unknown)
         values[key] = vals
@@ -178,9 +187,10 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
                     and not _is_contract_term(k, base_contract)]
     term_axes = [k for k in names if _is_contract_term(k, base_contract)]
     measures = _check_measures(measures)
-    if keep_runs:
-        columns = (len(base_contract.payers) + 3) if base_contract is not None else 12
-        need = len(points) * runs * columns * 8
+    if keep_runs:  # the values, and a stacked copy of them while the dataset is built
+        columns = (len(bind_checked(base_contract, scenario).actors) + 1
+                   if base_contract is not None else 16)
+        need = 2 * len(points) * runs * columns * 8
         if need > _KEEP_RUNS_BYTES:
             raise SibriskError(f"keep_runs: {len(points):,} points x {runs:,} runs would keep "
                                f"about {need / 2**30:.1f} GiB of run-level values (at most "
@@ -210,7 +220,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
             plan.append((None, [(s, stream, members, None)]))
             continue
         compiled = engine == "auto" and measures == ("npv",) and _compiles(base_contract, s)
-        size = _block_size(runs, base_contract) if compiled else CONTRACT_BATCH
+        size = _block_size(runs) if compiled else CONTRACT_BATCH
         tasks = []
         for lo in range(0, len(members), size):
             block = members[lo: lo + size]
@@ -277,12 +287,11 @@ def _check_measures(measures: Sequence[str] | str) -> tuple[str, ...]:
 def _compiles(contract: Contract, scenario: Scenario) -> bool:
     """Whether the compiled kernel settles this contract in this scenario."""
     from ._compiled import outside_family
-    from .settlement import bind_checked
 
     return outside_family(bind_checked(contract, scenario)) is None
 
 
-def _block_size(runs: int, contract: Contract) -> int:
+def _block_size(runs: int) -> int:
     """Variants per compiled block: the block's run-level values (the payments' present
     value and whether a cap cut, 9 bytes a run) take about ``_BLOCK_BYTES``."""
     return int(min(max(_BLOCK_BYTES // (9 * runs), 8), 512))
@@ -339,14 +348,25 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
     variants = _variants(options, members, terms)
     if outcomes is not None:
         from ._compiled import compile_family, settle_and_summarize
-        from .settlement import bind_checked
 
         family = compile_family([bind_checked(v, scenario) for v in variants],
                                 outcomes.savings_years)
-        if family is not None:
+        # the outcomes were drawn for the base contract: its metrics' chain and retentions,
+        # and discount factors as far as its dates
+        if family is not None and outcomes.fit(family):
             return settle_and_summarize(family, outcomes, options["quantiles"], workspace,
                                         keep_runs=options["keep_runs"])
-    # the general path: these variants simulated together (common random numbers)
+    # the general path: the variants simulated together (common random numbers), a batch
+    # at a time
+    out = []
+    for lo in range(0, len(variants), CONTRACT_BATCH):
+        out += _simulate_variants(scenario, stream, variants[lo: lo + CONTRACT_BATCH], options)
+    return out
+
+
+def _simulate_variants(scenario: Scenario, stream: int, variants: list[Contract],
+                       options: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summaries of contract variants simulated together (the general path)."""
     ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream,
                   contracts=variants, contract_stats=options["measures"])
     risk = summarize_contracts(ds, quantiles=options["quantiles"])
