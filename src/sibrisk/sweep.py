@@ -478,30 +478,38 @@ def _num(x: Any) -> float:
 def sweep_to_dict(ds: xr.Dataset) -> dict[str, Any]:
     """A sweep as a JSON-ready dict: the axes, and one entry per point with its values
     and its summary (quantile fields keyed by quantile, by actor with a contract;
-    ``None`` where a measure is not finite)."""
+    ``None`` where a measure is not finite). Run-level values (``keep_runs``) stay in
+    the dataset."""
     axes = [d for d in ds["outcome_stream"].dims]
     flat = ds.stack(_point=axes) if axes != ["point"] else ds.rename({"point": "_point"})
-    names = [k for k in ds.coords if k not in ("quantile", "actor")] if axes == ["point"] \
-        else axes
+    names = [k for k in ds.coords if k not in ("quantile", "actor", "run")] \
+        if axes == ["point"] else axes
+    count = flat.sizes["_point"]
+    at = {k: flat[k].values.tolist() for k in names}
+    actors = [str(a) for a in ds["actor"].values] if "actor" in ds.coords else []
+    keys = [f"{q:g}" for q in ds["quantile"].values] if "quantile" in ds.coords else []
+    fields = []  # (name, values with the point first, how to read one point's values)
+    for name, da in flat.data_vars.items():
+        if "run" in da.dims:
+            continue
+        rest = [d for d in ("actor", "quantile") if d in da.dims]
+        values = np.asarray(da.transpose("_point", *rest).values, dtype=float)
+        fields.append((name, values, tuple(rest)))
     points = []
-    for i in range(flat.sizes["_point"]):
-        p = flat.isel(_point=i)
-        at = {k: p[k].item() for k in names}
+    for i in range(count):
         summary: dict[str, Any] = {}
-        for name, da in p.data_vars.items():
-            if "quantile" in da.dims and "actor" in da.dims:
-                summary[name] = {str(a): {f"{q:g}": _plain(v) for q, v in zip(
-                    da["quantile"].values, row, strict=True)} for a, row in zip(
-                    da["actor"].values, da.transpose("actor", "quantile").values, strict=True)}
-            elif "quantile" in da.dims:
-                summary[name] = {f"{q:g}": _plain(v) for q, v in zip(
-                    da["quantile"].values, da.values, strict=True)}
-            elif "actor" in da.dims:
-                summary[name] = {str(a): _plain(v) for a, v in zip(
-                    da["actor"].values, da.values, strict=True)}
+        for name, values, rest in fields:
+            row = values[i]
+            if rest == ("actor", "quantile"):
+                summary[name] = {a: dict(zip(keys, map(_plain, r), strict=True))
+                                 for a, r in zip(actors, row, strict=True)}
+            elif rest == ("quantile",):
+                summary[name] = dict(zip(keys, map(_plain, row), strict=True))
+            elif rest == ("actor",):
+                summary[name] = dict(zip(actors, map(_plain, row), strict=True))
             else:
-                summary[name] = _plain(da.item())
-        points.append({"at": at, "summary": summary})
+                summary[name] = _plain(row)
+        points.append({"at": {k: at[k][i] for k in names}, "summary": summary})
     labels = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.attrs.items()}
     labels["point_count"] = labels.pop("points")
     return {**labels, "axes": {k: np.atleast_1d(ds[k].values).tolist() for k in names},
