@@ -36,10 +36,9 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ._kernels import _CACHE  # SIBRISK_NUMBA_CACHE=0 switches the disk cache off
 from .contract import RateCard, SavingsShare, SurplusShare
 from .discount import discount_at
-
-_CACHE = True
 
 # The summaries' rules, shared with ``sibrisk.risk`` (defined here, so that changing them
 # changes this file and so renews the kernels numba keeps on disk).
