@@ -889,24 +889,27 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
         _settle_and_summarize(f, outcomes, dmonth, payment, capped, funded, quantiles,
                               actor_out, quant_out, contract_out)
     keys = [f"{q:g}" for q in quantiles]
+    # as Python floats once (a numpy scalar at a time is slow), None where not finite
+    contract_rows = [[_plain(x) for x in row] for row in contract_out.tolist()]
+    actor_rows = [[[_plain(x) for x in a] for a in row] for row in actor_out.tolist()]
+    quant_rows = [[[[_plain(x) for x in q] for q in a] for a in row]
+                  for row in quant_out.tolist()]
     out = []
     for j in range(v):
+        c = contract_rows[j]
         row: dict[str, Any] = {
-            "payment_mean": _plain(contract_out[j, 0]),
-            "payment_mean_se": _plain(contract_out[j, 1]),
-            "cap_bound_probability": _plain(contract_out[j, 2]),
-            "cap_bound_probability_se": _plain(contract_out[j, 3]),
+            "payment_mean": c[0], "payment_mean_se": c[1],
+            "cap_bound_probability": c[2], "cap_bound_probability_se": c[3],
             "reinvestment_mean": 0.0, "reinvestment_mean_se": 0.0 if runs > 1 else None}
         by_actor = {}
         for a, name in enumerate(family.actors):
+            stats = actor_rows[j][a]
+            value, error = quant_rows[j][a]
             by_actor[name] = {
-                "npv_mean": _plain(actor_out[j, a, 0]),
-                "npv_mean_se": _plain(actor_out[j, a, 1]),
-                "loss_probability": _plain(actor_out[j, a, 2]),
-                "loss_probability_se": _plain(actor_out[j, a, 3]),
-                "npv_quantiles": dict(zip(keys, map(_plain, quant_out[j, a, 0]), strict=True)),
-                "npv_quantiles_se": dict(zip(keys, map(_plain, quant_out[j, a, 1]),
-                                             strict=True))}
+                "npv_mean": stats[0], "npv_mean_se": stats[1],
+                "loss_probability": stats[2], "loss_probability_se": stats[3],
+                "npv_quantiles": dict(zip(keys, value, strict=True)),
+                "npv_quantiles_se": dict(zip(keys, error, strict=True))}
         row["actors"] = by_actor
         if keep_runs:
             npv = np.zeros((len(family.actors), runs))
