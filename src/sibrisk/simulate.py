@@ -734,7 +734,7 @@ class OutcomeKeeper(_ContractBook):
         return (self.counts, self.savings, self.savings_pv, self.cost, self.discount)
 
     def fill_absent(self) -> None:
-        pass
+        """Nothing to fill: every row of the outcomes is written by its own chunk."""
 
     def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
         _, (counts,), savings, sums, _, cost = self.chunk_outcomes(
