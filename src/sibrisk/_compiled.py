@@ -937,5 +937,7 @@ def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, capped
 
 
 def _plain(x: float) -> float | None:
+    """A number for JSON: a Python float, or ``None`` where it is not finite (the one
+    helper the summaries share)."""
     x = float(x)
     return x if math.isfinite(x) else None

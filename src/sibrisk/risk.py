@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ._compiled import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, quantile_ranks
+from ._compiled import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, _plain, quantile_ranks
 from .errors import SibriskError
 
 __all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
@@ -226,10 +226,6 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
     if missing:
         summary.attrs["not_available"] = ", ".join(missing)
     return summary
-
-
-def _plain(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:

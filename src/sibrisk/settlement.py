@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
+from ._compiled import _plain
 from .contract import (
     BASE_METRIC,
     Contract,
@@ -1219,10 +1220,6 @@ def settle(contract: Contract | str | os.PathLike[str] | Mapping[str, Any],
     bound = bind(contract, scenario)
     data = expected_data(bound) if outcomes is None else read_outcomes(outcomes, bound)
     return evaluate(bound, data)
-
-
-def _plain(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:

@@ -40,6 +40,7 @@ import numpy as np
 import xarray as xr
 
 from ._compiled import Workspace as _Workspace
+from ._compiled import _plain
 from .contract import Contract, load_contract
 from .errors import SibriskError
 from .risk import QUANTILES, summarize, summarize_contracts
@@ -516,6 +517,3 @@ def sweep_to_dict(ds: xr.Dataset) -> dict[str, Any]:
             "points": points}
 
 
-def _plain(x: Any) -> Any:
-    x = float(x)
-    return x if np.isfinite(x) else None
