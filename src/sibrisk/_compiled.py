@@ -575,16 +575,9 @@ def _lane_sum(acc):  # pragma: no cover - compiled
 
 @njit(cache=_CACHE, nogil=True)
 def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
-    """:func:`_summarize_into` with scratch memory of its own."""
-    _summarize_into(x, np.empty(x.shape[0], dtype=np.int32), mid, lo_rank, hi_rank, stats,
-                    value, se)
-
-
-@njit(cache=_CACHE, nogil=True)
-def _summarize_into(x, bins, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
-    """:func:`_summarize_combination` of ``x`` itself."""
-    _summarize_combination(x, 1.0, x, 0.0, x, bins, mid, lo_rank, hi_rank, stats, value, se,
-                           np.empty(0))
+    """:func:`_summarize_combination` of ``x`` itself, with scratch memory of its own."""
+    _summarize_combination(x, 1.0, x, 0.0, x.copy(), np.empty(x.shape[0], dtype=np.int32),
+                           mid, lo_rank, hi_rank, stats, value, se, np.empty(0))
 
 
 @njit(cache=_CACHE, nogil=True)
