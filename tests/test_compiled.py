@@ -311,6 +311,39 @@ def test_summary_of_a_sample_equals_the_reference(x, quantiles):
     np.testing.assert_allclose(se, [s for _, s in ref], rtol=1e-9, atol=0.0)
 
 
+def _crowded(case: str) -> np.ndarray:
+    """Samples whose quantiles fall in a bin of the histogram too full to sort whole."""
+    rng = np.random.default_rng(7)
+    n = 200_001
+    x = rng.normal(0.0, 1e6, n)
+    crowd = rng.random(n)
+    if case == "inside a window":  # 600 values, two atoms 1e-12 apart, amid the median
+        x = np.concatenate([rng.uniform(-2e6, -1e6, 99_700), np.full(300, 1.0),
+                            np.full(300, 1.0 + 1e-12), np.full(5, 1.0 + 1e-6),
+                            rng.uniform(1e6, 2e6, 99_696)])
+        return rng.permutation(x)
+    gap = {"one atom": 0.0, "two atoms": 1e-12, "two atoms apart": 10.0}[case]
+    x[crowd < 0.6] = 1.0
+    x[(crowd >= 0.6) & (crowd < 0.8)] = 1.0 + gap
+    if gap != 10.0:  # values just above the atoms, in their bin
+        x[crowd >= 0.99] = 1.0 + rng.random(int((crowd >= 0.99).sum())) * 1e-6
+    return x
+
+
+@pytest.mark.parametrize("case", ["one atom", "two atoms", "two atoms apart",
+                                  "inside a window"])
+def test_crowded_bins_are_summarised(case):
+    """Quantiles in a bin too full to sort whole (divided into bins again, then each
+    sorted, selected in, or left as one atom) equal the reference."""
+    x = _crowded(case)
+    quantiles = (0.05, 0.3, 0.5, 0.62, 0.79, 0.95)
+    stats, value, se = _kernel_summary(x, quantiles)
+    xs, cw = risk._sorted(x, np.full(x.size, 1.0 / x.size))
+    ref = [risk._quantile(xs, cw, q, False) for q in quantiles]
+    np.testing.assert_array_equal(value, [v for v, _ in ref])
+    np.testing.assert_allclose(se, [s for _, s in ref], rtol=1e-9, atol=0.0)
+
+
 def test_a_tiny_spread_is_summarised():
     """Two values 1e-306 apart are summarised as the reference does (in a subprocess)."""
     code = (

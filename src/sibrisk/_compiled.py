@@ -506,7 +506,7 @@ def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, fu
 
 
 #: Runs settled together for every variant: their outcomes stay in cache meanwhile.
-RUN_BLOCK = 64
+RUN_BLOCK = 256
 
 
 @njit(cache=_CACHE, nogil=True, parallel=True)
@@ -563,109 +563,142 @@ def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, 
                          t0, t1, t2, flag)
 
 
+#: Bins of the histogram that finds the bins holding a quantile's ranks.
 _BINS = 4096
-_LANES = 8
-
-
-@njit(cache=_CACHE, nogil=True)
-def _lane_sum(acc):  # pragma: no cover - compiled
-    """The running sums of the lanes, added pairwise in a fixed order."""
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+#: A bin with at most this many values is sorted whole; a larger one is split again.
+_SMALL = 512
 
 
 @njit(cache=_CACHE, nogil=True)
 def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no cover
-    """:func:`_summarize_combination` of ``x`` itself, with scratch memory of its own."""
-    _summarize_combination(x, 1.0, x, 0.0, x.copy(), np.empty(x.shape[0], dtype=np.int32),
-                           mid, lo_rank, hi_rank, stats, value, se, np.empty(0))
+    """The summary of :func:`_moments` and :func:`_quantiles` of the sample ``x`` itself
+    (``x + 0 = x``), with scratch memory of its own."""
+    n = x.shape[0]
+    work = np.empty(n)
+    lo, hi = _moments(x, 1.0, np.zeros(n), 1.0, work, stats, np.empty(0))
+    _quantiles(work, lo, hi, mid, lo_rank, hi_rank, value, se, np.empty(n))
 
 
 @njit(cache=_CACHE, nogil=True)
-def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, value, se,
-                           a_stats):  # pragma: no cover - compiled
-    """The sample ``x = ca * a + cb * b`` (written into ``x``) of equally likely runs, in
-    a few passes: its mean with error and the probability of a loss with error
-    (``stats[:4]``), and the quantiles of ``risk._quantile`` with their errors
-    (``value``, ``se``), read off the order statistics of ranks ``lo_rank[q] ..
-    hi_rank[q]``: a histogram of the values finds the bins that hold those ranks, and
-    only their values are put in order. (With ``cb = 0`` and ``a`` the array ``x``
-    itself, ``x`` is summarised as it is: ``1.0 * e + 0.0 * e`` is ``e``.) If
-    ``a_stats`` has room, the mean of ``a`` and its error go there too, from the same
-    pass (sums of squares about ``a[0]``)."""
+def _moments(a, ca, b, cb, x, stats, a_stats):  # pragma: no cover - compiled
+    """One pass over the sample ``x = ca * a + cb * b`` of equally likely runs (written
+    into ``x``): its mean with error and the probability of a loss with error
+    (``stats[:4]``); if ``a_stats`` has room, the mean of ``a`` and its error too.
+    Returns the sample's least and greatest values.
+
+    Four running sums side by side (added in a fixed order), so the processor works on
+    them at once; the sums of squares are taken about the first value, which keeps them
+    exact enough (the spread never cancels against a mean far away)."""
     n = x.shape[0]
-    # eight running sums, minima and maxima side by side, added up in a fixed order: the
-    # processor works on them at once (one running sum waits for every addition)
-    acc = np.zeros(_LANES)
-    low = np.full(_LANES, np.inf)
-    high = np.full(_LANES, -np.inf)
-    a_sum = np.zeros(_LANES)
-    a_squares = np.zeros(_LANES)
     with_a = a_stats.shape[0] >= 2
-    centre = a[0]
+    c = ca * a[0] + cb * b[0]
+    ac = a[0]
+    s0 = s1 = s2 = s3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    l0 = l1 = l2 = l3 = np.inf
+    h0 = h1 = h2 = h3 = -np.inf
     below = 0
-    whole = n - n % _LANES
-    for i in range(0, whole, _LANES):
-        for j in range(_LANES):
-            e = ca * a[i + j] if cb == 0.0 else ca * a[i + j] + cb * b[i + j]
-            x[i + j] = e
-            acc[j] += e
-            low[j] = min(low[j], e)
-            high[j] = max(high[j], e)
-            below += e < -LOSS_TOLERANCE
-            if with_a:
-                a_sum[j] += a[i + j]
-                a_squares[j] += (a[i + j] - centre) ** 2
+    as0 = as1 = aq0 = aq1 = 0.0
+    whole = n - n % 4
+    for i in range(0, whole, 4):
+        e0 = ca * a[i] + cb * b[i]
+        e1 = ca * a[i + 1] + cb * b[i + 1]
+        e2 = ca * a[i + 2] + cb * b[i + 2]
+        e3 = ca * a[i + 3] + cb * b[i + 3]
+        x[i] = e0
+        x[i + 1] = e1
+        x[i + 2] = e2
+        x[i + 3] = e3
+        s0 += e0
+        s1 += e1
+        s2 += e2
+        s3 += e3
+        q0 += (e0 - c) * (e0 - c)
+        q1 += (e1 - c) * (e1 - c)
+        q2 += (e2 - c) * (e2 - c)
+        q3 += (e3 - c) * (e3 - c)
+        l0 = min(l0, e0)
+        l1 = min(l1, e1)
+        l2 = min(l2, e2)
+        l3 = min(l3, e3)
+        h0 = max(h0, e0)
+        h1 = max(h1, e1)
+        h2 = max(h2, e2)
+        h3 = max(h3, e3)
+        below += (e0 < -LOSS_TOLERANCE) + (e1 < -LOSS_TOLERANCE) \
+            + (e2 < -LOSS_TOLERANCE) + (e3 < -LOSS_TOLERANCE)
+        if with_a:
+            as0 += a[i] + a[i + 1]
+            as1 += a[i + 2] + a[i + 3]
+            aq0 += (a[i] - ac) * (a[i] - ac) + (a[i + 1] - ac) * (a[i + 1] - ac)
+            aq1 += (a[i + 2] - ac) * (a[i + 2] - ac) + (a[i + 3] - ac) * (a[i + 3] - ac)
     for i in range(whole, n):
-        e = ca * a[i] if cb == 0.0 else ca * a[i] + cb * b[i]
+        e = ca * a[i] + cb * b[i]
         x[i] = e
-        acc[0] += e
-        low[0] = min(low[0], e)
-        high[0] = max(high[0], e)
+        s0 += e
+        q0 += (e - c) * (e - c)
+        l0 = min(l0, e)
+        h0 = max(h0, e)
         below += e < -LOSS_TOLERANCE
         if with_a:
-            a_sum[0] += a[i]
-            a_squares[0] += (a[i] - centre) ** 2
-    if with_a:
-        a_mean = _lane_sum(a_sum) / n
-        a_stats[0] = a_mean
-        spread = _lane_sum(a_squares) - n * (a_mean - centre) ** 2
-        a_stats[1] = math.sqrt(max(spread, 0.0) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
-    total = _lane_sum(acc)
-    lo = low.min()
-    hi = high.max()
-    mean = total / n
+            as0 += a[i]
+            aq0 += (a[i] - ac) * (a[i] - ac)
+    mean = ((s0 + s1) + (s2 + s3)) / n
     p = below / n
     stats[0] = mean
+    stats[1] = _error((q0 + q1) + (q2 + q3), mean - c, n)
     stats[2] = p
     stats[3] = math.sqrt(p * (1.0 - p) / n)
+    if with_a:
+        a_stats[0] = (as0 + as1) / n
+        a_stats[1] = _error(aq0 + aq1, a_stats[0] - ac, n)
+    lo = min(min(l0, l1), min(l2, l3))
+    hi = max(max(h0, h1), max(h2, h3))
+    if lo == hi and n > 1:  # one value: no spread, no sampling error
+        stats[1] = 0.0
+    return lo, hi
+
+
+@njit(cache=_CACHE, nogil=True)
+def _error(squares, offset, n):  # pragma: no cover - compiled
+    """The standard error of a mean of ``n`` values whose squares about a point sum to
+    ``squares``, the mean lying ``offset`` from that point."""
+    if n < 2:
+        return np.inf
+    return math.sqrt(max(squares - n * offset * offset, 0.0) / (n - 1)) / math.sqrt(n)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _bin(v, lo, scale):  # pragma: no cover - compiled
+    return min(np.int32((v - lo) * scale), _BINS - 1)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _quantiles(x, lo, hi, mid, lo_rank, hi_rank, value, se, buf):  # pragma: no cover
+    """The quantiles of ``risk._quantile`` of the sample ``x`` (least value ``lo``,
+    greatest ``hi``) with their errors (``value``, ``se``), read off the order
+    statistics of ranks ``lo_rank[q] .. hi_rank[q]``.
+
+    A histogram of the values finds the bins that hold those ranks; only their values
+    are copied (into ``buf``, bin after bin) and only they are put in order
+    (:func:`_order`). ``x`` is scratch memory afterwards."""
+    n = x.shape[0]
     nq = mid.shape[0]
-    if lo == hi:  # one value: no spread, no sampling error
-        stats[1] = 0.0 if n > 1 else np.inf
+    if nq == 0:
+        return
+    if lo == hi:
         for q in range(nq):
             value[q] = lo
             se[q] = 0.0
         return
     scale = _BINS / (hi - lo)
-    binned = np.isfinite(hi - lo) and np.isfinite(scale)
-    acc[:] = 0.0  # the squares, and each value's bin (vector instructions)
-    for i in range(0, whole, _LANES):
-        for j in range(_LANES):
-            acc[j] += (x[i + j] - mean) ** 2
-            if binned:
-                bins[i + j] = min(np.int32((x[i + j] - lo) * scale), _BINS - 1)
-    for i in range(whole, n):
-        acc[0] += (x[i] - mean) ** 2
-        if binned:
-            bins[i] = min(np.int32((x[i] - lo) * scale), _BINS - 1)
-    stats[1] = math.sqrt(_lane_sum(acc) / (n - 1)) / math.sqrt(n) if n > 1 else np.inf
-    if nq == 0:
-        return
-    if not binned:  # a spread too wide or too narrow to divide into bins: sort them all
+    if not (np.isfinite(hi - lo) and np.isfinite(scale)):
+        # a spread too wide or too narrow to divide into bins: sort them all
         _read_quantiles(np.sort(x), 0, mid, lo_rank, hi_rank, value, se)
         return
     count = np.zeros(_BINS + 1, dtype=np.int64)
     for i in range(n):
-        count[bins[i] + 1] += 1
+        count[_bin(x[i], lo, scale) + 1] += 1
     for b in range(_BINS):  # count[b]: values in the bins before bin b
         count[b + 1] += count[b]
     wanted = np.zeros(_BINS, dtype=np.bool_)
@@ -680,38 +713,105 @@ def _summarize_combination(a, ca, b, cb, x, bins, mid, lo_rank, hi_rank, stats, 
             if count[b + 1] > hi_rank[q]:
                 break
             b += 1
-    before = np.zeros(_BINS + 1, dtype=np.int64)  # wanted values in the bins before b
+    start = np.zeros(_BINS + 1, dtype=np.int64)  # where each wanted bin starts in buf
     for b in range(_BINS):
-        before[b + 1] = before[b] + (count[b + 1] - count[b] if wanted[b] else 0)
-    buf = np.empty(before[_BINS])
-    j = 0
+        start[b + 1] = start[b] + (count[b + 1] - count[b] if wanted[b] else 0)
+    at = start[:_BINS].copy()
     for i in range(n):
-        if wanted[bins[i]]:
-            buf[j] = x[i]
-            j += 1
-    # rank r sits at buf[r - count[first] + before[first]] once sorted; only the ranks
-    # lo .. hi of each quantile are needed in order (a bin can hold thousands of values
-    # of an atom): select them, then sort just those
+        b = _bin(x[i], lo, scale)
+        if wanted[b]:
+            buf[at[b]] = x[i]
+            at[b] += 1
+    # rank r of bin b sits in buf[start[b]: start[b + 1]], as r + start[b] - count[b]
     shift = np.empty(nq, dtype=np.int64)
-    ends = np.empty(2 * nq, dtype=np.int64)
+    win_lo = np.empty(nq, dtype=np.int64)
+    win_hi = np.empty(nq, dtype=np.int64)
     for q in range(nq):
-        shift[q] = before[first[q]] - count[first[q]]
-        ends[2 * q] = lo_rank[q] + shift[q]
-        ends[2 * q + 1] = hi_rank[q] + shift[q]
-    buf = np.partition(buf, np.unique(ends))
-    by_start = np.argsort(ends[0::2])  # the windows in order (quantiles come in any order)
-    start = ends[2 * by_start[0]]
-    stop = ends[2 * by_start[0] + 1]
-    for j in range(1, nq + 1):  # sort each run of overlapping windows once
-        if j < nq and ends[2 * by_start[j]] <= stop:
-            stop = max(stop, ends[2 * by_start[j] + 1])
-            continue
-        buf[start:stop + 1] = np.sort(buf[start:stop + 1])
-        if j < nq:
-            start = ends[2 * by_start[j]]
-            stop = ends[2 * by_start[j] + 1]
+        shift[q] = start[first[q]] - count[first[q]]
+        win_lo[q] = lo_rank[q] + shift[q]
+        win_hi[q] = hi_rank[q] + shift[q]
+    for b in range(_BINS):
+        if wanted[b]:
+            _order(buf, start[b], start[b + 1], win_lo, win_hi, x)
     for q in range(nq):
         _read_quantile(buf, shift[q], mid[q], lo_rank[q], hi_rank[q], value, se, q)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _meets(s, e, win_lo, win_hi):  # pragma: no cover - compiled
+    """Whether positions ``s .. e - 1`` meet one of the windows."""
+    for q in range(win_lo.shape[0]):
+        if win_lo[q] < e and win_hi[q] >= s:
+            return True
+    return False
+
+
+@njit(cache=_CACHE, nogil=True)
+def _order(buf, s, e, win_lo, win_hi, scratch):  # pragma: no cover - compiled
+    """Put the values ``buf[s:e]`` (all the values between two ranks of the sample) in
+    order where they meet the windows ``win_lo[q] .. win_hi[q]`` (positions in ``buf``).
+
+    A large segment that is not one value repeated is divided into bins again (a
+    counting sort by bin through ``scratch``), and the bins that meet a window are put
+    in order by :func:`_order_few`."""
+    m = e - s
+    if m <= _SMALL or not _meets(s, e, win_lo, win_hi):
+        _order_few(buf, s, e, win_lo, win_hi)
+        return
+    seg = buf[s:e]
+    lo = seg.min()
+    hi = seg.max()
+    scale = _BINS / (hi - lo) if hi > lo else 0.0
+    if not (np.isfinite(hi - lo) and np.isfinite(scale) and scale > 0.0):
+        _order_few(buf, s, e, win_lo, win_hi)
+        return
+    count = np.zeros(_BINS + 1, dtype=np.int64)
+    for i in range(m):
+        count[_bin(seg[i], lo, scale) + 1] += 1
+    for b in range(_BINS):
+        count[b + 1] += count[b]
+    at = count[:_BINS].copy()
+    for i in range(m):
+        b = _bin(seg[i], lo, scale)
+        scratch[at[b]] = seg[i]
+        at[b] += 1
+    seg[:] = scratch[:m]
+    for b in range(_BINS):
+        _order_few(buf, s + count[b], s + count[b + 1], win_lo, win_hi)
+
+
+@njit(cache=_CACHE, nogil=True)
+def _order_few(buf, s, e, win_lo, win_hi):  # pragma: no cover - compiled
+    """:func:`_order` without dividing into bins: a segment of one value repeated (an
+    atom) is in order already, a small one is sorted, and in a large one the window
+    ends are selected (``np.partition``) and only the windows sorted."""
+    m = e - s
+    if m <= 1 or not _meets(s, e, win_lo, win_hi):
+        return
+    seg = buf[s:e]
+    if m <= _SMALL:
+        seg[:] = np.sort(seg)
+        return
+    if seg.min() == seg.max():
+        return
+    ends = np.empty(2 * win_lo.shape[0], dtype=np.int64)
+    k = 0
+    for q in range(win_lo.shape[0]):
+        if s <= win_lo[q] < e:
+            ends[k] = win_lo[q] - s
+            k += 1
+        if s <= win_hi[q] < e:
+            ends[k] = win_hi[q] - s
+            k += 1
+    if k == 0:  # the segment lies inside a window
+        seg[:] = np.sort(seg)
+        return
+    seg[:] = np.partition(seg, np.unique(ends[:k]))
+    for q in range(win_lo.shape[0]):
+        a = max(win_lo[q], s) - s
+        b = min(win_hi[q], e - 1) - s
+        if a <= b:
+            seg[a:b + 1] = np.sort(seg[a:b + 1])
 
 
 @njit(cache=_CACHE, nogil=True)
@@ -758,7 +858,7 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
     none = np.empty(0)
     for w in prange(workers):
         x = np.empty(runs)
-        bins = np.empty(runs, dtype=np.int32)
+        buf = np.empty(runs)
         for v in range(w, variants, workers):  # a variant's samples one after another,
             pv = payment[v]  # while its payments are in the cache
             bound = 0
@@ -768,18 +868,20 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
             contract_out[v, 2] = p
             contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
             for a in range(n_payers):
-                _summarize_combination(savings_pv, saves[v, a], pv, -pays[v, a], x, bins, mid,
-                                       lo_rank, hi_rank, actor_out[v, a], quant_out[v, a, 0],
-                                       quant_out[v, a, 1], none)
+                lo, hi = _moments(savings_pv, saves[v, a], pv, -pays[v, a], x,
+                                  actor_out[v, a], none)
+                _quantiles(x, lo, hi, mid, lo_rank, hi_rank, quant_out[v, a, 0],
+                           quant_out[v, a, 1], buf)
             # the provider: 0 in every run, no error
             actor_out[v, n_payers, :] = 0.0
             actor_out[v, n_payers, 1] = 0.0 if runs > 1 else np.inf
             quant_out[v, n_payers] = 0.0
             # the investor's pass also gives the payments' mean and its error
-            _summarize_combination(pv, 1.0, funded[funding_of[v]], -1.0, x, bins, mid,
-                                   lo_rank, hi_rank, actor_out[v, n_payers + 1],
-                                   quant_out[v, n_payers + 1, 0], quant_out[v, n_payers + 1, 1],
-                                   contract_out[v, :2])
+            inv = n_payers + 1
+            lo, hi = _moments(pv, 1.0, funded[funding_of[v]], -1.0, x, actor_out[v, inv],
+                              contract_out[v, :2])
+            _quantiles(x, lo, hi, mid, lo_rank, hi_rank, quant_out[v, inv, 0],
+                       quant_out[v, inv, 1], buf)
 
 
 def quantile_ranks(runs: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, ...]:
