@@ -575,30 +575,26 @@ def _summarize_sample(x, mid, lo_rank, hi_rank, stats, value, se):  # pragma: no
     (``x + 0 = x``), with scratch memory of its own."""
     n = x.shape[0]
     work = np.empty(n)
-    lo, hi = _moments(x, 1.0, np.zeros(n), 1.0, work, stats, np.empty(0))
+    lo, hi = _moments(x, 1.0, np.zeros(n), 1.0, work, stats)
     _quantiles(work, lo, hi, mid, lo_rank, hi_rank, value, se, np.empty(n))
 
 
 @njit(cache=_CACHE, nogil=True)
-def _moments(a, ca, b, cb, x, stats, a_stats):  # pragma: no cover - compiled
+def _moments(a, ca, b, cb, x, stats):  # pragma: no cover - compiled
     """One pass over the sample ``x = ca * a + cb * b`` of equally likely runs (written
     into ``x``): its mean with error and the probability of a loss with error
-    (``stats[:4]``); if ``a_stats`` has room, the mean of ``a`` and its error too.
-    Returns the sample's least and greatest values.
+    (``stats[:4]``). Returns the sample's least and greatest values.
 
     Four running sums side by side (added in a fixed order), so the processor works on
     them at once; the sums of squares are taken about the first value, which keeps them
     exact enough (the spread never cancels against a mean far away)."""
     n = x.shape[0]
-    with_a = a_stats.shape[0] >= 2
     c = ca * a[0] + cb * b[0]
-    ac = a[0]
     s0 = s1 = s2 = s3 = 0.0
     q0 = q1 = q2 = q3 = 0.0
     l0 = l1 = l2 = l3 = np.inf
     h0 = h1 = h2 = h3 = -np.inf
     below = 0
-    as0 = as1 = aq0 = aq1 = 0.0
     whole = n - n % 4
     for i in range(0, whole, 4):
         e0 = ca * a[i] + cb * b[i]
@@ -627,11 +623,6 @@ def _moments(a, ca, b, cb, x, stats, a_stats):  # pragma: no cover - compiled
         h3 = max(h3, e3)
         below += (e0 < -LOSS_TOLERANCE) + (e1 < -LOSS_TOLERANCE) \
             + (e2 < -LOSS_TOLERANCE) + (e3 < -LOSS_TOLERANCE)
-        if with_a:
-            as0 += a[i] + a[i + 1]
-            as1 += a[i + 2] + a[i + 3]
-            aq0 += (a[i] - ac) * (a[i] - ac) + (a[i + 1] - ac) * (a[i + 1] - ac)
-            aq1 += (a[i + 2] - ac) * (a[i + 2] - ac) + (a[i + 3] - ac) * (a[i + 3] - ac)
     for i in range(whole, n):
         e = ca * a[i] + cb * b[i]
         x[i] = e
@@ -640,23 +631,42 @@ def _moments(a, ca, b, cb, x, stats, a_stats):  # pragma: no cover - compiled
         l0 = min(l0, e)
         h0 = max(h0, e)
         below += e < -LOSS_TOLERANCE
-        if with_a:
-            as0 += a[i]
-            aq0 += (a[i] - ac) * (a[i] - ac)
     mean = ((s0 + s1) + (s2 + s3)) / n
     p = below / n
     stats[0] = mean
     stats[1] = _error((q0 + q1) + (q2 + q3), mean - c, n)
     stats[2] = p
     stats[3] = math.sqrt(p * (1.0 - p) / n)
-    if with_a:
-        a_stats[0] = (as0 + as1) / n
-        a_stats[1] = _error(aq0 + aq1, a_stats[0] - ac, n)
     lo = min(min(l0, l1), min(l2, l3))
     hi = max(max(h0, h1), max(h2, h3))
     if lo == hi and n > 1:  # one value: no spread, no sampling error
         stats[1] = 0.0
     return lo, hi
+
+
+@njit(cache=_CACHE, nogil=True)
+def _mean(a, out):  # pragma: no cover - compiled
+    """The mean of ``a`` and its standard error, into ``out[:2]``, by :func:`_moments`'
+    rules."""
+    n = a.shape[0]
+    c = a[0]
+    s0 = s1 = s2 = s3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    whole = n - n % 4
+    for i in range(0, whole, 4):
+        s0 += a[i]
+        s1 += a[i + 1]
+        s2 += a[i + 2]
+        s3 += a[i + 3]
+        q0 += (a[i] - c) * (a[i] - c)
+        q1 += (a[i + 1] - c) * (a[i + 1] - c)
+        q2 += (a[i + 2] - c) * (a[i + 2] - c)
+        q3 += (a[i + 3] - c) * (a[i + 3] - c)
+    for i in range(whole, n):
+        s0 += a[i]
+        q0 += (a[i] - c) * (a[i] - c)
+    out[0] = ((s0 + s1) + (s2 + s3)) / n
+    out[1] = _error((q0 + q1) + (q2 + q3), out[0] - c, n)
 
 
 @njit(cache=_CACHE, nogil=True)
@@ -855,31 +865,29 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
     buffer, one actor at a time, and summarises it."""
     variants, runs = payment.shape
     n_payers = pays.shape[1]
-    none = np.empty(0)
     for w in prange(workers):
         x = np.empty(runs)
         buf = np.empty(runs)
         for v in range(w, variants, workers):  # a variant's samples one after another,
             pv = payment[v]  # while its payments are in the cache
-            bound = 0
+            cut = 0
             for r in range(runs):
-                bound += capped[v, r]
-            p = bound / runs
+                cut += capped[v, r]
+            p = cut / runs
             contract_out[v, 2] = p
             contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
             for a in range(n_payers):
                 lo, hi = _moments(savings_pv, saves[v, a], pv, -pays[v, a], x,
-                                  actor_out[v, a], none)
+                                  actor_out[v, a])
                 _quantiles(x, lo, hi, mid, lo_rank, hi_rank, quant_out[v, a, 0],
                            quant_out[v, a, 1], buf)
             # the provider: 0 in every run, no error
             actor_out[v, n_payers, :] = 0.0
             actor_out[v, n_payers, 1] = 0.0 if runs > 1 else np.inf
             quant_out[v, n_payers] = 0.0
-            # the investor's pass also gives the payments' mean and its error
+            _mean(pv, contract_out[v, :2])
             inv = n_payers + 1
-            lo, hi = _moments(pv, 1.0, funded[funding_of[v]], -1.0, x, actor_out[v, inv],
-                              contract_out[v, :2])
+            lo, hi = _moments(pv, 1.0, funded[funding_of[v]], -1.0, x, actor_out[v, inv])
             _quantiles(x, lo, hi, mid, lo_rank, hi_rank, quant_out[v, inv, 0],
                        quant_out[v, inv, 1], buf)
 
@@ -960,61 +968,72 @@ class Workspace:
         return have[2]
 
 
+@dataclass
+class BlockSummary:
+    """The risk summaries of a block of points, as arrays with the point first.
+
+    ``contract`` maps a field to its values per point (points,), ``actor`` per point and
+    actor (points, actors) and ``quantile`` per point, actor and quantile (points, actors,
+    quantiles); NaN where a point's contract has no such actor or measure, or it is not
+    finite. ``present`` (points, actors) marks the actors of each point's contract, and
+    ``runs`` holds run-level values (``keep_runs``): ``"actor_npv"`` (points, actors,
+    runs; 0 where absent) and ``"contract_payment"`` (points, runs)."""
+
+    actors: tuple[str, ...]
+    present: np.ndarray
+    contract: dict[str, np.ndarray]
+    actor: dict[str, np.ndarray]
+    quantile: dict[str, np.ndarray]
+    runs: dict[str, np.ndarray] | None = None
+
+
+#: The fields of a contract's summary per point (``risk.summarize_contracts``), in order.
+CONTRACT_FIELDS = ("payment_mean", "payment_mean_se", "cap_bound_probability",
+                   "cap_bound_probability_se", "reinvestment_mean", "reinvestment_mean_se")
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(x), x, np.nan)
+
+
 def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[float, ...],
                          workspace: Workspace | None = None, keep_runs: bool = False
-                         ) -> list[dict[str, Any]]:
+                         ) -> BlockSummary:
     """Each variant's risk summary (the fields of ``risk.summarize_contracts`` for the
     NPV: payment, caps, and each actor's NPV mean, loss probability and quantiles, all
-    with standard errors) on the outcomes of :func:`outcomes_of`; with ``keep_runs``
-    also its run-level values under ``"_runs"``: ``"actor_npv"`` (actor, run) and
-    ``"contract_payment"`` (run,)."""
+    with standard errors) on the outcomes of :func:`outcomes_of`, with ``keep_runs``
+    its run-level values too."""
     runs = outcomes.cost.shape[0]
-    actors = len(family.actors)
-    v = family.variants
+    f = family
+    v = f.variants
     work = workspace if workspace is not None else Workspace()
-    dmonth = work.discount(outcomes, family.months)
+    dmonth = work.discount(outcomes, f.months)
     payment = work.array("payment", (v, runs))
     capped = work.array("capped", (v, runs), np.uint8)
-    funded = work.array("funded", (family.ss_share.shape[0], runs))
-    f = family
-    actor_out = np.empty((v, actors, 4))
-    quant_out = np.empty((v, actors, 2, len(quantiles)))
-    contract_out = np.empty((v, 4))
+    funded = work.array("funded", (f.ss_share.shape[0], runs))
+    actor_out = np.empty((v, len(f.actors), 4))
+    quant_out = np.empty((v, len(f.actors), 2, len(quantiles)))
+    contract_out = np.empty((v, 6))
     with _KERNEL_LOCK:
         _settle_and_summarize(f, outcomes, dmonth, payment, capped, funded, quantiles,
                               actor_out, quant_out, contract_out)
-    keys = [f"{q:g}" for q in quantiles]
-    # as Python floats once (a numpy scalar at a time is slow), None where not finite
-    contract_rows = [[_plain(x) for x in row] for row in contract_out.tolist()]
-    actor_rows = [[[_plain(x) for x in a] for a in row] for row in actor_out.tolist()]
-    quant_rows = [[[[_plain(x) for x in q] for q in a] for a in row]
-                  for row in quant_out.tolist()]
-    out = []
-    for j in range(v):
-        c = contract_rows[j]
-        row: dict[str, Any] = {
-            "payment_mean": c[0], "payment_mean_se": c[1],
-            "cap_bound_probability": c[2], "cap_bound_probability_se": c[3],
-            "reinvestment_mean": 0.0, "reinvestment_mean_se": 0.0 if runs > 1 else None}
-        by_actor = {}
-        for a, name in enumerate(family.actors):
-            stats = actor_rows[j][a]
-            value, error = quant_rows[j][a]
-            by_actor[name] = {
-                "npv_mean": stats[0], "npv_mean_se": stats[1],
-                "loss_probability": stats[2], "loss_probability_se": stats[3],
-                "npv_quantiles": dict(zip(keys, value, strict=True)),
-                "npv_quantiles_se": dict(zip(keys, error, strict=True))}
-        row["actors"] = by_actor
-        if keep_runs:
-            npv = np.zeros((len(family.actors), runs))
-            n_payers = f.pays.shape[1]
-            for a in range(n_payers):
-                npv[a] = f.saves[j, a] * outcomes.savings_pv + (-f.pays[j, a]) * payment[j]
-            npv[n_payers + 1] = payment[j] - funded[f.funding_of[j]]
-            row["_runs"] = {"actor_npv": npv, "contract_payment": payment[j].copy()}
-        out.append(row)
-    return out
+    contract_out[:, 4] = 0.0  # no reinvestment in the family
+    contract_out[:, 5] = 0.0 if runs > 1 else np.nan
+    summary = BlockSummary(
+        actors=f.actors, present=np.ones((v, len(f.actors)), dtype=bool),
+        contract={name: _finite(contract_out[:, k]) for k, name in enumerate(CONTRACT_FIELDS)},
+        actor={name: _finite(actor_out[:, :, k]) for k, name in enumerate(
+            ("npv_mean", "npv_mean_se", "loss_probability", "loss_probability_se"))},
+        quantile={"npv_quantiles": _finite(quant_out[:, :, 0]),
+                  "npv_quantiles_se": _finite(quant_out[:, :, 1])})
+    if keep_runs:
+        npv = np.zeros((v, len(f.actors), runs))
+        n_payers = f.pays.shape[1]
+        for a in range(n_payers):
+            npv[:, a] = f.saves[:, a, None] * outcomes.savings_pv + (-f.pays[:, a, None]) * payment
+        npv[:, n_payers + 1] = payment - funded[f.funding_of]
+        summary.runs = {"actor_npv": npv, "contract_payment": payment.copy()}
+    return summary
 
 
 def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, capped, funded,

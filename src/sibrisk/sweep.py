@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._compiled import CONTRACT_FIELDS, BlockSummary, _plain
 from ._compiled import Workspace as _Workspace
-from ._compiled import _plain
 from .contract import Contract, load_contract
 from .errors import SibriskError
 from .risk import QUANTILES, summarize, summarize_contracts
@@ -229,16 +229,20 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
                      for i in block]
             tasks.append((s, stream, block, terms))
         plan.append(((s, stream) if compiled else None, tasks))
-    summaries: list[dict[str, Any] | None] = [None] * len(points)
+    summaries: list[dict[str, Any] | None] = [None] * len(points)  # without a contract
+    blocks: list[tuple[list[int], BlockSummary]] = []  # with one
     streams = np.zeros(len(points), dtype=np.int64)
     done = 0
 
     def collect(task, result) -> None:
         nonlocal done
         _, stream, members, _ = task
-        for i, summary in _zip(members, result):
-            summaries[i] = summary
-            streams[i] = stream
+        if isinstance(result, BlockSummary):
+            blocks.append((members, result))
+        else:
+            for i, summary in _zip(members, result):
+                summaries[i] = summary
+        streams[members] = stream
         done += len(members)
         if progress:
             progress(done, len(points))
@@ -263,7 +267,8 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
                 index[future.key] = task
         for future, result in as_completed(futures, with_results=True, loop=client.loop):
             collect(index[future.key], result)
-    return _dataset(scenario, names, values, points, shape, zip, summaries, streams,
+    return _dataset(scenario, names, values, points, shape, zip,
+                    blocks if base_contract is not None else summaries, streams,
                     base_contract, runs=runs, seed=seed, level=level,
                     within_years=within_years, quantiles=tuple(quantiles), measures=measures)
 
@@ -333,9 +338,10 @@ def _draw_outcomes(job: tuple, options: dict[str, Any]) -> Any:
 
 
 def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
-              workspace: Any = None) -> list[dict[str, Any]]:
-    """The summaries of one task's points: a pure function of its inputs (it runs on a
-    dask worker as well as here)."""
+              workspace: Any = None) -> list[dict[str, Any]] | BlockSummary:
+    """The summaries of one task's points (one per point without a contract, a
+    :class:`BlockSummary` with one): a pure function of its inputs (it runs on a dask
+    worker as well as here)."""
     scenario, stream, members, terms = task
     if terms is None:
         ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream)
@@ -362,6 +368,33 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
     out = []
     for lo in range(0, len(variants), CONTRACT_BATCH):
         out += _simulate_variants(scenario, stream, variants[lo: lo + CONTRACT_BATCH], options)
+    return _block(out, options["quantiles"])
+
+
+def _block(summaries: list[dict[str, Any]], quantiles: tuple[float, ...]) -> BlockSummary:
+    """The summaries of ``risk.summarize_contracts`` (one per point) as arrays."""
+    actors = list(dict.fromkeys(a for s in summaries for a in s["actors"]))
+    per_actor = [list(s["actors"].get(a, {}) for a in actors) for s in summaries]
+    names = list(dict.fromkeys(f for s in summaries for a in s["actors"].values() for f in a))
+    scalar = [f for f in names if not any(isinstance(a.get(f), dict)
+                                          for s in summaries for a in s["actors"].values())]
+    keys = [f"{q:g}" for q in quantiles]
+    out = BlockSummary(
+        actors=tuple(actors),
+        present=np.array([[a in s["actors"] for a in actors] for s in summaries], dtype=bool),
+        contract={f: np.array([_num(s.get(f)) for s in summaries]) for f in CONTRACT_FIELDS},
+        actor={f: np.array([[_num(a.get(f)) for a in row] for row in per_actor])
+               for f in scalar},
+        quantile={f: np.array([[[_num((a.get(f) or {}).get(k)) for k in keys] for a in row]
+                               for row in per_actor]) for f in names if f not in scalar})
+    if "_runs" in summaries[0]:
+        runs = summaries[0]["_runs"]["contract_payment"].shape[0]
+        npv = np.zeros((len(summaries), len(actors), runs))
+        for i, s in enumerate(summaries):
+            for row, actor in _zip(s["_runs"]["actor_npv"], s["actors"], strict=True):
+                npv[i, actors.index(actor)] = row
+        out.runs = {"actor_npv": npv, "contract_payment": np.stack(
+            [s["_runs"]["contract_payment"] for s in summaries])}
     return out
 
 
@@ -413,33 +446,17 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
                   if k in ("scenario", "currency", "price_year", "basis", "valuation",
                            "cohort_size", "parameter_uncertainty", "cohort_uncertainty")}
     else:
-        actors = list(dict.fromkeys(a for s in summaries for a in s["actors"]))
-        fields = list(dict.fromkeys(f for s in summaries for a in s["actors"].values()
-                                    for f in a if not isinstance(a[f], dict)))
-        for name in ("payment_mean", "payment_mean_se", "cap_bound_probability",
-                     "cap_bound_probability_se", "reinvestment_mean", "reinvestment_mean_se"):
-            data[name] = (dims, np.array([_num(s.get(name)) for s in summaries]).reshape(shape))
-        for f in fields:
-            grid = np.array([[_num(s["actors"].get(a, {}).get(f)) for a in actors]
-                             for s in summaries]).reshape(shape + (len(actors),))
-            data[f] = (dims + ("actor",), grid)
-        # quantiles (of the NPV, and of the IRR where kept): one more dim
-        keys = [f"{q:g}" for q in attrs["quantiles"]]
-        quantile_fields = list(dict.fromkeys(f for s in summaries for a in s["actors"].values()
-                                             for f in a if isinstance(a[f], dict)))
-        for f in quantile_fields:
-            grid = np.array([[[_num(s["actors"].get(a, {}).get(f, {}).get(k)) for k in keys]
-                              for a in actors] for s in summaries])
-            data[f] = (dims + ("actor", "quantile"), grid.reshape(shape + grid.shape[1:]))
-        coords["actor"] = actors
-        coords["quantile"] = list(attrs["quantiles"])
+        _contract_fields(data, coords, dims, shape, summaries, attrs["runs"],
+                         attrs["quantiles"], scenario.currency)
         labels = common_attrs(scenario, "mc")
         labels["contract"] = contract.name
         labels["missing"] = ("NaN: the actor has no such measure at that point (not in "
                              "the contract, or not finite)")
-    if "_runs" in summaries[0]:
-        _add_runs(data, coords, dims, shape, summaries, contract, attrs["runs"],
-                  scenario.currency)
+    if contract is None and "_runs" in summaries[0]:
+        coords["run"] = np.arange(attrs["runs"])
+        for name in summaries[0]["_runs"]:
+            stack = np.stack([s["_runs"][name] for s in summaries])
+            data[name] = (dims + ("run",), stack.reshape(shape + (attrs["runs"],)))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs = {"title": f"sibrisk sweep of scenario {scenario.name}", **labels,
                 "runs_per_point": attrs["runs"], "seed": attrs["seed"],
@@ -451,25 +468,55 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
     return ds
 
 
-def _add_runs(data, coords, dims, shape, summaries, contract, runs, cur) -> None:
-    """The points' run-level values (``keep_runs``), one more dim ``run``."""
-    coords["run"] = np.arange(runs)
-    if contract is None:
-        for name in summaries[0]["_runs"]:
-            stack = np.stack([s["_runs"][name] for s in summaries])
-            data[name] = (dims + ("run",), stack.reshape(shape + (runs,)))
+def _contract_fields(data, coords, dims, shape, blocks, runs, quantiles, currency) -> None:
+    """The fields of a contract sweep from its blocks' summaries: per point, per point and
+    actor, per point, actor and quantile, and the run-level values (``keep_runs``)."""
+    points = int(np.prod(shape))
+    blocks = sorted(blocks, key=lambda b: min(b[0]))  # the same order however they came
+    first: dict[str, tuple[int, int]] = {}  # actor -> (first point with it, place there)
+    for members, block in blocks:
+        idx = np.asarray(members)
+        for j, actor in enumerate(block.actors):
+            having = idx[block.present[:, j]]
+            if having.size and (actor not in first or (int(having.min()), j) < first[actor]):
+                first[actor] = (int(having.min()), j)
+    actors = sorted(first, key=first.__getitem__)
+    where = [(np.asarray(m), [actors.index(a) for a in b.actors], b) for m, b in blocks]
+
+    def grid(fields: str, extra: tuple[int, ...], name: str) -> np.ndarray:
+        out = np.full((points,) + extra, np.nan)
+        for idx, cols, block in where:
+            values = getattr(block, fields).get(name)
+            if values is None:
+                continue
+            if fields == "contract":
+                out[idx] = values
+            else:
+                out[idx[:, None], cols] = values
+        return out.reshape(shape + extra)
+
+    for name in CONTRACT_FIELDS:
+        data[name] = (dims, grid("contract", (), name))
+    for name in dict.fromkeys(f for _, b in blocks for f in b.actor):
+        data[name] = (dims + ("actor",), grid("actor", (len(actors),), name))
+    for name in dict.fromkeys(f for _, b in blocks for f in b.quantile):
+        data[name] = (dims + ("actor", "quantile"),
+                      grid("quantile", (len(actors), len(quantiles)), name))
+    coords["actor"] = actors
+    coords["quantile"] = list(quantiles)
+    if blocks[0][1].runs is None:
         return
-    actors = list(coords["actor"])
-    npv = np.zeros((len(summaries), len(actors), runs))
-    for i, s in enumerate(summaries):
-        for row, actor in zip(s["_runs"]["actor_npv"], s["actors"], strict=True):
-            npv[i, actors.index(actor)] = row
+    coords["run"] = np.arange(runs)
+    npv = np.zeros((points, len(actors), runs))
+    payment = np.empty((points, runs))
+    for idx, cols, block in where:
+        npv[idx[:, None], cols] = block.runs["actor_npv"]
+        payment[idx] = block.runs["contract_payment"]
     data["actor_npv"] = (dims + ("actor", "run"), npv.reshape(shape + (len(actors), runs)), {
         "long_name": "net present value of the actor's flows in each run (0 where the actor "
-        "is not in the contract)", "units": cur})
-    data["contract_payment"] = (dims + ("run",), np.stack(
-        [s["_runs"]["contract_payment"] for s in summaries]).reshape(shape + (runs,)), {
-        "long_name": "outcome payments in each run, present value", "units": cur})
+        "is not in the contract)", "units": currency})
+    data["contract_payment"] = (dims + ("run",), payment.reshape(shape + (runs,)), {
+        "long_name": "outcome payments in each run, present value", "units": currency})
 
 
 def _num(x: Any) -> float:
