@@ -597,19 +597,16 @@ class _Reader:
 
     def value(self, value: Any, key: str, *, lo: float | None = None, hi: float | None = None,
               lo_open: bool = False, integer: bool = False) -> Any:
-        allowed = _allowed(lo, hi, lo_open, integer)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.bad(key, value, allowed)
-            return None
-        if integer and not float(value).is_integer():
-            self.bad(key, value, allowed)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or (integer and not float(value).is_integer()):
+            self.bad(key, value, _allowed(lo, hi, lo_open, integer))
             return None
         if not math.isfinite(value):
-            self.bad(key, value, allowed + " (finite)")
+            self.bad(key, value, _allowed(lo, hi, lo_open, integer) + " (finite)")
             return None
         low = lo is not None and (value <= lo if lo_open else value < lo)
         if low or (hi is not None and value > hi):
-            self.bad(key, value, allowed)
+            self.bad(key, value, _allowed(lo, hi, lo_open, integer))
             return None
         return int(value) if integer else float(value)
 

@@ -15,6 +15,7 @@ slope across the bracket of the grid.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -99,13 +100,20 @@ def _pick(summary: dict[str, Any], metric: str) -> tuple[float, float]:
     return float(value), float(se or 0.0)
 
 
+@functools.lru_cache(maxsize=256)
+def _path_keys(path: str) -> tuple[str | int, ...]:
+    """The keys of a path: ``payments[0].rates.employed`` -> ``("payments", 0, "rates",
+    "employed")``."""
+    return tuple(int(t[1:-1]) if t.startswith("[") else t
+                 for t in re.findall(r"[^.\[\]]+|\[\d+\]", path))
+
+
 def _set_path(data: dict[str, Any], path: str, value: float, what: str = "vary") -> None:
     """Set ``payments[0].rates.employed`` style paths in a contract's dict."""
     node: Any = data
-    tokens = re.findall(r"[^.\[\]]+|\[\d+\]", path)
-    for i, token in enumerate(tokens):
-        last = i == len(tokens) - 1
-        key: Any = int(token[1:-1]) if token.startswith("[") else token
+    keys = _path_keys(path)
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
         try:
             if last:
                 if not isinstance(node[key], int | float) or isinstance(node[key], bool):

@@ -34,6 +34,7 @@ import itertools
 import pickle
 import zlib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -249,11 +250,18 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
 
     if client is None:
         workspace = _Workspace()  # buffers the blocks reuse, freed when the sweep ends
-        for job, tasks in plan:
-            outcomes = _draw_outcomes(job, options) if job is not None else None
-            for task in tasks:
-                collect(task, _run_task(task, options, outcomes, workspace))
-            del outcomes
+        # while one block's kernels run (without the GIL), a thread prepares the next
+        # block's variants in Python; only this thread runs kernels
+        with ThreadPoolExecutor(1, thread_name_prefix="sibrisk-sweep") as pool:
+            for job, tasks in plan:
+                outcomes = _draw_outcomes(job, options) if job is not None else None
+                ahead = pool.submit(_prepare, tasks[0], options, outcomes)
+                for i, task in enumerate(tasks):
+                    prepared = ahead.result()
+                    if i + 1 < len(tasks):
+                        ahead = pool.submit(_prepare, tasks[i + 1], options, outcomes)
+                    collect(task, _finish(task, prepared, options, workspace))
+                del outcomes, prepared
     else:
         from distributed import as_completed
 
@@ -342,6 +350,31 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
     """The summaries of one task's points (one per point without a contract, a
     :class:`BlockSummary` with one): a pure function of its inputs (it runs on a dask
     worker as well as here)."""
+    return _finish(task, _prepare(task, options, outcomes), options, workspace)
+
+
+def _prepare(task: tuple, options: dict[str, Any], outcomes: Any = None) -> tuple:
+    """The Python half of a contract task: its variants, and (where the compiled kernel
+    can settle them on ``outcomes``) their family with the outcomes."""
+    scenario, _, members, terms = task
+    if terms is None:
+        return None, None, None
+    variants = _variants(options, members, terms)
+    if outcomes is not None:
+        from ._compiled import compile_family
+
+        family = compile_family([bind_checked(v, scenario) for v in variants],
+                                outcomes.savings_years)
+        # the outcomes were drawn for the base contract: its metrics' chain and retentions,
+        # and discount factors as far as its dates
+        if family is not None and outcomes.fit(family):
+            return variants, family, outcomes
+    return variants, None, None
+
+
+def _finish(task: tuple, prepared: tuple, options: dict[str, Any], workspace: Any = None
+            ) -> list[dict[str, Any]] | BlockSummary:
+    """The summaries of a task from :func:`_prepare`'s work."""
     scenario, stream, members, terms = task
     if terms is None:
         ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream)
@@ -352,17 +385,12 @@ def _run_task(task: tuple, options: dict[str, Any], outcomes: Any = None,
             summary["_runs"] = {name: ds[name].values for name in ds.data_vars
                                 if ds[name].dims == ("run",)}
         return [summary] * len(members)
-    variants = _variants(options, members, terms)
-    if outcomes is not None:
-        from ._compiled import compile_family, settle_and_summarize
+    variants, family, outcomes = prepared
+    if family is not None:
+        from ._compiled import settle_and_summarize
 
-        family = compile_family([bind_checked(v, scenario) for v in variants],
-                                outcomes.savings_years)
-        # the outcomes were drawn for the base contract: its metrics' chain and retentions,
-        # and discount factors as far as its dates
-        if family is not None and outcomes.fit(family):
-            return settle_and_summarize(family, outcomes, options["quantiles"], workspace,
-                                        keep_runs=options["keep_runs"])
+        return settle_and_summarize(family, outcomes, options["quantiles"], workspace,
+                                    keep_runs=options["keep_runs"])
     # the general path: the variants simulated together (common random numbers), a batch
     # at a time
     out = []
