@@ -679,8 +679,9 @@ def _error(squares, offset, n):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
-def _bin(v, lo, scale):  # pragma: no cover - compiled
-    return min(np.int32((v - lo) * scale), _BINS - 1)
+def _bin(v, lo, scale, top=_BINS - 1):  # pragma: no cover - compiled
+    """The bin of ``v``: bins of width ``1 / scale`` from ``lo``, the last one ``top``."""
+    return min(np.int32((v - lo) * scale), top)
 
 
 @njit(cache=_CACHE, nogil=True)
@@ -741,7 +742,7 @@ def _quantiles(x, lo, hi, mid, lo_rank, hi_rank, value, se, buf):  # pragma: no 
         win_lo[q] = lo_rank[q] + shift[q]
         win_hi[q] = hi_rank[q] + shift[q]
     for b in range(_BINS):
-        if wanted[b]:
+        if wanted[b] and count[b + 1] - count[b] > 1:
             _order(buf, start[b], start[b + 1], win_lo, win_hi, x)
     for q in range(nq):
         _read_quantile(buf, shift[q], mid[q], lo_rank[q], hi_rank[q], value, se, q)
@@ -771,23 +772,25 @@ def _order(buf, s, e, win_lo, win_hi, scratch):  # pragma: no cover - compiled
     seg = buf[s:e]
     lo = seg.min()
     hi = seg.max()
-    scale = _BINS / (hi - lo) if hi > lo else 0.0
+    bins = min(_BINS, m // 8)  # about eight values a bin
+    scale = bins / (hi - lo) if hi > lo else 0.0
     if not (np.isfinite(hi - lo) and np.isfinite(scale) and scale > 0.0):
         _order_few(buf, s, e, win_lo, win_hi)
         return
-    count = np.zeros(_BINS + 1, dtype=np.int64)
+    count = np.zeros(bins + 1, dtype=np.int64)
     for i in range(m):
-        count[_bin(seg[i], lo, scale) + 1] += 1
-    for b in range(_BINS):
+        count[_bin(seg[i], lo, scale, bins - 1) + 1] += 1
+    for b in range(bins):
         count[b + 1] += count[b]
-    at = count[:_BINS].copy()
+    at = count[:bins].copy()
     for i in range(m):
-        b = _bin(seg[i], lo, scale)
+        b = _bin(seg[i], lo, scale, bins - 1)
         scratch[at[b]] = seg[i]
         at[b] += 1
     seg[:] = scratch[:m]
-    for b in range(_BINS):
-        _order_few(buf, s + count[b], s + count[b + 1], win_lo, win_hi)
+    for b in range(bins):
+        if count[b + 1] - count[b] > 1:
+            _order_few(buf, s + count[b], s + count[b + 1], win_lo, win_hi)
 
 
 @njit(cache=_CACHE, nogil=True)
