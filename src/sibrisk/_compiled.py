@@ -409,13 +409,13 @@ def _by_month(u, f, n, kind, month, card_amt, ss_amt, by_month):  # pragma: no c
 
 @njit(cache=_CACHE, nogil=True)
 def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, funding_of,
-                     mech_cap, cap, card_amt, card_capped, ss_amt, payment, capped, amt,
+                     mech_cap, cap, card_amt, card_capped, ss_amt, payment, cuts, amt,
                      by_month, shared, shared_pv, running, running_pv, last, t0, t1, t2,
                      flag):  # pragma: no cover - compiled
     """Every variant ``v`` on runs ``lo .. lo + n - 1``: its card's and funding's claims, its
     mechanism caps (claim by claim) and its contract cap (date by date), into the
-    payments' present value ``payment[v]`` and ``capped[v]`` (whether a cap cut a
-    claim). ``shared`` holds the claims by date of the pair (card, funding) ``last``,
+    payments' present value ``payment[v]`` and ``cuts[v]`` (in how many of the runs a
+    cap cut a claim). ``shared`` holds the claims by date of the pair (card, funding) ``last``,
     and ``shared_pv`` their present value: variants that differ only in the contract
     cap reuse them."""
     hi = lo + n
@@ -500,9 +500,10 @@ def _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of, fu
                     out[i] += row[i] * d[i]
         else:
             out[:] = shared_pv[:n]
-        mark = capped[v, lo:hi]
+        cut = 0
         for i in range(n):
-            mark[i] = flag[i] > 0.0
+            cut += flag[i] > 0.0
+        cuts[v] = cut
 
 
 #: Runs settled together for every variant: their outcomes stay in cache meanwhile.
@@ -513,9 +514,10 @@ RUN_BLOCK = 256
 def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, year, order,
                   group, draw_month, card_of, rates, raw_rates, claim_cap, funding_of,
                   ss_share, ss_after, ss_dg, ss_pg, ss_flat, draw_share, commitment, mech_cap,
-                  cap, payment, capped, funded):  # pragma: no cover - compiled
+                  cap, payment, cuts, funded):  # pragma: no cover - compiled
     """Settle every variant ``v`` on every run: the outcome payments' present value
-    ``payment[v, run]`` and whether a cap cut a claim, ``capped[v, run]``; and each
+    ``payment[v, run]`` and in how many runs of each block of :data:`RUN_BLOCK` runs a
+    cap cut a claim, ``cuts[v, block]``; and each
     funding's drawdowns' present value ``funded[f, run]``. (The actors' NPVs follow:
     see :func:`summarize_family`.) Every (variant, run) is settled on its own, so the
     numbers do not depend on the threads or the blocks. Outcomes are run-last:
@@ -559,7 +561,7 @@ def settle_family(counts, savings, cost, dmonth, kind, metric, mech, month, ss, 
                     out[i] += row[i] * disc[i]
         _settle_variants(lo, n, dmonth, kind, mech, month, order, group, card_of,
                          funding_of, mech_cap, cap, card_amt, card_capped, ss_amt, payment,
-                         capped, amt, by_month, shared, shared_pv, running, running_pv, last,
+                         cuts[:, b], amt, by_month, shared, shared_pv, running, running_pv, last,
                          t0, t1, t2, flag)
 
 
@@ -707,11 +709,12 @@ def _quantiles(x, lo, hi, mid, lo_rank, hi_rank, value, se, buf):  # pragma: no 
         # a spread too wide or too narrow to divide into bins: sort them all
         _read_quantiles(np.sort(x), 0, mid, lo_rank, hi_rank, value, se)
         return
-    count = np.zeros(_BINS + 1, dtype=np.int64)
+    tally = np.zeros(_BINS, dtype=np.int32)  # (small: stays in the fastest cache)
     for i in range(n):
-        count[_bin(x[i], lo, scale) + 1] += 1
-    for b in range(_BINS):  # count[b]: values in the bins before bin b
-        count[b + 1] += count[b]
+        tally[_bin(x[i], lo, scale)] += 1
+    count = np.zeros(_BINS + 1, dtype=np.int64)  # count[b]: values in the bins before bin b
+    for b in range(_BINS):
+        count[b + 1] = count[b] + tally[b]
     wanted = np.zeros(_BINS, dtype=np.bool_)
     first = np.empty(nq, dtype=np.int64)
     for q in range(nq):
@@ -853,7 +856,7 @@ def _read_quantile(xs, shift, mid, lo, hi, value, se, q):  # pragma: no cover - 
 
 
 @njit(cache=_CACHE, nogil=True, parallel=True)
-def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, saves, mid,
+def summarize_family(payment, cuts, savings_pv, funded, funding_of, pays, saves, mid,
                      lo_rank, hi_rank, actor_out, quant_out, contract_out,
                      workers):  # pragma: no cover - compiled
     """Per variant ``v`` and actor: NPV mean and error, loss probability and error
@@ -873,10 +876,7 @@ def summarize_family(payment, capped, savings_pv, funded, funding_of, pays, save
         buf = np.empty(runs)
         for v in range(w, variants, workers):  # a variant's samples one after another,
             pv = payment[v]  # while its payments are in the cache
-            cut = 0
-            for r in range(runs):
-                cut += capped[v, r]
-            p = cut / runs
+            p = cuts[v].sum() / runs
             contract_out[v, 2] = p
             contract_out[v, 3] = math.sqrt(p * (1.0 - p) / runs)
             for a in range(n_payers):
@@ -1012,13 +1012,13 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
     work = workspace if workspace is not None else Workspace()
     dmonth = work.discount(outcomes, f.months)
     payment = work.array("payment", (v, runs))
-    capped = work.array("capped", (v, runs), np.uint8)
+    cuts = work.array("cuts", (v, (runs + RUN_BLOCK - 1) // RUN_BLOCK), np.int64)
     funded = work.array("funded", (f.ss_share.shape[0], runs))
     actor_out = np.empty((v, len(f.actors), 4))
     quant_out = np.empty((v, len(f.actors), 2, len(quantiles)))
     contract_out = np.empty((v, 6))
     with _KERNEL_LOCK:
-        _settle_and_summarize(f, outcomes, dmonth, payment, capped, funded, quantiles,
+        _settle_and_summarize(f, outcomes, dmonth, payment, cuts, funded, quantiles,
                               actor_out, quant_out, contract_out)
     contract_out[:, 4] = 0.0  # no reinvestment in the family
     contract_out[:, 5] = 0.0 if runs > 1 else np.nan
@@ -1039,16 +1039,16 @@ def settle_and_summarize(family: Family, outcomes: Outcomes, quantiles: tuple[fl
     return summary
 
 
-def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, capped, funded,
+def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, cuts, funded,
                           quantiles, actor_out, quant_out, contract_out) -> None:
     """The two kernels of :func:`settle_and_summarize`."""
     settle_family(outcomes.counts, outcomes.savings, outcomes.cost, dmonth, f.kind, f.metric,
                   f.mech, f.month, f.ss, f.year, f.order, f.group, f.draw_month, f.card_of,
                   f.rates, f.raw_rates, f.claim_cap, f.funding_of, f.ss_share, f.ss_after,
                   f.ss_draw_growth, f.ss_paid_growth, f.ss_flat, f.draw_share, f.commitment,
-                  f.mech_cap, f.cap, payment, capped, funded)
+                  f.mech_cap, f.cap, payment, cuts, funded)
     mid, lo, hi = quantile_ranks(payment.shape[1], quantiles)
-    summarize_family(payment, capped, outcomes.savings_pv, funded, f.funding_of, f.pays,
+    summarize_family(payment, cuts, outcomes.savings_pv, funded, f.funding_of, f.pays,
                      f.saves, mid, lo, hi, actor_out, quant_out, contract_out,
                      2 * numba.get_num_threads())
 

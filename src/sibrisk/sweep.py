@@ -307,8 +307,8 @@ def _compiles(contract: Contract, scenario: Scenario) -> bool:
 
 def _block_size(runs: int) -> int:
     """Variants per compiled block: the block's run-level values (the payments' present
-    value and whether a cap cut, 9 bytes a run) take about ``_BLOCK_BYTES``."""
-    return int(min(max(_BLOCK_BYTES // (9 * runs), 8), 512))
+    value, 8 bytes a run) take about ``_BLOCK_BYTES``."""
+    return int(min(max(_BLOCK_BYTES // (8 * runs), 8), 512))
 
 
 #: Most run-level values a sweep keeps with ``keep_runs``.
