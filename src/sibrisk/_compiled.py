@@ -588,8 +588,8 @@ def _moments(a, ca, b, cb, x, stats):  # pragma: no cover - compiled
     (``stats[:4]``). Returns the sample's least and greatest values.
 
     Four running sums side by side (added in a fixed order), so the processor works on
-    them at once; the sums of squares are taken about the first value, which keeps them
-    exact enough (the spread never cancels against a mean far away)."""
+    them at once; the sums of squares are taken about the first value, not about zero,
+    so that a small spread does not cancel against a large mean."""
     n = x.shape[0]
     c = ca * a[0] + cb * b[0]
     s0 = s1 = s2 = s3 = 0.0
