@@ -1,0 +1,221 @@
+"""Plots of sibrisk's results, for reports and notebooks.
+
+Every function takes a result of sibrisk (a simulation, a tornado, a sweep),
+draws on ``ax`` if given (else on a new figure of its own) and returns the
+:class:`matplotlib.figure.Figure`. They use matplotlib's object interface
+only (no ``pyplot`` state), so they work headless and inside reports; money
+axes say their currency and valuation, taken from the result's ``attrs``.
+
+>>> import sibrisk
+>>> from sibrisk import plot
+>>> ds = sibrisk.simulate("drc-sib-2023", runs=20_000, seed=1)
+>>> fig = plot.investor_result(ds)
+>>> print(fig.axes[0].get_xlabel())
+investor's net present value, million DKK per cohort
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .errors import SibriskError
+from .risk import summarize
+
+__all__ = ["investor_result", "outcomes", "tornado", "sweep_map"]
+
+#: Colours: losses and the commissioner's side red, gains and the investor's side blue.
+LOSS, GAIN, NEUTRAL = "#c0504d", "#4f81bd", "#7f7f7f"
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _need(ds: xr.Dataset, names: tuple[str, ...], what: str) -> None:
+    missing = [n for n in names if n not in ds.data_vars]
+    if missing:
+        raise SibriskError(f"{what}: the dataset has no {', '.join(missing)} (give the "
+                           "dataset of sibrisk.simulate)")
+
+
+def _weights(ds: xr.Dataset) -> np.ndarray | None:
+    """Probabilities of an exact dataset's outcomes; ``None`` for equally likely runs."""
+    return np.asarray(ds["probability"].values, dtype=float) if "probability" in ds else None
+
+
+def _money(ds: xr.Dataset) -> str:
+    basis = ds.attrs.get("basis", "")
+    return f"million {ds.attrs.get('currency', '')}" + (f" {basis}" if basis else "")
+
+
+def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
+                    ax: Axes | None = None) -> Figure:
+    """The distribution of the investor's net present value, the losses shaded, with the
+    value at risk and the expected shortfall at ``level`` marked (as
+    :func:`sibrisk.summarize` computes them, so the lines match its numbers).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`sibrisk.simulate` (Monte Carlo or exact).
+    level : float
+        Tail probability of the value at risk and the expected shortfall.
+    bins : int
+        Bars of the histogram.
+    ax : matplotlib.axes.Axes, optional
+    """
+    _need(ds, ("investor_result",), "investor_result")
+    if not 0.0 < level < 1.0:
+        raise SibriskError(f"level = {level!r}: must be a number in (0, 1)")
+    result = np.asarray(ds["investor_result"].values, dtype=float) / 1e6
+    summary = summarize(ds, level=level)
+    tag = f"{100 * level:g}".replace(".", "_")
+    var = float(summary[f"investor_var_{tag}"]) / 1e6
+    shortfall = float(summary[f"investor_cvar_{tag}"]) / 1e6
+    loss = float(summary["investor_loss_probability"])
+    fig, ax = _axes(ax, (7.5, 4.0))
+    counts, edges = np.histogram(result, bins=bins, weights=_weights(ds))
+    share = counts / counts.sum()
+    colours = [LOSS if right <= 0.0 else GAIN for right in edges[1:]]
+    ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours,
+           edgecolor="white", linewidth=0.3)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.axvline(-var, color="black", linestyle="--", linewidth=1.0,
+               label=f"value at risk ({100 * level:g} %): {var:,.2f}")
+    ax.axvline(-shortfall, color="black", linestyle=":", linewidth=1.2,
+               label=f"expected shortfall ({100 * level:g} %): {shortfall:,.2f}")
+    ax.set_xlabel(f"investor's net present value, {_money(ds)}")
+    ax.set_ylabel("share of runs" if _weights(ds) is None else "probability")
+    ax.set_title(f"The investor's result: a loss with probability {100 * loss:.1f} %")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def outcomes(ds: xr.Dataset, *, ax: Axes | None = None) -> Figure:
+    """Participants in work by participant type: the mean number the programme added
+    and the mean number who would have found work anyway (deadweight, which the
+    contract pays for too), with the 5-95 % range of the gross number."""
+    _need(ds, ("gross_employed", "additional_employed", "participants"), "outcomes")
+    w = _weights(ds)
+    run = "outcome" if "outcome" in ds.dims else "run"
+    gross = ds["gross_employed"].transpose(run, "type").values
+    added = ds["additional_employed"].transpose(run, "type").values
+    dead = gross - added
+    weights = np.full(gross.shape[0], 1.0 / gross.shape[0]) if w is None else w / w.sum()
+    types = [str(t) for t in ds["type"].values]
+    mean_added = weights @ added
+    mean_dead = weights @ dead
+    ranges = np.array([_weighted_quantiles(gross[:, j], weights, (0.05, 0.95))
+                       for j in range(len(types))])
+    fig, ax = _axes(ax, (6.5, 4.0))
+    y = np.arange(len(types))
+    ax.barh(y, mean_dead, color=NEUTRAL, label="would have found work anyway (deadweight)")
+    ax.barh(y, mean_added, left=mean_dead, color=GAIN, label="in work because of the programme")
+    total = mean_added + mean_dead
+    ax.errorbar(total, y, xerr=[total - ranges[:, 0], ranges[:, 1] - total], fmt="none",
+                ecolor="black", capsize=4, label="gross, 5-95 % of runs")
+    size = ds["participants"].transpose(run, "type").values[0]
+    ax.set_yticks(y, [f"{t} ({int(n)})" for t, n in zip(types, size, strict=True)])
+    ax.set_xlabel("participants in work at the measurement point (mean)")
+    ax.set_title("Who is paid for: added jobs and deadweight")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return [float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)]) for q in qs]
+
+
+def tornado(t: xr.Dataset, *, ax: Axes | None = None) -> Figure:
+    """A tornado chart of :func:`sibrisk.tornado`: the output with each input at its low
+    and high quantile, the others at their point values, widest swing on top."""
+    for name in ("output_low", "output_high"):
+        if name not in t.data_vars:
+            raise SibriskError(f"tornado: the dataset has no {name} (give the dataset of "
+                               "sibrisk.tornado)")
+    order = np.argsort(np.asarray(t["swing"].values))  # the widest last: on top
+    names = [str(t["input"].values[i]) for i in order]
+    low = t["output_low"].values[order] / 1e6
+    high = t["output_high"].values[order] / 1e6
+    base = float(t.attrs["base"]) / 1e6
+    level = float(t.attrs.get("level", 0.9))
+    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
+    fig, ax = _axes(ax, (8.0, 1.2 + 0.5 * len(names)))
+    y = np.arange(len(names))
+    ax.barh(y, low - base, left=base, color=LOSS, label=f"input at its {lo_q:g} % quantile")
+    ax.barh(y, high - base, left=base, color=GAIN, label=f"input at its {hi_q:g} % quantile")
+    ax.axvline(base, color="black", linewidth=1.0)
+    ax.set_yticks(y, names)
+    output = str(t.attrs.get("output", "output")).replace("_", " ")
+    ax.set_xlabel(f"{output}, {_money(t)}, present value")
+    ax.set_title(f"What moves the {output}")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str,
+              actor: str | None = "investor", levels: tuple[float, ...] = (0.1, 0.25, 0.5),
+              ax: Axes | None = None, **at: Any) -> Figure:
+    """A heatmap of one field of a :func:`sibrisk.sweep` over two of its axes, with
+    contour lines at ``levels`` (e.g. where the investor's probability of loss is 10 %).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A full-grid sweep.
+    field : str
+        A field of the sweep (``loss_probability``, ``npv_mean``, ...; without a
+        contract the scenario summary's names, e.g. ``investor_loss_probability``).
+    x, y : str
+        The two axes to draw.
+    actor : str or None
+        The actor to draw, for a contract sweep's fields by actor.
+    levels : tuple of float
+        Values at which contour lines are drawn (and labelled).
+    **at
+        A value for each other axis of the sweep (``cap=6e6``).
+    """
+    if field not in ds.data_vars:
+        raise SibriskError(f"field = {field!r}: not in the sweep; its fields: "
+                           + ", ".join(str(k) for k in ds.data_vars))
+    da = ds[field]
+    if "actor" in da.dims:
+        actors = [str(a) for a in ds["actor"].values]
+        if actor not in actors:
+            raise SibriskError(f"actor = {actor!r}: must be one of {', '.join(actors)}")
+        da = da.sel(actor=actor)
+    for axis in (x, y):
+        if axis not in da.dims:
+            raise SibriskError(f"{axis!r}: not an axis of this sweep; its axes: "
+                               + ", ".join(d for d in da.dims if d != "quantile"))
+    rest = [d for d in da.dims if d not in (x, y)]
+    unknown = [k for k in at if k not in rest]
+    if unknown or any(d not in at for d in rest):
+        raise SibriskError(f"give a value for each other axis ({', '.join(rest) or 'none'}) "
+                           f"as a keyword; got {', '.join(at) or 'none'}")
+    da = da.sel(at).transpose(y, x)
+    xs = np.asarray(ds[x].values, dtype=float)
+    ys = np.asarray(ds[y].values, dtype=float)
+    fig, ax = _axes(ax, (6.5, 4.5))
+    mesh = ax.pcolormesh(xs, ys, da.values, shading="nearest", cmap="RdYlGn_r")
+    if levels and np.isfinite(da.values).any():
+        lines = ax.contour(xs, ys, da.values, levels=sorted(levels), colors="black",
+                           linewidths=0.8)
+        ax.clabel(lines, fontsize=8, fmt="%g")
+    label = field.replace("_", " ") + (f" ({actor})" if "actor" in ds[field].dims else "")
+    fig.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
+    ax.set_title(label + (f" at {where}" if where else ""))
+    return fig

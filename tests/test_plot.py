@@ -1,0 +1,134 @@
+"""sibrisk.plot: each plot draws what the numbers say, on its own figure or a given axes."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import sibrisk
+from sibrisk import plot
+from sibrisk.errors import SibriskError
+
+DRC = "drc-sib-2023"
+
+
+@pytest.fixture(scope="module")
+def mc():
+    return sibrisk.simulate(DRC, runs=20_000, seed=5)
+
+
+def _renders(fig: Figure) -> None:
+    """The figure draws to a PNG without error."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    assert out.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_investor_result_marks_the_summary_numbers(mc):
+    """The value-at-risk and shortfall lines sit at summarize's numbers (million, as losses
+    to the left of zero), the bars are shares summing to 1, losses drawn in red."""
+    fig = plot.investor_result(mc, level=0.05)
+    ax = fig.axes[0]
+    s = sibrisk.summarize(mc, level=0.05)
+    lines = {line.get_label().split(" (")[0]: line.get_xdata()[0] for line in ax.get_lines()}
+    assert lines["value at risk"] == pytest.approx(-float(s.investor_var_5) / 1e6)
+    assert lines["expected shortfall"] == pytest.approx(-float(s.investor_cvar_5) / 1e6)
+    heights = np.array([b.get_height() for b in ax.patches])
+    assert heights.sum() == pytest.approx(1.0)
+    red = [b for b in ax.patches if b.get_facecolor()[:3] == pytest.approx((0.7529, 0.3137,
+                                                                            0.3020), abs=1e-3)]
+    assert red and all(b.get_x() + b.get_width() <= 1e-12 for b in red)
+    assert "DKK" in ax.get_xlabel()
+    assert f"{100 * float(s.investor_loss_probability):.1f} %" in ax.get_title()
+    _renders(fig)
+
+
+def test_a_plot_draws_on_the_axes_it_is_given(mc):
+    """Given an axes, a plot draws there and returns that axes' figure."""
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot.investor_result(mc, ax=ax) is fig
+    assert plot.outcomes(mc, ax=fig.add_subplot(212)) is fig
+
+
+def test_outcomes_split_gross_jobs_into_added_and_deadweight(mc):
+    """The jobs paid for (gross) split into those the programme added and the rest."""
+    fig = plot.outcomes(mc)
+    ax = fig.axes[0]
+    dead, added = ax.containers[0], ax.containers[1]
+    np.testing.assert_allclose([b.get_width() for b in dead],
+                               (mc.gross_employed - mc.additional_employed).mean("run").values)
+    np.testing.assert_allclose([b.get_width() for b in added],
+                               mc.additional_employed.mean("run").values)
+    np.testing.assert_allclose([b.get_x() for b in added], [b.get_width() for b in dead])
+    _renders(fig)
+
+
+def test_outcomes_of_an_exact_enumeration_are_weighted():
+    """With method='exact' the bars are probability-weighted means: the expected numbers."""
+    ex = sibrisk.simulate(DRC, method="exact", parameter_uncertainty=False)
+    ax = plot.outcomes(ex).axes[0]
+    p = ex.probability / ex.probability.sum()
+    np.testing.assert_allclose([b.get_width() for b in ax.containers[1]],
+                               (ex.additional_employed * p).sum("outcome").values)
+
+
+def test_tornado_puts_the_widest_swing_on_top():
+    """Inputs sorted by swing, widest on top; each bar runs from the base to the output."""
+    t = sibrisk.tornado(DRC)
+    ax = plot.tornado(t).axes[0]
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    widest = str(t.input.values[int(np.argmax(t.swing.values))])
+    assert labels[-1] == widest
+    low = ax.containers[0]
+    base = t.attrs["base"] / 1e6
+    by_name = dict(zip(labels, low, strict=True))
+    for name, out_low in zip(t.input.values, t.output_low.values, strict=True):
+        assert by_name[str(name)].get_x() + by_name[str(name)].get_width() == \
+            pytest.approx(out_low / 1e6)
+        assert by_name[str(name)].get_x() == pytest.approx(base)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    contract = {"name": "design", "scenario": DRC, "cap": 6_000_000.0,
+                "payments": [{"kind": "rate_card", "rates": {"employed": 200_000.0}}]}
+    return sibrisk.sweep(None, {"payments[0].rates.employed": [150_000.0, 200_000.0, 250_000.0],
+                                "cap": [3e6, 6e6, 9e6, 12e6]},
+                         contract=contract, runs=4_000, seed=2)
+
+
+def test_sweep_map_draws_the_field_over_two_axes(grid):
+    """The heatmap's cells are the sweep's values (axes in the order asked)."""
+    fig = plot.sweep_map(grid, "loss_probability", x="payments[0].rates.employed", y="cap",
+                         levels=(0.25, 0.5))
+    ax = fig.axes[0]
+    mesh = ax.collections[0]
+    want = grid.loss_probability.sel(actor="investor").transpose("cap", ...).values
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(want.shape), want)
+    _renders(fig)
+
+
+def test_sweep_map_names_what_is_wrong(grid):
+    """An unknown field, axis or actor, or an axis left without a value, is named."""
+    with pytest.raises(SibriskError, match="field = 'nope'"):
+        plot.sweep_map(grid, "nope", x="cap", y="payments[0].rates.employed")
+    with pytest.raises(SibriskError, match="'price': not an axis"):
+        plot.sweep_map(grid, x="price", y="cap")
+    with pytest.raises(SibriskError, match="actor = 'bank'"):
+        plot.sweep_map(grid, x="cap", y="payments[0].rates.employed", actor="bank")
+    with pytest.raises(SibriskError, match="give a value for each other axis"):
+        plot.sweep_map(grid.expand_dims(extra=[1.0]), x="cap", y="payments[0].rates.employed")
+
+
+def test_bad_input_is_named(mc):
+    """A level outside (0, 1) or a dataset of the wrong kind is named."""
+    with pytest.raises(SibriskError, match="level = 1.5"):
+        plot.investor_result(mc, level=1.5)
+    with pytest.raises(SibriskError, match="investor_result"):
+        plot.investor_result(mc.drop_vars("investor_result"))
+    with pytest.raises(SibriskError, match="output_low"):
+        plot.tornado(mc)
