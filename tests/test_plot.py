@@ -132,3 +132,49 @@ def test_bad_input_is_named(mc):
         plot.investor_result(mc.drop_vars("investor_result"))
     with pytest.raises(SibriskError, match="output_low"):
         plot.tornado(mc)
+
+
+@pytest.fixture(scope="module")
+def yearly():
+    return sibrisk.simulate(DRC, runs=5_000, seed=8, yearly=True)
+
+
+def test_cumulative_account_gives_the_payback_year(yearly):
+    """The yearly cumulative account ends at the municipality's account, and its last
+    upward crossing of zero (interpolated) is the payback year the kernel reports."""
+    cum = yearly.municipal_cumulative_account.values
+    np.testing.assert_allclose(cum[:, -1], yearly.municipal_account.values, rtol=1e-9,
+                               atol=1e-6)
+    for r in range(0, cum.shape[0], 97):
+        row = cum[r]
+        neg = np.flatnonzero(row < 0.0)
+        if neg.size == 0:
+            want = 0.0
+        elif neg[-1] == row.size - 1:
+            want = np.inf
+        else:
+            t = neg[-1]
+            want = t + (-row[t]) / (row[t + 1] - row[t])
+        assert yearly.municipal_payback_year.values[r] == pytest.approx(want, rel=1e-9,
+                                                                        abs=1e-9)
+
+
+def test_municipal_payback_fan_and_payback_years(yearly):
+    """The median line and band are the runs' quantiles by year; the payback bars add up
+    to 1 with the bar of runs that never pay back."""
+    fig = plot.municipal_payback(yearly, band=(0.05, 0.95))
+    top, bottom = fig.axes[:2]
+    cum = yearly.municipal_cumulative_account.values / 1e6
+    np.testing.assert_allclose(top.get_lines()[0].get_ydata(), np.median(cum, axis=0))
+    shares = [b.get_height() for b in bottom.patches]
+    assert sum(shares) == pytest.approx(1.0)
+    never = float(np.mean(~np.isfinite(yearly.municipal_payback_year.values)))
+    assert shares[-1] == pytest.approx(never)
+    assert "DKK" in top.get_ylabel()
+    _renders(fig)
+
+
+def test_municipal_payback_needs_the_yearly_accounts(mc):
+    """Without yearly=True the error says how to get the accounts by year."""
+    with pytest.raises(SibriskError, match="yearly=True"):
+        plot.municipal_payback(mc)

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from .errors import SibriskError
 from .risk import summarize
 
-__all__ = ["investor_result", "outcomes", "tornado", "sweep_map"]
+__all__ = ["investor_result", "municipal_payback", "outcomes", "tornado", "sweep_map"]
 
 #: Colours: losses and the commissioner's side red, gains and the investor's side blue.
 LOSS, GAIN, NEUTRAL = "#c0504d", "#4f81bd", "#7f7f7f"
@@ -96,6 +96,56 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     ax.set_ylabel("share of runs" if _weights(ds) is None else "probability")
     ax.set_title(f"The investor's result: a loss with probability {100 * loss:.1f} %")
     ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95),
+                      fig: Figure | None = None) -> Figure:
+    """A fan chart of the municipality's cumulative account in present value by year
+    (median and the ``band`` of runs) above the distribution of its payback year (the
+    year from which the account stays at or above zero; runs that never pay back within
+    the horizon drawn as a bar of their own).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From ``sibrisk.simulate(..., yearly=True)`` (Monte Carlo).
+    band : tuple of float
+        The quantiles of runs the shaded band spans.
+    fig : matplotlib.figure.Figure, optional
+        A figure to draw the two panels on (else a new one).
+    """
+    if "municipal_cumulative_account" not in ds.data_vars:
+        raise SibriskError("municipal_payback: the dataset has no yearly accounts; simulate "
+                           "with yearly=True")
+    if not 0.0 <= band[0] < band[1] <= 1.0:
+        raise SibriskError(f"band = {band!r}: give two quantiles, the lower first, in [0, 1]")
+    cum = ds["municipal_cumulative_account"].transpose("run", "year").values / 1e6
+    years = np.asarray(ds["year"].values)
+    low, mid, high = np.quantile(cum, [band[0], 0.5, band[1]], axis=0)
+    payback = np.asarray(ds["municipal_payback_year"].values, dtype=float)
+    if fig is None:
+        fig = Figure(figsize=(7.5, 6.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    top.fill_between(years, low, high, color=GAIN, alpha=0.3,
+                     label=f"{100 * band[0]:g}-{100 * band[1]:g} % of runs")
+    top.plot(years, mid, color=GAIN, linewidth=2.0, label="median")
+    top.axhline(0.0, color="black", linewidth=0.8)
+    top.set_ylabel(f"account so far, {_money(ds)}")
+    top.set_title("The municipality's account by year (present value)")
+    top.legend(fontsize=8, loc="upper left")
+    never = ~np.isfinite(payback)
+    edges = np.arange(0.0, float(years[-1]) + 1.0)
+    counts, _ = np.histogram(payback[~never], bins=edges)
+    share = counts / payback.size
+    bottom.bar(edges[:-1], share, width=1.0, align="edge", color=GAIN, edgecolor="white")
+    beyond = float(years[-1]) + 0.5
+    bottom.bar([beyond], [never.mean()], width=0.8, color=LOSS,
+               label=f"not within {int(years[-1])} years: {100 * never.mean():.1f} %")
+    bottom.set_xlabel("years from programme start")
+    bottom.set_ylabel("share of runs")
+    bottom.set_title("Payback year")
+    bottom.legend(fontsize=8, loc="upper right")
     return fig
 
 

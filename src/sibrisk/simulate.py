@@ -335,7 +335,8 @@ def simulate(
         Switch either kind of uncertainty off.
     yearly : bool
         Also return the yearly cash flows of the municipality and the
-        investor (dims ``run`` and ``year``; memory grows with the horizon).
+        investor, and the municipality's cumulative account in present value
+        (dims ``run`` and ``year``; memory grows with the horizon).
     chunk_size : int
         Runs per chunk; part of the random-number contract (``attrs``).
     threads : int, optional
@@ -410,7 +411,7 @@ def simulate(
     counts = np.empty((runs, k_types)) if plan.drawn_composition else None
     deadweight = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
-    flows = np.empty((runs, 2, plan.years)) if yearly else None
+    flows = np.empty((runs, 3, plan.years)) if yearly else None
     # ``_book`` (private): another keeper of the contracts' outcomes (a sweep's
     # :class:`OutcomeKeeper`), which then returns itself instead of a dataset
     book = (_book or _ContractBook)(plan, runs, yearly, contract_stats) if bound else None
@@ -753,7 +754,9 @@ def metric_purpose(name: str) -> int:
 
 
 def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
-    """Nominal yearly flows of the municipality and the investor, (runs, 2, year)."""
+    """Nominal yearly flows of the municipality and the investor, and the municipality's
+    cumulative account in present value (whose last upward crossing of zero is its
+    payback year), (runs, 3, year)."""
     years = discount.shape[1]
     n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
     p = params
@@ -763,7 +766,7 @@ def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
     investor = np.zeros((add.shape[0], years))
     investor[:, 0] -= p[:, K.P_COST] * n_tot
     investor[:, pay_year] += payment
-    return np.stack([municipal, investor], axis=1)
+    return np.stack([municipal, investor, np.cumsum(municipal * discount, axis=1)], axis=1)
 
 
 def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
@@ -801,6 +804,10 @@ def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
             "units": cur, "valuation": "nominal, end of year"})
         data["investor_cash_flow"] = (("run", "year"), flows[:, 1], {
             "units": cur, "valuation": "nominal, end of year"})
+        data["municipal_cumulative_account"] = (("run", "year"), flows[:, 2], {
+            "units": cur, "valuation": "present value at t = 0, summed to the end of the year",
+            "long_name": "the municipality's own account so far: savings minus outcome "
+            "payments (it stays >= 0 from the payback year)"})
     ds = xr.Dataset(data, coords=coords)
     ds.attrs = {
         "title": f"sibrisk simulation of scenario {scenario.name}",
