@@ -539,7 +539,12 @@ def cli_page() -> str:
         "[reproducing the catalogue](reproducing-the-catalogue.md) for what each number "
         "means. The risk summary is the one of `sibrisk simulate`, described below and on "
         "[risk](risk.md). `--json` prints one object with both, `{\"account\": ..., "
-        "\"risk\": ...}`.",
+        "\"risk\": ...}`. `--out DIR` also writes `DIR/report.html`, one self-contained "
+        "page with the inputs, the accounts, the risk summary and four plots (the "
+        "investor's result with its value at risk, the municipality's account by year with "
+        "its payback year, the jobs paid for by type, and a tornado chart), and "
+        "`DIR/simulation.nc`, the runs with the municipality's account by year; each file "
+        "is written whole or not at all.",
         "",
         *_run(["run", "--seed", "1"]),
         "## sibrisk simulate",

@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="random seed (default: a fresh one, printed)")
     run.add_argument("--json", action="store_true",
                      help="print one JSON object {account, risk}")
+    run.add_argument("--out", dest="report_dir", default=None, metavar="DIR",
+                     help="also write DIR/report.html (inputs, accounts, risk, plots) and "
+                     "DIR/simulation.nc")
 
     sim = sub.add_parser("simulate", help="Monte Carlo (or exact) risk summary",
                          description="Simulate the contract run by run and summarise the risk "
@@ -245,14 +248,18 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _risk(args: argparse.Namespace, scenario, contracts=None) -> dict:
+def _simulated(args: argparse.Namespace, scenario, contracts=None, yearly=False):
     method = getattr(args, "method", "mc")
-    ds = simulate(scenario, runs=args.runs, seed=args.seed, method=method,
-                  parameter_uncertainty=not getattr(args, "no_parameter_uncertainty", False),
-                  cohort_uncertainty=not getattr(args, "no_cohort_uncertainty", False),
-                  yearly=getattr(args, "yearly", False),
-                  progress=_Progress("simulating") if method == "mc" else None,
-                  contracts=contracts)
+    return simulate(scenario, runs=args.runs, seed=args.seed, method=method,
+                    parameter_uncertainty=not getattr(args, "no_parameter_uncertainty", False),
+                    cohort_uncertainty=not getattr(args, "no_cohort_uncertainty", False),
+                    yearly=yearly or getattr(args, "yearly", False),
+                    progress=_Progress("simulating") if method == "mc" else None,
+                    contracts=contracts)
+
+
+def _risk(args: argparse.Namespace, scenario, contracts=None) -> dict:
+    ds = _simulated(args, scenario, contracts)
     if getattr(args, "out", None):
         save(ds, args.out)
     summary = summary_to_dict(summarize(ds))
@@ -306,7 +313,16 @@ def _simulate(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     scenario = load_scenario(args.scenario)
     report = catalogue_report(scenario)
-    summary = _risk(args, scenario)
+    if args.report_dir:
+        from .html_report import check_folder, write_report
+
+        check_folder(args.report_dir)  # before the simulation, not after it
+        ds = _simulated(args, scenario, yearly=True)
+        summary = summary_to_dict(summarize(ds))
+        for path in write_report(args.report_dir, scenario, ds, report, summary):
+            print(f"wrote {path}", file=sys.stderr)
+    else:
+        summary = _risk(args, scenario)
     if args.json:
         _print_json({"account": report, "risk": summary})
     else:

@@ -145,7 +145,7 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
     bottom.set_xlabel("years from programme start")
     bottom.set_ylabel("share of runs")
     bottom.set_title("Payback year")
-    bottom.legend(fontsize=8, loc="upper right")
+    bottom.legend(fontsize=8, loc="upper left")
     return fig
 
 

@@ -1,0 +1,79 @@
+"""sibrisk run --out DIR: the HTML report and the netCDF file beside the terminal summary."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+import xarray as xr
+
+import sibrisk
+from sibrisk import html_report
+from sibrisk.cli import main
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report") / "drc"
+    code = main(["run", "--runs", "3000", "--seed", "4", "--json", "--out", str(folder)])
+    return code, folder
+
+
+def test_run_writes_the_report_and_the_dataset(written, capsys):
+    """The page embeds four PNG plots and the risk summary; the netCDF file holds the
+    runs the summary was computed from."""
+    code, folder = written
+    assert code == 0
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 4
+    assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    for text in ("probability of losing money", "payback year", "[types.with_experience]",
+                 "break-even"):
+        assert text.lower() in page.lower(), text
+    ds = xr.open_dataset(folder / "simulation.nc")
+    assert ds.sizes["run"] == 3000 and "municipal_cumulative_account" in ds
+    assert [p.name for p in folder.iterdir()] and not [
+        p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_the_json_summary_is_the_datasets(written, capsys, tmp_path):
+    """--json still prints one JSON object; its risk numbers are those of the file."""
+    folder = tmp_path / "again"
+    code, out, err = _run(capsys, "run", "--runs", "3000", "--seed", "4", "--json",
+                          "--out", str(folder))
+    assert code == 0 and f"wrote {folder / 'report.html'}" in err
+    risk = json.loads(out)["risk"]
+    s = sibrisk.summarize(xr.open_dataset(folder / "simulation.nc"))
+    assert risk["investor_loss_probability"] == pytest.approx(float(s.investor_loss_probability))
+
+
+def test_a_bad_folder_is_named_before_simulating(capsys, tmp_path):
+    """A folder in a missing folder, or a file, is refused with exit code 1 at once."""
+    code, out, err = _run(capsys, "run", "--runs", "1000", "--out",
+                          str(tmp_path / "missing" / "drc"))
+    assert code == 1 and "does not exist" in err and out == ""
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    code, out, err = _run(capsys, "run", "--runs", "1000", "--out", str(file))
+    assert code == 1 and "is a file, not a folder" in err
+
+
+def test_a_failure_while_drawing_writes_nothing(monkeypatch, capsys, tmp_path):
+    """Everything is drawn before a file is written: a failure leaves no folder behind."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(html_report.plot, "outcomes", broken)
+    folder = tmp_path / "drc"
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        main(["run", "--runs", "1000", "--seed", "1", "--out", str(folder)])
+    assert not folder.exists()
