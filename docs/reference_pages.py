@@ -543,8 +543,9 @@ def cli_page() -> str:
         "page with the inputs, the accounts, the risk summary and four plots (the "
         "investor's result with its value at risk, the municipality's account by year with "
         "its payback year, the jobs paid for by type, and a tornado chart), and "
-        "`DIR/simulation.nc`, the runs with the municipality's account by year; each file "
-        "is written whole or not at all.",
+        "`DIR/simulation.nc`, the runs with the municipality's account by year; `--xlsx` "
+        "adds `DIR/workbook.xlsx` (see `sibrisk scenario import` below). Each file is "
+        "written whole or not at all.",
         "",
         *_run(["run", "--seed", "1"]),
         "## sibrisk simulate",
@@ -690,8 +691,16 @@ def cli_page() -> str:
         "`list` names the built-in scenarios, `show` prints one as TOML (with an explanation "
         "above each key; `--no-comments` leaves them out; uncertain inputs appear as "
         "distribution tables), `inputs` lists the numeric inputs that `breakeven --vary` "
-        "and `Scenario.replace` accept, with their point values, and `init` writes an "
-        "editable copy (`--from` another scenario, `--force` to overwrite).",
+        "and `Scenario.replace` accept, with their point values, `init` writes an "
+        "editable copy (`--from` another scenario, `--force` to overwrite), and `import "
+        "WORKBOOK.xlsx` reads the *Inputs* sheet of the workbook that `sibrisk run --out "
+        "DIR --xlsx` writes (edited in Excel) back into a scenario: printed as TOML, or "
+        "written with `--out FILE.toml`. An unchanged value keeps the input as it was, "
+        "uncertainty included; a changed one replaces it by that number; a bad one is "
+        "reported with its sheet and cell. The workbook (needs `pip install "
+        "\"sibrisk[excel]\"`) also has the catalogue's accounts and payment model (sheet "
+        "*Accounts*, the numbers of `sibrisk account --json`, each keyed in column C) and "
+        "the risk summary with its standard errors (sheet *Risk*).",
         "",
         *_run(["scenario", "list"]),
         *_run(["scenario", "show"], head=24),

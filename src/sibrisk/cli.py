@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", dest="report_dir", default=None, metavar="DIR",
                      help="also write DIR/report.html (inputs, accounts, risk, plots) and "
                      "DIR/simulation.nc")
+    run.add_argument("--xlsx", action="store_true",
+                     help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk; "
+                     "needs openpyxl)")
 
     sim = sub.add_parser("simulate", help="Monte Carlo (or exact) risk summary",
                          description="Simulate the contract run by run and summarise the risk "
@@ -203,6 +206,11 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--no-comments", action="store_true", help="leave out the explanations")
     inputs = scsub.add_parser("inputs", help="list the numeric inputs (for breakeven --vary)")
     scenario_arg(inputs)
+    imp = scsub.add_parser("import", help="a scenario from the Inputs sheet of a workbook "
+                           "(as `sibrisk run --out DIR --xlsx` writes it)")
+    imp.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx file")
+    imp.add_argument("--out", default=None, metavar="FILE",
+                     help="write the scenario to FILE.toml (default: print it)")
     init = scsub.add_parser("init", help="write an editable, commented scenario file")
     init.add_argument("path", metavar="PATH", help="file to write, e.g. my-contract.toml")
     init.add_argument("--from", dest="source", default=DEFAULT_SCENARIO, metavar="SCENARIO",
@@ -311,6 +319,8 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    if args.xlsx and not args.report_dir:
+        raise SibriskError("--xlsx writes DIR/workbook.xlsx: give --out DIR too")
     scenario = load_scenario(args.scenario)
     report = catalogue_report(scenario)
     if args.report_dir:
@@ -319,7 +329,13 @@ def _run(args: argparse.Namespace) -> None:
         check_folder(args.report_dir)  # before the simulation, not after it
         ds = _simulated(args, scenario, yearly=True)
         summary = summary_to_dict(summarize(ds))
-        for path in write_report(args.report_dir, scenario, ds, report, summary):
+        paths = write_report(args.report_dir, scenario, ds, report, summary)
+        if args.xlsx:
+            from .workbook import write_workbook
+
+            paths.append(write_workbook(Path(args.report_dir) / "workbook.xlsx", scenario,
+                                        report, summary))
+        for path in paths:
             print(f"wrote {path}", file=sys.stderr)
     else:
         summary = _risk(args, scenario)
@@ -466,6 +482,17 @@ def _scenario(args: argparse.Namespace) -> None:
             print(f"{key} = {scenario.get(key):.10g}")
     elif args.action == "show":
         print(load_scenario(args.scenario).to_toml(comments=not args.no_comments), end="")
+    elif args.action == "import":
+        from .workbook import read_inputs
+
+        if args.out and (not args.out.endswith(".toml") or not Path(args.out).parent.exists()):
+            raise SibriskError(f"--out {args.out}: give a .toml file in an existing folder")
+        scenario = read_inputs(args.workbook)
+        if args.out:
+            scenario.save(args.out)
+            print(f"wrote {args.out}; run it: sibrisk run {args.out}")
+        else:
+            print(scenario.to_toml(), end="")
     else:
         path = Path(args.path)
         if path.exists() and not args.force:

@@ -1,0 +1,123 @@
+"""The Excel workbook: the same numbers as `sibrisk account --json`, and inputs back in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+openpyxl = pytest.importorskip("openpyxl")
+
+import sibrisk  # noqa: E402
+from sibrisk import workbook  # noqa: E402
+from sibrisk.cli import main  # noqa: E402
+from sibrisk.errors import SibriskError  # noqa: E402
+from sibrisk.report import catalogue_report  # noqa: E402
+
+DRC = "drc-sib-2023"
+
+
+def _leaves(d, prefix=""):
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _leaves(v, key + ".")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            yield key, v
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("book") / "drc"
+    assert main(["run", "--runs", "2000", "--seed", "3", "--out", str(folder), "--xlsx"]) == 0
+    return folder / "workbook.xlsx"
+
+
+def test_the_accounts_sheet_holds_the_account_json(written, capsys):
+    """Every number of the Accounts sheet (keyed in column C) is the one `sibrisk account
+    --json` prints, and every headline figure of the catalogue is there."""
+    capsys.readouterr()
+    assert main(["account", DRC, "--json"]) == 0
+    account = dict(_leaves(json.loads(capsys.readouterr().out)))
+    sheet = openpyxl.load_workbook(written)[workbook.ACCOUNTS]
+    rows = {r[2]: r[1] for r in sheet.iter_rows(min_row=3, values_only=True) if r[2]}
+    for key in ("provider_cost", "investor_surplus_share", "payment_per_participant",
+                "payment_per_employed", "breakeven.investor_gross_employment",
+                "breakeven.decay_surplus", "welfare_surplus", "municipal_savings"):
+        assert key in rows, key
+    for key, value in rows.items():
+        assert value == pytest.approx(account[key], rel=1e-12), key
+
+
+def test_the_risk_sheet_holds_the_summary(written):
+    """The Risk sheet's values and errors are those of the simulation beside it."""
+    ds = sibrisk.simulate(DRC, runs=2000, seed=3)
+    summary = sibrisk.summary_to_dict(sibrisk.summarize(ds))
+    rows = {r[0]: (r[1], r[2]) for r in
+            openpyxl.load_workbook(written)[workbook.RISK].iter_rows(min_row=3, values_only=True)}
+    assert rows["investor_loss_probability"] == pytest.approx(
+        (summary["investor_loss_probability"], summary["investor_loss_probability_se"]))
+    assert rows["payback_year_quantiles 0.5"][0] == pytest.approx(
+        summary["payback_year_quantiles"]["0.5"])
+
+
+def test_inputs_come_back_unchanged(written):
+    """Importing the Inputs sheet as written gives the scenario itself, uncertain inputs
+    and all (Excel's 15 digits are enough to see a value is unchanged)."""
+    again = workbook.read_inputs(written)
+    assert again.to_dict() == sibrisk.load_scenario(DRC).to_dict()
+    assert catalogue_report(again) == catalogue_report(sibrisk.load_scenario(DRC))
+
+
+def _edited(written, tmp_path, key, value):
+    book = openpyxl.load_workbook(written)
+    sheet = book[workbook.INPUTS]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == key)
+    sheet.cell(row, 2).value = value
+    path = tmp_path / "edited.xlsx"
+    book.save(path)
+    return path, row
+
+
+def test_an_edited_input_is_read(written, tmp_path):
+    """A value changed in Excel is the scenario's new input, and moves its accounts."""
+    path, _ = _edited(written, tmp_path, "effect.decay", 0.3)
+    s = workbook.read_inputs(path)
+    assert s.get("effect.decay") == 0.3
+    assert catalogue_report(s)["municipal_payback_year"] != pytest.approx(
+        catalogue_report(DRC)["municipal_payback_year"])
+
+
+@pytest.mark.parametrize("key, value, cell, message", [
+    ("effect.decay", 1.5, "B", "effect.decay"),
+    ("effect.decay", "a lot", "B", "must be a number"),
+])
+def test_a_bad_input_names_its_cell(written, tmp_path, key, value, cell, message):
+    """A value out of range or not a number is reported with its sheet and cell."""
+    path, row = _edited(written, tmp_path, key, value)
+    with pytest.raises(SibriskError, match=f"sheet Inputs cell {cell}{row}: .*{message}"):
+        workbook.read_inputs(path)
+
+
+def test_an_unknown_input_names_its_cell(written, tmp_path):
+    """A misspelt input is reported with the cell of its name."""
+    book = openpyxl.load_workbook(written)
+    sheet = book[workbook.INPUTS]
+    sheet.cell(5, 1).value = "effect.decayy"
+    path = tmp_path / "typo.xlsx"
+    book.save(path)
+    with pytest.raises(SibriskError, match="sheet Inputs cell A5: .*effect.decayy"):
+        workbook.read_inputs(path)
+
+
+def test_scenario_import_writes_a_runnable_file(written, tmp_path, capsys):
+    """`sibrisk scenario import --out` writes a TOML file sibrisk reads back."""
+    out = tmp_path / "from-excel.toml"
+    assert main(["scenario", "import", str(written), "--out", str(out)]) == 0
+    assert catalogue_report(sibrisk.load_scenario(out)) == catalogue_report(DRC)
+
+
+def test_xlsx_needs_a_folder(capsys):
+    """--xlsx without --out is a usage error that says what to add."""
+    assert main(["run", "--xlsx"]) == 1
+    assert "--out DIR" in capsys.readouterr().err
