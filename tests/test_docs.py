@@ -275,7 +275,8 @@ def test_examples_are_present():
     if not EXAMPLES.is_dir():
         pytest.skip(f"{EXAMPLES} is not present")
     names = {p.name for p in _SCRIPTS}
-    assert {"catalogue.py", "custom_scenario.py"} <= names
+    assert {"catalogue.py", "custom_scenario.py", "investor_downside.py", "municipal_payback.py",
+            "risk_sharing_design.py", "in_your_model.py"} <= names
 
 
 @pytest.mark.parametrize("script", _SCRIPTS, ids=[p.name for p in _SCRIPTS])
