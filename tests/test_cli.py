@@ -159,3 +159,15 @@ def test_run_prints_account_and_risk(capsys):
     assert code == 0 and set(r) == {"account", "risk"}
     assert r["risk"]["runs"] == 20_000
     assert r["account"]["payment_per_employed"] == pytest.approx(254_802, abs=1)
+
+
+def test_quiet_leaves_standard_error_empty(capsys, tmp_path):
+    """--quiet, on every command: no progress bar or notes, the results as before."""
+    code, out, err = run(capsys, "run", "--runs", "2000", "--seed", "1", "--json", "--quiet",
+                         "--out", str(tmp_path / "report"))
+    assert code == 0 and err == "" and json.loads(out)["risk"]["runs"] == 2000
+    code, out, err = run(capsys, "sweep", "--axis", "effect.decay=0.1,0.2", "--runs", "500",
+                         "--seed", "1", "--quiet")
+    assert code == 0 and err == "" and out
+    code, out, err = run(capsys, "scenario", "list", "--quiet")
+    assert code == 0 and "drc-sib-2023" in out

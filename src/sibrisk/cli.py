@@ -216,6 +216,11 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--from", dest="source", default=DEFAULT_SCENARIO, metavar="SCENARIO",
                       help=f"scenario to start from (default: {DEFAULT_SCENARIO})")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    for command in sub.choices.values():  # every command, and every scenario action
+        actions = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        for q in [command, *(c for a in actions for c in a.choices.values())]:
+            q.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bar and no notes on standard error")
     return p
 
 
@@ -262,7 +267,8 @@ def _simulated(args: argparse.Namespace, scenario, contracts=None, yearly=False)
                     parameter_uncertainty=not getattr(args, "no_parameter_uncertainty", False),
                     cohort_uncertainty=not getattr(args, "no_cohort_uncertainty", False),
                     yearly=yearly or getattr(args, "yearly", False),
-                    progress=_Progress("simulating") if method == "mc" else None,
+                    progress=_Progress("simulating") if method == "mc" and not args.quiet
+                    else None,
                     contracts=contracts)
 
 
@@ -335,7 +341,7 @@ def _run(args: argparse.Namespace) -> None:
 
             paths.append(write_workbook(Path(args.report_dir) / "workbook.xlsx", scenario,
                                         report, summary))
-        for path in paths:
+        for path in paths if not args.quiet else ():
             print(f"wrote {path}", file=sys.stderr)
     else:
         summary = _risk(args, scenario)
@@ -379,7 +385,8 @@ def _sweep(args: argparse.Namespace) -> None:
     scenario = args.scenario
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
-    progress = _Progress("sweeping", unit=f"points of {args.runs:,} runs")
+    progress = None if args.quiet else _Progress("sweeping",
+                                                  unit=f"points of {args.runs:,} runs")
     client = None
     if args.scheduler:
         try:
@@ -394,7 +401,7 @@ def _sweep(args: argparse.Namespace) -> None:
     try:
         ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
                    zip=args.zip, measures=[m.strip() for m in args.measures.split(",")],
-                   progress=lambda done, total: progress(done, total), client=client)
+                   progress=progress, client=client)
     finally:
         if client is not None:
             client.close()
