@@ -526,7 +526,10 @@ def cli_page() -> str:
         "`--seed` they draw a fresh seed and print it, so that any result can be repeated; "
         "every example on this page gives `--seed` so that the page is the same each time "
         "it is made. The same seed gives the same numbers with any number of threads (with "
-        "the same versions of sibrisk and its libraries).",
+        "the same versions of sibrisk and its libraries). Every command takes `--quiet` "
+        "(`-q`): no progress bar and no notes on standard error, for scripts; results and "
+        "errors are printed as before, and the exit status is 0, 1 for bad input or 2 for "
+        "bad usage.",
         "",
         "## sibrisk run",
         "",
