@@ -547,8 +547,10 @@ def cli_page() -> str:
         "investor's result with its value at risk, the municipality's account by year with "
         "its payback year, the jobs paid for by type, and a tornado chart), and "
         "`DIR/simulation.nc`, the runs with the municipality's account by year; `--xlsx` "
-        "adds `DIR/workbook.xlsx` (see `sibrisk scenario import` below). Each file is "
-        "written whole or not at all.",
+        "adds `DIR/workbook.xlsx` (see `sibrisk scenario import` below), and `--lang da` "
+        "writes the page's headings, captions and plots in Danish with the catalogue's "
+        "terms (*dødvægt*, *budgetøkonomisk*, ...; the tables stay in English for now). "
+        "Each file is written whole or not at all.",
         "",
         *_run(["run", "--seed", "1"]),
         "## sibrisk simulate",

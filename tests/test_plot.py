@@ -178,3 +178,25 @@ def test_municipal_payback_needs_the_yearly_accounts(mc):
     """Without yearly=True the error says how to get the accounts by year."""
     with pytest.raises(SibriskError, match="yearly=True"):
         plot.municipal_payback(mc)
+
+
+def test_plots_speak_danish(mc, yearly):
+    """lang='da': the catalogue's Danish terms, Danish number style, the same numbers."""
+    ax = plot.investor_result(mc, lang="da").axes[0]
+    assert ax.get_xlabel() == "investors nutidsværdi, mio. DKK pr. kohorte"
+    assert ax.get_title().startswith("Investors resultat: tab med sandsynlighed ")
+    assert "," in ax.get_title() and "." not in ax.get_title().split("sandsynlighed")[1]
+    english = plot.investor_result(mc).axes[0]
+    np.testing.assert_array_equal([b.get_height() for b in ax.patches],
+                                  [b.get_height() for b in english.patches])
+    labels = [t.get_text() for t in plot.outcomes(mc, lang="da").axes[0].get_legend().texts]
+    assert "ville have fået job alligevel (dødvægt)" in labels
+    assert plot.municipal_payback(yearly, lang="da").axes[1].get_title() == "Tilbagebetalingsår"
+    t = sibrisk.tornado(DRC)
+    assert plot.tornado(t, lang="da").axes[0].get_title() == "Hvad flytter kommunens eget regnskab"
+
+
+def test_an_unknown_language_is_named(mc):
+    """A language other than en or da is refused, naming the choices."""
+    with pytest.raises(SibriskError, match="lang = 'sv': must be one of 'en', 'da'"):
+        plot.investor_result(mc, lang="sv")

@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", dest="report_dir", default=None, metavar="DIR",
                      help="also write DIR/report.html (inputs, accounts, risk, plots) and "
                      "DIR/simulation.nc")
+    run.add_argument("--lang", choices=("en", "da"), default="en",
+                     help="language of the report's headings and plots (default: en)")
     run.add_argument("--xlsx", action="store_true",
                      help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk; "
                      "needs openpyxl)")
@@ -335,7 +337,7 @@ def _run(args: argparse.Namespace) -> None:
         check_folder(args.report_dir)  # before the simulation, not after it
         ds = _simulated(args, scenario, yearly=True)
         summary = summary_to_dict(summarize(ds))
-        paths = write_report(args.report_dir, scenario, ds, report, summary)
+        paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang)
         if args.xlsx:
             from .workbook import write_workbook
 

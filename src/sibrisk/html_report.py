@@ -52,7 +52,47 @@ def _figure(fig: Figure, caption: str) -> str:
             f'{_png(fig)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
-def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict) -> str:
+#: The page's own text in English and Danish (the tables of the terminal report it
+#: embeds are in English).
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "risk": "Risk", "accounts": "Accounts and payment model (the catalogue's tables)",
+        "inputs": "Inputs",
+        "inputs note": "The scenario as a TOML file: save it, change a number and run "
+                       "<code>sibrisk run FILE.toml</code>.",
+        "meta": "{cur}, {year} prices, present value at programme start; {runs} runs, "
+                "seed {seed}.",
+        "fig investor": "The investor's net present value per run; losses in red, value at "
+                        "risk and expected shortfall marked.",
+        "fig payback": "The municipality's own account by year (present value), median and "
+                       "5-95 % of runs, and the year it pays back.",
+        "fig outcomes": "Participants in work at the measurement point: added by the "
+                        "programme, and deadweight (would have found work anyway, but paid "
+                        "for).",
+        "fig tornado": "What moves the municipality's account: each uncertain input at its "
+                       "5 % and 95 % quantile, the others at their point values.",
+    },
+    "da": {
+        "risk": "Risiko", "accounts": "Regnskab og betalingsmodel (katalogets tabeller, på "
+        "engelsk)", "inputs": "Input",
+        "inputs note": "Scenariet som TOML-fil: gem den, ret et tal og kør "
+                       "<code>sibrisk run FIL.toml</code>.",
+        "meta": "{cur}, {year}-priser, nutidsværdi ved programstart; {runs} kørsler, "
+                "seed {seed}.",
+        "fig investor": "Investors nutidsværdi i hver kørsel; tab i rødt, Value at Risk og "
+                        "Expected Shortfall markeret.",
+        "fig payback": "Kommunens eget regnskab år for år (nutidsværdi), median og 5-95 % "
+                       "af kørslerne, og året det er tilbagebetalt.",
+        "fig outcomes": "Deltagere i job ved målepunktet: merbeskæftigelse fra programmet og "
+                        "dødvægt (ville have fået job alligevel, men betales der for).",
+        "fig tornado": "Hvad flytter kommunens eget regnskab: hvert usikkert input ved sin "
+                       "5 %- og 95 %-fraktil, de øvrige ved deres punktværdier.",
+    },
+}
+
+
+def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict,
+                lang: str = "en") -> str:
     """The report as one HTML page.
 
     Parameters
@@ -64,41 +104,37 @@ def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict) -
         :func:`sibrisk.report.catalogue_report` of the scenario.
     risk : dict
         :func:`sibrisk.summary_to_dict` of the simulation.
+    lang : {"en", "da"}
+        Language of the page's headings, captions and plots (the tables are English).
     """
+    if lang not in TEXT:
+        raise SibriskError(f"lang = {lang!r}: must be one of {', '.join(map(repr, TEXT))}")
     if "municipal_cumulative_account" not in ds.data_vars:
         raise SibriskError("report: the simulation needs its yearly accounts "
                            "(simulate with yearly=True)")
-    cur = scenario.currency
+    t = TEXT[lang]
+    runs = f"{risk.get('runs', 0):,}".replace(",", "." if lang == "da" else ",")
     figures = [
-        (plot.investor_result(ds, level=risk.get("level", 0.05)),
-         "The investor's net present value per run; losses in red, value at risk and "
-         "expected shortfall marked."),
-        (plot.municipal_payback(ds),
-         "The municipality's own account by year (present value), median and 5-95 % of "
-         "runs, and the year it pays back."),
-        (plot.outcomes(ds),
-         "Participants in work at the measurement point: added by the programme, and "
-         "deadweight (would have found work anyway, but paid for)."),
-        (plot.tornado(tornado(scenario)),
-         "What moves the municipality's account: each uncertain input at its 5 % and 95 % "
-         "quantile, the others at their point values."),
+        (plot.investor_result(ds, level=risk.get("level", 0.05), lang=lang), t["fig investor"]),
+        (plot.municipal_payback(ds, lang=lang), t["fig payback"]),
+        (plot.outcomes(ds, lang=lang), t["fig outcomes"]),
+        (plot.tornado(tornado(scenario), lang=lang), t["fig tornado"]),
     ]
     e = html.escape
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>sibrisk report: {e(scenario.name)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{e(scenario.title or scenario.name)}</h1>",
         f'<p class="meta">sibrisk {e(version("sibrisk"))}; scenario {e(scenario.name)}; '
-        f"{e(cur)}, {scenario.price_year} prices, present value at programme start; "
-        f"{risk.get('runs', 0):,} runs, seed {e(str(risk.get('seed')))}.</p>",
-        "<h2>Risk</h2>", f"<pre>{e(format_risk_summary(risk))}</pre>",
+        + e(t["meta"].format(cur=scenario.currency, year=scenario.price_year, runs=runs,
+                             seed=risk.get("seed"))) + "</p>",
+        f"<h2>{e(t['risk'])}</h2>", f"<pre>{e(format_risk_summary(risk))}</pre>",
         *[_figure(fig, caption) for fig, caption in figures],
-        "<h2>Accounts and payment model (the catalogue's tables)</h2>",
+        f"<h2>{e(t['accounts'])}</h2>",
         f"<pre>{e(format_catalogue_report(account))}</pre>",
-        "<h2>Inputs</h2>",
-        "<p>The scenario as a TOML file: save it, change a number and run "
-        "<code>sibrisk run FILE.toml</code>.</p>",
+        f"<h2>{e(t['inputs'])}</h2>",
+        f"<p>{t['inputs note']}</p>",
         f"<pre>{e(scenario.to_toml(comments=False))}</pre>",
         "</body></html>",
     ]
@@ -117,12 +153,12 @@ def check_folder(folder: str | Path) -> Path:
 
 
 def write_report(folder: str | Path, scenario: Scenario, ds: xr.Dataset, account: dict,
-                 risk: dict) -> list[Path]:
+                 risk: dict, lang: str = "en") -> list[Path]:
     """Write :data:`REPORT` (:func:`report_html`) and :data:`DATASET` (the simulation as
     netCDF) in ``folder`` (made if missing; its parent must exist), each whole or not
     at all. Returns their paths."""
     folder = check_folder(folder)
-    page = report_html(scenario, ds, account, risk)  # everything drawn before any file
+    page = report_html(scenario, ds, account, risk, lang)  # all drawn before any file
     folder.mkdir(exist_ok=True)
     data = save(ds, folder / DATASET)
     report = atomic_write(folder / REPORT,

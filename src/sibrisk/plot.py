@@ -2,9 +2,11 @@
 
 Every function takes a result of sibrisk (a simulation, a tornado, a sweep),
 draws on ``ax`` if given (else on a new figure of its own) and returns the
-:class:`matplotlib.figure.Figure`. They use matplotlib's object interface
-only (no ``pyplot`` state), so they work headless and inside reports; money
-axes say their currency and valuation, taken from the result's ``attrs``.
+:class:`matplotlib.figure.Figure`; ``lang="da"`` writes its text in Danish,
+with the catalogue's terms (dødvægt, budgetøkonomisk, samfundsøkonomisk).
+They use matplotlib's object interface only (no ``pyplot`` state), so they
+work headless and inside reports; money axes say their currency and
+valuation, taken from the result's ``attrs``.
 
 >>> import sibrisk
 >>> from sibrisk import plot
@@ -31,6 +33,72 @@ __all__ = ["investor_result", "municipal_payback", "outcomes", "tornado", "sweep
 #: Colours: losses and the commissioner's side red, gains and the investor's side blue.
 LOSS, GAIN, NEUTRAL = "#c0504d", "#4f81bd", "#7f7f7f"
 
+#: Plot text in English and Danish (``lang``); Danish uses the catalogue's terms.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "million": "million", "per cohort": "per cohort",
+        "per average participant": "per average participant",
+        "npv": "investor's net present value, {money}",
+        "share of runs": "share of runs", "probability": "probability",
+        "var": "value at risk ({level} %): {value}",
+        "shortfall": "expected shortfall ({level} %): {value}",
+        "investor title": "The investor's result: a loss with probability {p} %",
+        "band": "{lo}-{hi} % of runs", "median": "median",
+        "account so far": "account so far, {money}",
+        "account title": "The municipality's account by year (present value)",
+        "not within": "not within {years} years: {p} %",
+        "years": "years from programme start", "payback": "Payback year",
+        "deadweight": "would have found work anyway (deadweight)",
+        "added": "in work because of the programme", "gross": "gross, 5-95 % of runs",
+        "in work": "participants in work at the measurement point (mean)",
+        "outcomes title": "Who is paid for: added jobs and deadweight",
+        "at quantile": "input at its {q} % quantile",
+        "output axis": "{output}, {money}, present value",
+        "tornado title": "What moves the {output}",
+        "municipal_account": "municipality's account", "investor_result": "investor's result",
+        "budget_surplus": "budget surplus", "welfare_surplus": "welfare-economic surplus",
+        "at": "at",
+    },
+    "da": {
+        "million": "mio.", "per cohort": "pr. kohorte",
+        "per average participant": "pr. gennemsnitlig deltager",
+        "npv": "investors nutidsværdi, {money}",
+        "share of runs": "andel af kørslerne", "probability": "sandsynlighed",
+        "var": "Value at Risk ({level} %): {value}",
+        "shortfall": "Expected Shortfall ({level} %): {value}",
+        "investor title": "Investors resultat: tab med sandsynlighed {p} %",
+        "band": "{lo}-{hi} % af kørslerne", "median": "median",
+        "account so far": "kommunens regnskab indtil da, {money}",
+        "account title": "Kommunens eget regnskab år for år (nutidsværdi)",
+        "not within": "ikke inden for {years} år: {p} %",
+        "years": "år fra programstart", "payback": "Tilbagebetalingsår",
+        "deadweight": "ville have fået job alligevel (dødvægt)",
+        "added": "i job på grund af programmet", "gross": "brutto, 5-95 % af kørslerne",
+        "in work": "deltagere i job ved målepunktet (gennemsnit)",
+        "outcomes title": "Hvad der betales for: merbeskæftigelse og dødvægt",
+        "at quantile": "input ved sin {q} %-fraktil",
+        "output axis": "{output}, {money}, nutidsværdi",
+        "tornado title": "Hvad flytter {output}",
+        "municipal_account": "kommunens eget regnskab", "investor_result": "investors resultat",
+        "budget_surplus": "budgetøkonomisk overskud",
+        "welfare_surplus": "samfundsøkonomisk overskud", "at": "ved",
+    },
+}
+
+
+def _text(lang: str) -> dict[str, str]:
+    if lang not in LABELS:
+        raise SibriskError(f"lang = {lang!r}: must be one of {', '.join(map(repr, LABELS))}")
+    return LABELS[lang]
+
+
+def _fmt(x: float, lang: str, decimals: int = 1) -> str:
+    """``x`` with thousands separators and ``decimals`` decimals, Danish style for 'da'
+    (1.234,5)."""
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "da" else text
+
+
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
@@ -51,13 +119,15 @@ def _weights(ds: xr.Dataset) -> np.ndarray | None:
     return np.asarray(ds["probability"].values, dtype=float) if "probability" in ds else None
 
 
-def _money(ds: xr.Dataset) -> str:
+def _money(ds: xr.Dataset, lang: str = "en") -> str:
+    t = _text(lang)
     basis = ds.attrs.get("basis", "")
-    return f"million {ds.attrs.get('currency', '')}" + (f" {basis}" if basis else "")
+    basis = t.get(basis, basis)
+    return f"{t['million']} {ds.attrs.get('currency', '')}" + (f" {basis}" if basis else "")
 
 
 def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
-                    ax: Axes | None = None) -> Figure:
+                    ax: Axes | None = None, lang: str = "en") -> Figure:
     """The distribution of the investor's net present value, the losses shaded, with the
     value at risk and the expected shortfall at ``level`` marked (as
     :func:`sibrisk.summarize` computes them, so the lines match its numbers).
@@ -71,8 +141,11 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     bins : int
         Bars of the histogram.
     ax : matplotlib.axes.Axes, optional
+    lang : {"en", "da"}
+        Language of the text (as every plot here).
     """
     _need(ds, ("investor_result",), "investor_result")
+    t = _text(lang)
     if not 0.0 < level < 1.0:
         raise SibriskError(f"level = {level!r}: must be a number in (0, 1)")
     result = np.asarray(ds["investor_result"].values, dtype=float) / 1e6
@@ -89,18 +162,19 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
            edgecolor="white", linewidth=0.3)
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.axvline(-var, color="black", linestyle="--", linewidth=1.0,
-               label=f"value at risk ({100 * level:g} %): {var:,.2f}")
+               label=t["var"].format(level=f"{100 * level:g}", value=_fmt(var, lang, 2)))
     ax.axvline(-shortfall, color="black", linestyle=":", linewidth=1.2,
-               label=f"expected shortfall ({100 * level:g} %): {shortfall:,.2f}")
-    ax.set_xlabel(f"investor's net present value, {_money(ds)}")
-    ax.set_ylabel("share of runs" if _weights(ds) is None else "probability")
-    ax.set_title(f"The investor's result: a loss with probability {100 * loss:.1f} %")
+               label=t["shortfall"].format(level=f"{100 * level:g}",
+                                           value=_fmt(shortfall, lang, 2)))
+    ax.set_xlabel(t["npv"].format(money=_money(ds, lang)))
+    ax.set_ylabel(t["share of runs"] if _weights(ds) is None else t["probability"])
+    ax.set_title(t["investor title"].format(p=_fmt(100 * loss, lang)))
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
 def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95),
-                      fig: Figure | None = None) -> Figure:
+                      fig: Figure | None = None, lang: str = "en") -> Figure:
     """A fan chart of the municipality's cumulative account in present value by year
     (median and the ``band`` of runs) above the distribution of its payback year (the
     year from which the account stays at or above zero; runs that never pay back within
@@ -115,6 +189,7 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
     fig : matplotlib.figure.Figure, optional
         A figure to draw the two panels on (else a new one).
     """
+    t = _text(lang)
     if "municipal_cumulative_account" not in ds.data_vars:
         raise SibriskError("municipal_payback: the dataset has no yearly accounts; simulate "
                            "with yearly=True")
@@ -128,11 +203,11 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
         fig = Figure(figsize=(7.5, 6.0), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     top.fill_between(years, low, high, color=GAIN, alpha=0.3,
-                     label=f"{100 * band[0]:g}-{100 * band[1]:g} % of runs")
-    top.plot(years, mid, color=GAIN, linewidth=2.0, label="median")
+                     label=t["band"].format(lo=f"{100 * band[0]:g}", hi=f"{100 * band[1]:g}"))
+    top.plot(years, mid, color=GAIN, linewidth=2.0, label=t["median"])
     top.axhline(0.0, color="black", linewidth=0.8)
-    top.set_ylabel(f"account so far, {_money(ds)}")
-    top.set_title("The municipality's account by year (present value)")
+    top.set_ylabel(t["account so far"].format(money=_money(ds, lang)))
+    top.set_title(t["account title"])
     top.legend(fontsize=8, loc="upper left")
     never = ~np.isfinite(payback)
     edges = np.arange(0.0, float(years[-1]) + 1.0)
@@ -141,19 +216,21 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
     bottom.bar(edges[:-1], share, width=1.0, align="edge", color=GAIN, edgecolor="white")
     beyond = float(years[-1]) + 0.5
     bottom.bar([beyond], [never.mean()], width=0.8, color=LOSS,
-               label=f"not within {int(years[-1])} years: {100 * never.mean():.1f} %")
-    bottom.set_xlabel("years from programme start")
-    bottom.set_ylabel("share of runs")
-    bottom.set_title("Payback year")
+               label=t["not within"].format(years=int(years[-1]),
+                                            p=_fmt(100 * never.mean(), lang)))
+    bottom.set_xlabel(t["years"])
+    bottom.set_ylabel(t["share of runs"])
+    bottom.set_title(t["payback"])
     bottom.legend(fontsize=8, loc="upper left")
     return fig
 
 
-def outcomes(ds: xr.Dataset, *, ax: Axes | None = None) -> Figure:
+def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
     """Participants in work by participant type: the mean number the programme added
     and the mean number who would have found work anyway (deadweight, which the
     contract pays for too), with the 5-95 % range of the gross number."""
     _need(ds, ("gross_employed", "additional_employed", "participants"), "outcomes")
+    t = _text(lang)
     w = _weights(ds)
     run = "outcome" if "outcome" in ds.dims else "run"
     gross = ds["gross_employed"].transpose(run, "type").values
@@ -167,16 +244,16 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None) -> Figure:
                        for j in range(len(types))])
     fig, ax = _axes(ax, (6.5, 4.0))
     y = np.arange(len(types))
-    ax.barh(y, mean_dead, color=NEUTRAL, label="would have found work anyway (deadweight)")
-    ax.barh(y, mean_added, left=mean_dead, color=GAIN, label="in work because of the programme")
+    ax.barh(y, mean_dead, color=NEUTRAL, label=t["deadweight"])
+    ax.barh(y, mean_added, left=mean_dead, color=GAIN, label=t["added"])
     total = mean_added + mean_dead
     ax.errorbar(total, y, xerr=[total - ranges[:, 0], ranges[:, 1] - total], fmt="none",
-                ecolor="black", capsize=4, label="gross, 5-95 % of runs")
+                ecolor="black", capsize=4, label=t["gross"])
     size = ds["participants"].transpose(run, "type").values[0]
     ax.set_yticks(y, [f"{t} ({int(n)})" for t, n in zip(types, size, strict=True)])
-    ax.set_xlabel("participants in work at the measurement point (mean)")
-    ax.set_title("Who is paid for: added jobs and deadweight")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(t["in work"])
+    ax.set_title(t["outcomes title"])
+    ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -186,9 +263,10 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     return [float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)]) for q in qs]
 
 
-def tornado(t: xr.Dataset, *, ax: Axes | None = None) -> Figure:
+def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
     """A tornado chart of :func:`sibrisk.tornado`: the output with each input at its low
     and high quantile, the others at their point values, widest swing on top."""
+    text = _text(lang)
     for name in ("output_low", "output_high"):
         if name not in t.data_vars:
             raise SibriskError(f"tornado: the dataset has no {name} (give the dataset of "
@@ -202,20 +280,22 @@ def tornado(t: xr.Dataset, *, ax: Axes | None = None) -> Figure:
     lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
     fig, ax = _axes(ax, (8.0, 1.2 + 0.5 * len(names)))
     y = np.arange(len(names))
-    ax.barh(y, low - base, left=base, color=LOSS, label=f"input at its {lo_q:g} % quantile")
-    ax.barh(y, high - base, left=base, color=GAIN, label=f"input at its {hi_q:g} % quantile")
+    ax.barh(y, low - base, left=base, color=LOSS, label=text["at quantile"].format(q=f"{lo_q:g}"))
+    ax.barh(y, high - base, left=base, color=GAIN,
+            label=text["at quantile"].format(q=f"{hi_q:g}"))
     ax.axvline(base, color="black", linewidth=1.0)
     ax.set_yticks(y, names)
-    output = str(t.attrs.get("output", "output")).replace("_", " ")
-    ax.set_xlabel(f"{output}, {_money(t)}, present value")
-    ax.set_title(f"What moves the {output}")
+    key = str(t.attrs.get("output", "output"))
+    output = text.get(key, key.replace("_", " "))
+    ax.set_xlabel(text["output axis"].format(output=output, money=_money(t, lang)))
+    ax.set_title(text["tornado title"].format(output=output))
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
 
 def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str,
               actor: str | None = "investor", levels: tuple[float, ...] = (0.1, 0.25, 0.5),
-              ax: Axes | None = None, **at: Any) -> Figure:
+              ax: Axes | None = None, lang: str = "en", **at: Any) -> Figure:
     """A heatmap of one field of a :func:`sibrisk.sweep` over two of its axes, with
     contour lines at ``levels`` (e.g. where the investor's probability of loss is 10 %).
 
@@ -235,6 +315,7 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
     **at
         A value for each other axis of the sweep (``cap=6e6``).
     """
+    text = _text(lang)
     if field not in ds.data_vars:
         raise SibriskError(f"field = {field!r}: not in the sweep; its fields: "
                            + ", ".join(str(k) for k in ds.data_vars))
@@ -267,5 +348,5 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
-    ax.set_title(label + (f" at {where}" if where else ""))
+    ax.set_title(label + (f" {text['at']} {where}" if where else ""))
     return fig
