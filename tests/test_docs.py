@@ -286,3 +286,28 @@ def test_example_runs(script, tmp_path):
     assert result.returncode == 0, f"{script.name} failed:\n{result.stderr}"
     assert result.stdout.strip(), f"{script.name} printed nothing"
     assert "Traceback" not in result.stderr
+
+
+_NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb")) if EXAMPLES.is_dir() else []
+
+
+@pytest.mark.parametrize("notebook", _NOTEBOOKS, ids=[p.name for p in _NOTEBOOKS])
+def test_notebook_runs(notebook, tmp_path):
+    """Every notebook runs top to bottom; the summary shows as an HTML table and the plots
+    as images."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(notebook, as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("<table>" in h and "standard error" in h for h in html)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2
+
+
+def test_there_is_a_notebook():
+    if not EXAMPLES.is_dir():
+        pytest.skip(f"{EXAMPLES} is not present")
+    assert _NOTEBOOKS
