@@ -89,3 +89,38 @@ def test_a_danish_report(capsys, tmp_path):
     for text in ("<h2>Risiko</h2>", "dødvægt", "Kommunens eget regnskab", "2.000 kørsler"):
         assert text in page, text
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 4
+
+
+def _browser() -> str | None:
+    import shutil
+
+    return next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(b)), None)
+
+
+def test_the_report_renders_in_a_headless_browser(written, tmp_path):
+    """Headless Chromium opens the page and draws its plots: the screenshot has the
+    plots' own colours (the page's text and tables have none of them): the investor's
+    red and blue, the fan chart's band, and the grey of the deadweight bars."""
+    import subprocess
+
+    import numpy as np
+    from matplotlib.image import imread
+
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    _, folder = written
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1200,4200", f"--screenshot={shot}",
+                    (folder / "report.html").as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    pixels = (imread(shot)[..., :3] * 255).round().astype(int).reshape(-1, 3)
+    colours = {"red": (192, 80, 77), "blue": (79, 129, 189), "grey": (127, 127, 127),
+               "band": (202, 217, 235)}
+    # thresholds: a drawn report has tens of thousands of each; the same page with its
+    # images broken has none of the colours but the grey of anti-aliased text (~3,500)
+    for name, rgb in colours.items():
+        near = np.abs(pixels - np.array(rgb)).max(axis=1) <= 3
+        assert near.sum() > 15_000, f"too few {name} pixels ({near.sum()}): a plot is missing"
