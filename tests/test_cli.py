@@ -171,3 +171,16 @@ def test_quiet_leaves_standard_error_empty(capsys, tmp_path):
     assert code == 0 and err == "" and out
     code, out, err = run(capsys, "scenario", "list", "--quiet")
     assert code == 0 and "drc-sib-2023" in out
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--runs", "2000", "--seed", "1"),
+    ("account",),
+    ("breakeven", "--vary", "effect.decay"),
+    ("sensitivity", "--n", "64"),
+])
+def test_terminal_text_fits_80_columns(capsys, args):
+    """The main reports fit an 80-column terminal (long labels and prose wrapped)."""
+    code, out, _ = run(capsys, *args, "--quiet")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80

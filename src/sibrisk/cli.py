@@ -22,6 +22,7 @@ from .contract import load_contract
 from .errors import SibriskError
 from .files import save
 from .report import (
+    _fit,
     catalogue_report,
     format_catalogue_report,
     format_contract_risk,
@@ -471,10 +472,12 @@ def _breakeven(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(result.to_dict())
         return
-    print(f"{result.output} reaches {result.target:g} at {result.input} = {result.value:.6g} "
-          f"(base {result.base:.6g}, difference {result.difference:+.6g})")
-    print(f"reading: {result.reading}; contract "
-          f"{'priced again at each value' if result.repriced else 'held at the base price'}")
+    print(_fit([f"{result.output} reaches {result.target:g} at {result.input} = "
+                f"{result.value:.6g} (base {result.base:.6g}, difference "
+                f"{result.difference:+.6g})",
+                f"reading: {result.reading}; contract "
+                f"{'priced again at each value' if result.repriced else 'held at the base price'}"
+                ]), end="")
 
 
 def _scenario(args: argparse.Namespace) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 from typing import Any
 
 from .account import account, breakeven
@@ -121,14 +123,40 @@ def _pp(x: float | None, base: float) -> str:
     return "" if x is None else f"{100 * (x - base):+.1f} pp"
 
 
+#: Columns of a terminal: every table and line of text fits in them.
+WIDTH = 80
+
+
 def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    """A table: the first column left-aligned, the others right-aligned; labels too long
+    for :data:`WIDTH` columns are wrapped, the values on their last line."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    values = sum(widths[1:]) + 2 * (len(widths) - 1)
+    label = min(widths[0], max(WIDTH - len(indent) - values, 16))
     out = []
     for r in rows:
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:],
-                                                                      strict=True)]
+        lines = textwrap.wrap(r[0], label, break_on_hyphens=False) or [""]
+        out += [indent + line for line in lines[:-1]]
+        cells = [lines[-1].ljust(label)] + [c.rjust(w) for c, w in zip(r[1:], widths[1:],
+                                                                       strict=True)]
         out.append(indent + "  ".join(cells).rstrip())
     return out
+
+
+def _fit(lines: list[str]) -> str:
+    """The lines as text, each line of prose longer than :data:`WIDTH` wrapped at words,
+    its continuation indented two more than the line. A row of a table (two or more
+    gaps of two spaces between its words) is left whole: wrapped, its columns would no
+    longer line up."""
+    out = []
+    for line in lines:
+        if len(line) <= WIDTH or len(re.findall(r"\S {2,}(?=\S)", line)) >= 2:
+            out.append(line)
+            continue
+        lead = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(line, WIDTH, initial_indent="", subsequent_indent=lead + "  ",
+                             break_on_hyphens=False) or [line]
+    return "\n".join(out) + "\n"
 
 
 def format_catalogue_report(r: dict[str, Any]) -> str:
@@ -209,7 +237,7 @@ def format_catalogue_report(r: dict[str, Any]) -> str:
         ("municipality's payback year",
          "not within the horizon" if payback is None else f"{payback:.1f}"),
     ])
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
 
 
 def _quantile_rows(label: str, values: dict[str, float | None], ses: dict[str, float | None],
@@ -278,7 +306,7 @@ def format_risk_summary(r: dict[str, Any]) -> str:
         lines.append("  (> horizon: the account is still negative at the end of the horizon)")
     else:
         lines.append(f"  not available: {r.get('exact_scope', '')}")
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
 
 
 def format_settlement(d: dict[str, Any]) -> str:
@@ -327,7 +355,7 @@ def format_settlement(d: dict[str, Any]) -> str:
     outside = ", ".join(f"{k} {_money(v)}" for k, v in d["outside"].items())
     lines += ["", f"From outside the deal: {outside}; transfers between actors sum to "
               f"{d['transfers_sum']:,.2f}"]
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
 
 
 def format_contract_risk(r: dict[str, Any], currency: str) -> str:
@@ -352,7 +380,7 @@ def format_contract_risk(r: dict[str, Any], currency: str) -> str:
                 rows.append((f"{actor}: median IRR", _pct(a["irr_quantiles"]["0.5"]),
                              _se(a["irr_quantiles_se"]["0.5"], pp)))
         lines += _rows(rows)
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
 
 
 def format_sensitivity(r: dict[str, Any]) -> str:
@@ -373,7 +401,7 @@ def format_sensitivity(r: dict[str, Any]) -> str:
                f"{x['total_order']:.3f}",
                f"[{x['total_order_low']:.3f}, {x['total_order_high']:.3f}]") for x in r["sobol"]]
     lines += _rows(table)
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
 
 
 def format_sweep(r: dict[str, Any]) -> str:
@@ -407,4 +435,4 @@ def format_sweep(r: dict[str, Any]) -> str:
                          _pct(s["municipal_deficit_probability"]),
                          "> horizon" if median is None else f"{median:.1f}"))
     lines += _rows(rows)
-    return "\n".join(lines) + "\n"
+    return _fit(lines)
