@@ -22,7 +22,8 @@ from .account import OUTPUTS, BreakEven, account, breakeven
 from .contract import Contract, SurplusShareTariff, load_contract, price_surplus_share
 from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
 from .files import save
-from .risk import SummaryTable, summarize, summary_to_dict
+from .report import SummaryTable
+from .risk import summarize, summary_to_dict
 from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
 from .sensitivity import sobol, tornado
 from .settlement import Settlement, settle

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import textwrap
 from typing import Any
 
+import xarray as xr
+
 from .account import account, breakeven
 from .contract import price_surplus_share
-from .errors import BreakEvenError
+from .errors import BreakEvenError, SibriskError
 from .scenario import Scenario, load_scenario
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
            "format_settlement", "format_contract_risk", "format_sensitivity",
-           "format_sweep",
+           "format_sweep", "SummaryTable",
            "CATALOGUE_BREAKEVENS"]
 
 #: The break-even points of the catalogue's Tables 5 and 6, with both readings of
@@ -436,3 +439,74 @@ def format_sweep(r: dict[str, Any]) -> str:
                          "> horizon" if median is None else f"{median:.1f}"))
     lines += _rows(rows)
     return _fit(lines)
+
+
+class SummaryTable:
+    """A risk summary (from :func:`summarize`) as a table: each measure, its value and its
+    Monte Carlo standard error, formatted by unit. Jupyter shows it as an HTML table
+    (``_repr_html_``); ``str`` gives the same rows as text; ``rows`` the cells.
+
+    >>> import sibrisk
+    >>> table = sibrisk.SummaryTable(sibrisk.summarize(sibrisk.simulate("drc-sib-2023",
+    ...                                                                 runs=5_000, seed=1)))
+    >>> table.rows[0][0]
+    'probability that the investor loses money (result < 0)'
+    """
+
+    def __init__(self, summary: xr.Dataset) -> None:
+        if not any(name.endswith("_se") for name in summary.data_vars):
+            raise SibriskError("SummaryTable: give the dataset of sibrisk.summarize")
+        self.summary = summary
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(measure, value, standard error) per measure, quantiles one row each."""
+        out = []
+        s = self.summary
+        for name, da in s.data_vars.items():
+            if name.endswith("_se"):
+                continue
+            se = s.get(f"{name}_se")
+            label = da.attrs.get("long_name", name)
+            units = da.attrs.get("units", "")
+            if "quantile" in da.dims:
+                for q in da["quantile"].values:
+                    out.append((f"{label}, {100 * q:g} %", _cell(float(da.sel(quantile=q)),
+                                                              name, units),
+                                _cell(float(se.sel(quantile=q)), name, units, True)
+                                if se is not None else ""))
+            else:
+                out.append((label, _cell(float(da), name, units),
+                            _cell(float(se), name, units, True) if se is not None else ""))
+        return out
+
+    def __str__(self) -> str:
+        rows = [("measure", "value", "standard error"), *self.rows]
+        width = [max(len(r[i]) for r in rows) for i in range(3)]
+        return "\n".join(f"{a:<{width[0]}}  {b:>{width[1]}}  {c:>{width[2]}}"
+                         for a, b, c in rows)
+
+    def _repr_html_(self) -> str:
+        a = self.summary.attrs
+        head = (f"{html.escape(str(a.get('scenario', '')))}: {a.get('runs', 0):,} runs, "
+                f"seed {html.escape(str(a.get('seed', '')))}; "
+                f"{html.escape(str(a.get('currency', '')))}, "
+                f"{html.escape(str(a.get('valuation', '')))}")
+        body = "".join(f"<tr><td style='text-align:left'>{html.escape(m)}</td><td>{v}</td>"
+                       f"<td>{e}</td></tr>" for m, v, e in self.rows)
+        return (f"<table><caption>{head}</caption><thead><tr><th style='text-align:left'>"
+                "measure</th><th>value</th><th>standard error</th></tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
+
+def _cell(x: float, name: str, units: str, error: bool = False) -> str:
+    """A value by its unit (as the text reports: shares in %, errors of shares in
+    percentage points, money with separators, years with a decimal); not finite as
+    'inf' or 'n/a'."""
+    if not math.isfinite(x):
+        return "inf" if x > 0 else "n/a"
+    if units == "1" or "probability" in name:
+        return f"{100 * x:.2f} pp" if error else _pct(x)
+    if "year" in units:
+        return f"{x:.2f}" if error else f"{x:.1f}"
+    return _money(x)

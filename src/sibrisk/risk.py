@@ -37,7 +37,7 @@ import xarray as xr
 from ._compiled import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, _plain, quantile_ranks
 from .errors import SibriskError
 
-__all__ = ["summarize", "summary_to_dict", "summarize_contracts", "SummaryTable", "QUANTILES"]
+__all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
 
 #: Quantiles reported by default.
 QUANTILES = (0.05, 0.5, 0.95)
@@ -312,74 +312,3 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
         out[str(name)] = row
     return out
 
-
-class SummaryTable:
-    """A risk summary (from :func:`summarize`) as a table: each measure, its value and its
-    Monte Carlo standard error, formatted by unit. Jupyter shows it as an HTML table
-    (``_repr_html_``); ``str`` gives the same rows as text; ``rows`` the cells.
-
-    >>> import sibrisk
-    >>> table = sibrisk.SummaryTable(sibrisk.summarize(sibrisk.simulate("drc-sib-2023",
-    ...                                                                 runs=5_000, seed=1)))
-    >>> table.rows[0][0]
-    'probability that the investor loses money (result < 0)'
-    """
-
-    def __init__(self, summary: xr.Dataset) -> None:
-        if not any(name.endswith("_se") for name in summary.data_vars):
-            raise SibriskError("SummaryTable: give the dataset of sibrisk.summarize")
-        self.summary = summary
-
-    @property
-    def rows(self) -> list[tuple[str, str, str]]:
-        """(measure, value, standard error) per measure, quantiles one row each."""
-        out = []
-        s = self.summary
-        for name, da in s.data_vars.items():
-            if name.endswith("_se"):
-                continue
-            se = s.get(f"{name}_se")
-            label = da.attrs.get("long_name", name)
-            units = da.attrs.get("units", "")
-            if "quantile" in da.dims:
-                for q in da["quantile"].values:
-                    out.append((f"{label}, {100 * q:g} %", _cell(float(da.sel(quantile=q)),
-                                                              name, units),
-                                _cell(float(se.sel(quantile=q)), name, units, True)
-                                if se is not None else ""))
-            else:
-                out.append((label, _cell(float(da), name, units),
-                            _cell(float(se), name, units, True) if se is not None else ""))
-        return out
-
-    def __str__(self) -> str:
-        rows = [("measure", "value", "standard error"), *self.rows]
-        width = [max(len(r[i]) for r in rows) for i in range(3)]
-        return "\n".join(f"{a:<{width[0]}}  {b:>{width[1]}}  {c:>{width[2]}}"
-                         for a, b, c in rows)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        a = self.summary.attrs
-        head = (f"{html.escape(str(a.get('scenario', '')))}: {a.get('runs', 0):,} runs, "
-                f"seed {html.escape(str(a.get('seed', '')))}; "
-                f"{html.escape(str(a.get('currency', '')))}, "
-                f"{html.escape(str(a.get('valuation', '')))}")
-        body = "".join(f"<tr><td style='text-align:left'>{html.escape(m)}</td><td>{v}</td>"
-                       f"<td>{e}</td></tr>" for m, v, e in self.rows)
-        return (f"<table><caption>{head}</caption><thead><tr><th style='text-align:left'>"
-                "measure</th><th>value</th><th>standard error</th></tr></thead>"
-                f"<tbody>{body}</tbody></table>")
-
-
-def _cell(x: float, name: str, units: str, error: bool = False) -> str:
-    """A value by its unit: shares as percentages, money with separators, years with one
-    decimal; not finite as 'inf' or 'n/a'."""
-    if not math.isfinite(x):
-        return "inf" if x > 0 else "n/a"
-    if units == "1" or "probability" in name:
-        return f"{100 * x:.2f} pp" if error else f"{100 * x:.1f} %"
-    if "year" in units:
-        return f"{x:.2f}" if error else f"{x:.1f}"
-    return f"{x:,.0f}"
