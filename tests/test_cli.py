@@ -175,6 +175,7 @@ def test_quiet_leaves_standard_error_empty(capsys, tmp_path):
 
 @pytest.mark.parametrize("args", [
     ("run", "--runs", "2000", "--seed", "1"),
+    ("run", "--runs", "2000", "--seed", "1", "--lang", "da"),
     ("account",),
     ("breakeven", "--vary", "effect.decay"),
     ("sensitivity", "--n", "64"),
@@ -184,3 +185,27 @@ def test_terminal_text_fits_80_columns(capsys, args):
     code, out, _ = run(capsys, *args, "--quiet")
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_danish_terminal_report(capsys):
+    """--lang da: the tables and headings in Danish, with the catalogue's terms, and
+    numbers in Danish style; the same numbers as the English report."""
+    import re
+
+    _, en, _ = run(capsys, "run", "--runs", "2000", "--seed", "1", "--quiet")
+    code, da, _ = run(capsys, "run", "--runs", "2000", "--seed", "1", "--quiet", "--lang", "da")
+    assert code == 0
+    for term in ("Tabel 1", "Budgetøkonomisk regnskab", "Samfundsøkonomisk regnskab",
+                 "Resultatbetaling", "dødvægt", "tilbagebetalingsår", "Risiko", "kørsler",
+                 "28.353", "254.802", "19,1 %"):
+        assert term in da, term
+    # no English label left (the scenario's own title and type names are the user's)
+    body = "\n".join(line for line in da.splitlines()[2:] if "_experience" not in line)
+    for word in ("Table", "probability", "prices", "account", "payment", "share", "horizon",
+                 "return", "quantile", "surplus", "municipality", "per "):
+        assert word not in body, word
+    assert not re.search(r"\d,\d{3}\b|\d\.\d %", da)  # no English-style numbers
+    # the same numbers: English text with Danish separators, number by number
+    number = re.compile(r"-?\d+(?:[.,]\d+)*")
+    assert number.findall(da.replace("2021-priser", "2021 prices")) == [
+        n.translate(str.maketrans(",.", ".,")) for n in number.findall(en)]

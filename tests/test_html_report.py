@@ -81,13 +81,15 @@ def test_a_failure_while_drawing_writes_nothing(monkeypatch, capsys, tmp_path):
 
 
 def test_a_danish_report(capsys, tmp_path):
-    """--lang da: the page is Danish (lang attribute, headings, captions) with its plots."""
+    """--lang da: the page is Danish (lang attribute, headings, captions, tables) with its
+    plots."""
     folder = tmp_path / "da"
     code, _, _ = _run(capsys, "run", "--runs", "2000", "--seed", "1", "--lang", "da",
                       "--quiet", "--out", str(folder))
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert code == 0 and '<html lang="da">' in page
-    for text in ("<h2>Risiko</h2>", "dødvægt", "Kommunens eget regnskab", "2.000 kørsler"):
+    for text in ("<h2>Risiko</h2>", "dødvægt", "Kommunens eget regnskab", "2.000 kørsler",
+                 "Tabel 1  Budgetøkonomisk regnskab", "sandsynlighed for tab", "254.802"):
         assert text in page, text
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 4
 

@@ -21,6 +21,7 @@ from .account import OUTPUTS, breakeven
 from .contract import load_contract
 from .errors import SibriskError
 from .files import save
+from .language import LANGUAGES
 from .report import (
     _fit,
     catalogue_report,
@@ -50,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"sibrisk {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def lang_arg(q: argparse.ArgumentParser, what: str) -> None:
+        q.add_argument("--lang", choices=LANGUAGES, default="en",
+                       help=f"language of {what}: en (default) or da (Danish)")
+
     def scenario_arg(q: argparse.ArgumentParser, optional: bool = True) -> None:
         q.add_argument("scenario", nargs="?" if optional else None,
                        default=DEFAULT_SCENARIO if optional else None, metavar="SCENARIO",
@@ -68,8 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", dest="report_dir", default=None, metavar="DIR",
                      help="also write DIR/report.html (inputs, accounts, risk, plots) and "
                      "DIR/simulation.nc")
-    run.add_argument("--lang", choices=("en", "da"), default="en",
-                     help="language of the report's headings and plots (default: en)")
+    lang_arg(run, "the terminal report and of --out's report and plots")
     run.add_argument("--xlsx", action="store_true",
                      help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk; "
                      "needs openpyxl)")
@@ -96,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="also evaluate this contract on the same draws (repeat for "
                      "variants); without SCENARIO, the contracts' own scenario is simulated")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(sim, "the risk summary")
 
     st = sub.add_parser("settle", help="who pays and receives what under a contract",
                         description="Settle a contract on observed outcomes: the payments by "
@@ -117,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     acc.add_argument("--json", action="store_true", help="print one JSON object")
     acc.add_argument("--per", choices=("participant", "cohort"), default="participant",
                      help="money per average participant (default) or per cohort")
+    lang_arg(acc, "the tables")
 
     be = sub.add_parser("breakeven", help="value of an input at which an output reaches a target",
                         description="Find the value of one input at which one output reaches "
@@ -237,7 +243,7 @@ def _account(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(report)
     else:
-        print(format_catalogue_report(report), end="")
+        print(format_catalogue_report(report, args.lang), end="")
 
 
 class _Progress:
@@ -320,7 +326,7 @@ def _simulate(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(summary)
     else:
-        print(format_risk_summary(summary), end="")
+        print(format_risk_summary(summary, args.lang), end="")
         if contracts:
             print(format_contract_risk(summary["contracts"], summary["currency"]), end="")
         if args.out:
@@ -351,8 +357,8 @@ def _run(args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"account": report, "risk": summary})
     else:
-        print(format_catalogue_report(report))
-        print(format_risk_summary(summary), end="")
+        print(format_catalogue_report(report, args.lang))
+        print(format_risk_summary(summary, args.lang), end="")
 
 
 def _settle(args: argparse.Namespace) -> None:

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from . import plot
 from .errors import SibriskError
 from .files import atomic_write, save
+from .language import check_lang, number
 from .report import format_catalogue_report, format_risk_summary
 from .scenario import Scenario
 from .sensitivity import tornado
@@ -52,8 +53,8 @@ def _figure(fig: Figure, caption: str) -> str:
             f'{_png(fig)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
-#: The page's own text in English and Danish (the tables of the terminal report it
-#: embeds are in English).
+#: The page's own text in English and Danish (the tables it embeds are the terminal
+#: reports, in the same language: :mod:`sibrisk.language`).
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "risk": "Risk", "accounts": "Accounts and payment model (the catalogue's tables)",
@@ -73,8 +74,8 @@ TEXT: dict[str, dict[str, str]] = {
                        "5 % and 95 % quantile, the others at their point values.",
     },
     "da": {
-        "risk": "Risiko", "accounts": "Regnskab og betalingsmodel (katalogets tabeller, på "
-        "engelsk)", "inputs": "Input",
+        "risk": "Risiko", "accounts": "Regnskab og betalingsmodel (katalogets tabeller)",
+        "inputs": "Input",
         "inputs note": "Scenariet som TOML-fil: gem den, ret et tal og kør "
                        "<code>sibrisk run FIL.toml</code>.",
         "meta": "{cur}, {year}-priser, nutidsværdi ved programstart; {runs} kørsler, "
@@ -105,15 +106,14 @@ def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict,
     risk : dict
         :func:`sibrisk.summary_to_dict` of the simulation.
     lang : {"en", "da"}
-        Language of the page's headings, captions and plots (the tables are English).
+        Language of the page's headings, captions, tables and plots.
     """
-    if lang not in TEXT:
-        raise SibriskError(f"lang = {lang!r}: must be one of {', '.join(map(repr, TEXT))}")
+    check_lang(lang)
     if "municipal_cumulative_account" not in ds.data_vars:
         raise SibriskError("report: the simulation needs its yearly accounts "
                            "(simulate with yearly=True)")
     t = TEXT[lang]
-    runs = f"{risk.get('runs', 0):,}".replace(",", "." if lang == "da" else ",")
+    runs = number(risk.get("runs", 0), lang, 0)
     figures = [
         (plot.investor_result(ds, level=risk.get("level", 0.05), lang=lang), t["fig investor"]),
         (plot.municipal_payback(ds, lang=lang), t["fig payback"]),
@@ -129,10 +129,10 @@ def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict,
         f'<p class="meta">sibrisk {e(version("sibrisk"))}; scenario {e(scenario.name)}; '
         + e(t["meta"].format(cur=scenario.currency, year=scenario.price_year, runs=runs,
                              seed=risk.get("seed"))) + "</p>",
-        f"<h2>{e(t['risk'])}</h2>", f"<pre>{e(format_risk_summary(risk))}</pre>",
+        f"<h2>{e(t['risk'])}</h2>", f"<pre>{e(format_risk_summary(risk, lang))}</pre>",
         *[_figure(fig, caption) for fig, caption in figures],
         f"<h2>{e(t['accounts'])}</h2>",
-        f"<pre>{e(format_catalogue_report(account))}</pre>",
+        f"<pre>{e(format_catalogue_report(account, lang))}</pre>",
         f"<h2>{e(t['inputs'])}</h2>",
         f"<p>{t['inputs note']}</p>",
         f"<pre>{e(scenario.to_toml(comments=False))}</pre>",

@@ -26,6 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .errors import SibriskError
+from .language import number
 from .risk import summarize
 
 __all__ = ["investor_result", "municipal_payback", "outcomes", "tornado", "sweep_map"]
@@ -95,9 +96,7 @@ def _text(lang: str) -> dict[str, str]:
 def _fmt(x: float, lang: str, decimals: int = 1) -> str:
     """``x`` with thousands separators and ``decimals`` decimals, Danish style for 'da'
     (1.234,5)."""
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "da" else text
-
+    return number(x, lang, decimals)
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:

@@ -13,6 +13,7 @@ import xarray as xr
 from .account import account, breakeven
 from .contract import price_surplus_share
 from .errors import BreakEvenError, SibriskError
+from .language import numbers, words
 from .scenario import Scenario, load_scenario
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
@@ -130,9 +131,13 @@ def _pp(x: float | None, base: float) -> str:
 WIDTH = 80
 
 
-def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+def _rows(rows: list[tuple[str, ...]], indent: str = "  ", lang: str = "en") -> list[str]:
     """A table: the first column left-aligned, the others right-aligned; labels too long
-    for :data:`WIDTH` columns are wrapped, the values on their last line."""
+    for :data:`WIDTH` columns are wrapped, the values on their last line. The cells
+    are put in ``lang`` (:func:`sibrisk.language.words`) first."""
+    if lang != "en":
+        w = words(lang)
+        rows = [tuple(w(c) for c in r) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     values = sum(widths[1:]) + 2 * (len(widths) - 1)
     label = min(widths[0], max(WIDTH - len(indent) - values, 16))
@@ -146,13 +151,13 @@ def _rows(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     return out
 
 
-def _fit(lines: list[str]) -> str:
+def _fit(lines: list[str], lang: str = "en") -> str:
     """The lines as text, each line of prose longer than :data:`WIDTH` wrapped at words,
     its continuation indented two more than the line. A row of a table (two or more
     gaps of two spaces between its words) is left whole: wrapped, its columns would no
-    longer line up."""
+    longer line up. Numbers are written in the style of ``lang``."""
     out = []
-    for line in lines:
+    for line in (numbers(x, lang) for x in lines):
         if len(line) <= WIDTH or len(re.findall(r"\S {2,}(?=\S)", line)) >= 2:
             out.append(line)
             continue
@@ -162,63 +167,70 @@ def _fit(lines: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def format_catalogue_report(r: dict[str, Any]) -> str:
-    """The catalogue's tables as plain text, from :func:`catalogue_report`."""
+def format_catalogue_report(r: dict[str, Any], lang: str = "en") -> str:
+    """The catalogue's tables as plain text, from :func:`catalogue_report`, in English
+    or Danish (``lang="da"``, :mod:`sibrisk.language`)."""
+    w = words(lang)
+    money = lambda x: w(_money(x))  # noqa: E731
+    pct = lambda x: w(_pct(x))  # noqa: E731
     be = r["breakeven"]
     lines = [
-        f"sibrisk account: {r['scenario']}" + (f" - {r['title']}" if r["title"] else ""),
-        f"{r['currency']}, {r['price_year']} prices, {r['valuation']}, {r['basis']}",
+        w("sibrisk account: {scenario}", scenario=r["scenario"])
+        + (f" - {r['title']}" if r["title"] else ""),
+        w("{currency}, {year} prices, {valuation}, {basis}", currency=r["currency"],
+          year=r["price_year"], valuation=w(r["valuation"]), basis=w(r["basis"])),
         "",
-        "Table 1  Budget account (budgetøkonomisk: the public budget)",
+        w("Table 1  Budget account (budgetøkonomisk: the public budget)"),
     ]
     src = r["savings_by_source"]
     lines += _rows([
-        ("municipality's saving", _money(r["municipal_savings"])),
-        ("  ordinary effort saved", _money(src["ordinary_effort_saving"])),
-        ("  additional employment", _money(src["employment_saving"])),
-        ("  other municipal net costs", _money(src["other_net_costs"])),
-        ("cost of the provider's programme", _money(-r["provider_cost"])),
-        ("budget surplus", _money(r["budget_surplus"])),
-    ])
-    lines += ["", "Table 2  Payment model: cost plus the investor's share of the surplus"]
+        ("municipality's saving", money(r["municipal_savings"])),
+        ("  ordinary effort saved", money(src["ordinary_effort_saving"])),
+        ("  additional employment", money(src["employment_saving"])),
+        ("  other municipal net costs", money(src["other_net_costs"])),
+        ("cost of the provider's programme", money(-r["provider_cost"])),
+        ("budget surplus", money(r["budget_surplus"])),
+    ], lang=lang)
+    lines += ["", w("Table 2  Payment model: cost plus the investor's share of the surplus")]
     lines += _rows([
-        ("investor's share of the surplus", _money(r["investor_surplus_share"])),
-        ("commissioner pays per participant", _money(r["payment_per_participant"])),
+        ("investor's share of the surplus", money(r["investor_surplus_share"])),
+        ("commissioner pays per participant", money(r["payment_per_participant"])),
         ("commissioner pays per gross-employed participant",
-         _money(r["payment_per_employed"])),
-        ("investor's return on outlay", _pct(r["investor_return"])),
-        ("municipality's own account", _money(r["municipal_account"])),
-    ])
-    lines += ["", "Table 3  Employment 2 months after, by participant type"]
+         money(r["payment_per_employed"])),
+        ("investor's return on outlay", pct(r["investor_return"])),
+        ("municipality's own account", money(r["municipal_account"])),
+    ], lang=lang)
+    lines += ["", w("Table 3  Employment 2 months after, by participant type")]
     rows = [("type", "share", "with programme", "without")]
-    rows += [(name, _pct(t["share"]), _pct(t["gross_employment"]), _pct(t["control_employment"]))
+    rows += [(name, pct(t["share"]), pct(t["gross_employment"]), pct(t["control_employment"]))
              for name, t in r["types"].items()]
-    rows += [("weighted average", "", _pct(r["gross_employment"]), _pct(r["control_employment"]))]
-    lines += _rows(rows)
+    rows += [("weighted average", "", pct(r["gross_employment"]), pct(r["control_employment"]))]
+    lines += _rows(rows, lang=lang)
     this, other = r["rates_by_type"], r["rates_by_type_other_rule"]
-    label = {"catalogue": "catalogue rule", "payout_neutral": "payout-neutral"}
-    lines += ["", f"Table 4  Rate per gross-employed participant by type "
-                  f"(this scenario's rate card: {r['rate_card']}; rule: {label[this['rule']]})"]
+    label = {"catalogue": w("catalogue rule"), "payout_neutral": w("payout-neutral")}
+    lines += ["", w("Table 4  Rate per gross-employed participant by type "
+                    "(this scenario's rate card: {rate_card}; rule: {rule})",
+                    rate_card=r["rate_card"], rule=label[this["rule"]])]
     rows = [("type", label[this["rule"]] + " *", label[other["rule"]])]
-    rows += [(name, _money(this[name]), _money(other[name])) for name in r["types"]]
+    rows += [(name, money(this[name]), money(other[name])) for name in r["types"]]
     rows += [("expected payment per participant",
-              _money(this["expected_payment_per_participant"]),
-              _money(other["expected_payment_per_participant"]))]
-    lines += _rows(rows)
-    lines += ["  * the scenario's rule (contract.by_type_rule)"]
-    lines += ["", "Table 5  Investor's break-even (rate held at the contracted price)"]
+              money(this["expected_payment_per_participant"]),
+              money(other["expected_payment_per_participant"]))]
+    lines += _rows(rows, lang=lang)
+    lines += [w("  * the scenario's rule (contract.by_type_rule)")]
+    lines += ["", w("Table 5  Investor's break-even (rate held at the contracted price)")]
     lines += _rows([
         ("parameter", "base", "break-even", "difference"),
-        ("gross employment", _pct(r["gross_employment"]), _pct(be["investor_gross_employment"]),
+        ("gross employment", pct(r["gross_employment"]), pct(be["investor_gross_employment"]),
          _pp(be["investor_gross_employment"], r["breakeven_base"]["investor_gross_employment"])),
-    ])
-    lines += ["", "Table 6  Break-even of the budget account, two readings",
-              "         (whole surplus = 0, and the municipality's own account = 0 "
-              "with the payment held)"]
+    ], lang=lang)
+    lines += ["", w("Table 6  Break-even of the budget account, two readings"),
+              "         " + w("(whole surplus = 0, and the municipality's own account = 0 "
+                              "with the payment held)")]
     base = r["breakeven_base"]
     rows = [("parameter", "base", "whole surplus", "municipality")]
     rows += [
-        (label, _pct(base[key]), _pct(be[key]), _pct(be[f"{key_muni}"]))
+        (label, pct(base[key]), pct(be[key]), pct(be[f"{key_muni}"]))
         for label, key, key_muni in (
             ("marginal effect", "marginal_effect", "marginal_effect_municipality"),
             ("annual fall in effect after the full-effect years", "decay_surplus",
@@ -227,29 +239,29 @@ def format_catalogue_report(r: dict[str, Any]) -> str:
              "ordinary_effort_saving_municipality"),
         )
     ]
-    lines += _rows(rows)
+    lines += _rows(rows, lang=lang)
     for key, note in r["breakeven_notes"].items():
         lines.append(f"  {key}: {note}")
     payback = r["municipal_payback_year"]
     lines += [
         "",
-        "Welfare-economic account (samfundsøkonomisk: society as a whole)",
+        w("Welfare-economic account (samfundsøkonomisk: society as a whole)"),
     ]
     lines += _rows([
-        ("welfare-economic surplus", _money(r["welfare_surplus"])),
+        ("welfare-economic surplus", money(r["welfare_surplus"])),
         ("municipality's payback year",
-         "not within the horizon" if payback is None else f"{payback:.1f}"),
-    ])
-    return _fit(lines)
+         w("not within the horizon") if payback is None else f"{payback:.1f}"),
+    ], lang=lang)
+    return _fit(lines, lang)
 
 
 def _quantile_rows(label: str, values: dict[str, float | None], ses: dict[str, float | None],
-                   fmt, se_fmt) -> list[tuple[str, str, str]]:
+                   fmt, se_fmt, w=words("en")) -> list[tuple[str, str, str]]:
     rows = []
     for q, v in values.items():
-        name = "median" if float(q) == 0.5 else f"{100 * float(q):g} % quantile"
-        rows.append((f"{label}, {name}", "> horizon" if v is None else fmt(v),
-                     _se(ses.get(q), se_fmt)))
+        name = (w("{label}, median", label=w(label)) if float(q) == 0.5 else
+                w("{label}, {q} % quantile", label=w(label), q=f"{100 * float(q):g}"))
+        rows.append((name, w("> horizon") if v is None else fmt(v), _se(ses.get(q), se_fmt)))
     return rows
 
 
@@ -257,22 +269,26 @@ def _se(x: float | None, fmt) -> str:
     return "" if not x else f"± {fmt(x)}"
 
 
-def format_risk_summary(r: dict[str, Any]) -> str:
-    """A risk summary (from :func:`sibrisk.summary_to_dict`) as plain text."""
+def format_risk_summary(r: dict[str, Any], lang: str = "en") -> str:
+    """A risk summary (from :func:`sibrisk.summary_to_dict`) as plain text, in English
+    or Danish (``lang="da"``)."""
+    w = words(lang)
     if r.get("method") == "exact":
         count = r.get("outcomes", 0)
-        how = f"exact enumeration of {count:,} outcome{'s' if count != 1 else ''}"
+        how = w(f"exact enumeration of {{count}} outcome{'s' if count != 1 else ''}",
+                count=f"{count:,}")
     else:
-        how = f"Monte Carlo, {r['runs']:,} runs, seed {r['seed']}"
+        how = w("Monte Carlo, {runs} runs, seed {seed}", runs=f"{r['runs']:,}", seed=r["seed"])
     level = f"{100 * r['level']:g} %"
     tag = f"{100 * r['level']:g}".replace(".", "_")
     pp = lambda x: f"{100 * x:.2f} pp"  # noqa: E731
     lines = [
-        f"Risk: {how}",
-        f"{r['currency']}, {r['price_year']} prices, per cohort of {r['cohort_size']} "
-        f"participants, {r['valuation']}",
+        w("Risk: {how}", how=how),
+        w("{currency}, {year} prices, per cohort of {size} participants, {valuation}",
+          currency=r["currency"], year=r["price_year"], size=r["cohort_size"],
+          valuation=w(r["valuation"])),
         "",
-        "Investor",
+        w("Investor"),
     ]
     rows = [
         ("probability of losing money", _pct(r["investor_loss_probability"]),
@@ -280,10 +296,10 @@ def format_risk_summary(r: dict[str, Any]) -> str:
         ("expected return on outlay", _pct(r["investor_return_mean"]),
          _se(r["investor_return_mean_se"], pp)),
         *_quantile_rows("return", r["investor_return_quantiles"],
-                        r["investor_return_quantiles_se"], _pct, pp),
-        (f"value at risk ({level})", _money(r[f"investor_var_{tag}"]),
+                        r["investor_return_quantiles_se"], _pct, pp, w),
+        (w("value at risk ({level})", level=level), _money(r[f"investor_var_{tag}"]),
          _se(r[f"investor_var_{tag}_se"], _money)),
-        (f"expected shortfall ({level})", _money(r[f"investor_cvar_{tag}"]),
+        (w("expected shortfall ({level})", level=level), _money(r[f"investor_cvar_{tag}"]),
          _se(r[f"investor_cvar_{tag}_se"], _money)),
     ]
     municipal: list[tuple[str, str, str]] = []
@@ -294,22 +310,22 @@ def format_risk_summary(r: dict[str, Any]) -> str:
             ("probability its own account is negative", _pct(r["municipal_deficit_probability"]),
              _se(r["municipal_deficit_probability_se"], pp)),
             *_quantile_rows("payback year", r["payback_year_quantiles"],
-                            r["payback_year_quantiles_se"], years, lambda v: f"{v:.2f}"),
-            (f"probability of payback within {r['within_years']:g} years",
+                            r["payback_year_quantiles_se"], years, lambda v: f"{v:.2f}", w),
+            (w("probability of payback within {years} years", years=f"{r['within_years']:g}"),
              _pct(r[f"payback_within_{within}_years_probability"]),
              _se(r[f"payback_within_{within}_years_probability_se"], pp)),
             ("share of the payment for jobs that would have come anyway",
              _pct(r["deadweight_share_mean"]), _se(r["deadweight_share_mean_se"], pp)),
         ]
-    table = _rows(rows + municipal)
+    table = _rows(rows + municipal, lang=lang)
     lines += table[: len(rows)]
-    lines += ["", "Municipality (commissioner)"]
+    lines += ["", w("Municipality (commissioner)")]
     if municipal:
         lines += table[len(rows):]
-        lines.append("  (> horizon: the account is still negative at the end of the horizon)")
+        lines.append(w("  (> horizon: the account is still negative at the end of the horizon)"))
     else:
-        lines.append(f"  not available: {r.get('exact_scope', '')}")
-    return _fit(lines)
+        lines.append(w("  not available: {scope}", scope=r.get("exact_scope", "")))
+    return _fit(lines, lang)
 
 
 def format_settlement(d: dict[str, Any]) -> str:
