@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ BREAKEVEN_KEYS = {"investor_gross_employment", "marginal_effect", "decay_surplus
                   "decay_municipality", "ordinary_effort_saving_surplus",
                   "ordinary_effort_saving_municipality", "municipal_payback_years"}
 
+
+CONTRACTS = Path(__file__).parents[1] / "examples" / "contracts"
 
 def run(capsys, *args):
     code = main(list(args))
@@ -179,9 +182,15 @@ def test_quiet_leaves_standard_error_empty(capsys, tmp_path):
     ("account",),
     ("breakeven", "--vary", "effect.decay"),
     ("sensitivity", "--n", "64"),
+    ("settle", str(CONTRACTS / "tranches.toml")),
+    ("simulate", "--runs", "2000", "--seed", "1", "--contract", str(CONTRACTS / "tranches.toml"),
+     "--contract", str(CONTRACTS / "loan.toml")),
+    ("sweep", "--contract", str(CONTRACTS / "tranches.toml"), "--runs", "1000", "--seed", "1",
+     "--axis", "capital.tranches[0].coupon=0.03,0.05", "--axis", "capital.guarantee.amount=0,1e6"),
 ])
 def test_terminal_text_fits_80_columns(capsys, args):
-    """The main reports fit an 80-column terminal (long labels and prose wrapped)."""
+    """The reports fit an 80-column terminal: long labels and prose wrapped, wide tables
+    set closer or split."""
     code, out, _ = run(capsys, *args, "--quiet")
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80

@@ -131,23 +131,73 @@ def _pp(x: float | None, base: float) -> str:
 WIDTH = 80
 
 
-def _rows(rows: list[tuple[str, ...]], indent: str = "  ", lang: str = "en") -> list[str]:
-    """A table: the first column left-aligned, the others right-aligned; labels too long
-    for :data:`WIDTH` columns are wrapped, the values on their last line. The cells
-    are put in ``lang`` (:func:`sibrisk.language.words`) first."""
+def _rows(rows: list[tuple[str, ...]], indent: str = "  ", lang: str = "en", *,
+          header: bool = False, keys: int = 1, split: bool = True) -> list[str]:
+    """A table in :data:`WIDTH` columns: the first column left-aligned, the others
+    right-aligned. Labels too long are wrapped, the values on their last line.
+
+    A table still too wide has, in turn: its header's words (the first row, if
+    ``header``) set on several lines; its columns one space apart instead of two;
+    and then it is split into tables of the columns that fit, each repeating the
+    first ``keys`` columns. The cells are put in ``lang``
+    (:func:`sibrisk.language.words`) first.
+    """
     if lang != "en":
-        w = words(lang)
-        rows = [tuple(w(c) for c in r) for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    values = sum(widths[1:]) + 2 * (len(widths) - 1)
-    label = min(widths[0], max(WIDTH - len(indent) - values, 16))
-    out = []
-    for r in rows:
-        lines = textwrap.wrap(r[0], label, break_on_hyphens=False) or [""]
-        out += [indent + line for line in lines[:-1]]
-        cells = [lines[-1].ljust(label)] + [c.rjust(w) for c, w in zip(r[1:], widths[1:],
-                                                                       strict=True)]
-        out.append(indent + "  ".join(cells).rstrip())
+        say = words(lang)
+        rows = [tuple(say(c) for c in r) for r in rows]
+    body = rows[1:] if header else rows
+    if not body:
+        return []
+    n = len(rows[0])
+    whole = [max(len(r[i]) for r in rows) for i in range(n)]
+    # narrowest a column can be: its values, and the longest word of its header
+    narrow = [max([len(r[i]) for r in body] + ([max(map(len, rows[0][i].split()), default=0)]
+                                               if header else [])) for i in range(n)]
+    room, least = WIDTH - len(indent), min(whole[0], 16)
+    for widths, gap in ((whole, 2), (narrow, 2), (narrow, 1)):
+        values = sum(widths[1:]) + gap * (n - 1)
+        if least + values <= room:
+            break
+    else:
+        if split:
+            return _split(rows, indent, header, keys, narrow, room)
+    label = min(widths[0], room - values)
+    lines = []
+    if header:  # each header cell wrapped to its width, set on the header's last line
+        cells = [textwrap.wrap(c, w, break_on_hyphens=False) or [""]
+                 for c, w in zip(rows[0], [label, *widths[1:]], strict=True)]
+        depth = max(map(len, cells))
+        cells = [[""] * (depth - len(c)) + c for c in cells]
+        lines += [_line([c[k] for c in cells], label, widths, gap, indent) for k in range(depth)]
+    for r in body:
+        wrapped = textwrap.wrap(r[0], label, break_on_hyphens=False) or [""]
+        lines += [indent + line for line in wrapped[:-1]]
+        lines.append(_line([wrapped[-1], *r[1:]], label, widths, gap, indent))
+    return lines
+
+
+def _line(cells: list[str], label: int, widths: list[int], gap: int, indent: str) -> str:
+    return indent + (" " * gap).join([cells[0].ljust(label)] + [
+        c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]).rstrip()
+
+
+def _split(rows: list[tuple[str, ...]], indent: str, header: bool, keys: int,
+           widths: list[int], room: int) -> list[str]:
+    """A table too wide for ``room`` as several tables, each with the first ``keys``
+    columns and as many others as fit."""
+    key_width = sum(widths[:keys]) + 2 * (keys - 1)
+    groups: list[list[int]] = [[]]
+    used = key_width
+    for i in range(keys, len(widths)):
+        if groups[-1] and used + 2 + widths[i] > room:
+            groups.append([])
+            used = key_width
+        groups[-1].append(i)
+        used += 2 + widths[i]
+    out: list[str] = []
+    for group in groups:
+        part = [tuple(r[:keys]) + tuple(r[i] for i in group) for r in rows]
+        out += [""] * bool(out) + _rows(part, indent, header=header, keys=keys, split=False)
     return out
 
 
@@ -205,7 +255,7 @@ def format_catalogue_report(r: dict[str, Any], lang: str = "en") -> str:
     rows += [(name, pct(t["share"]), pct(t["gross_employment"]), pct(t["control_employment"]))
              for name, t in r["types"].items()]
     rows += [("weighted average", "", pct(r["gross_employment"]), pct(r["control_employment"]))]
-    lines += _rows(rows, lang=lang)
+    lines += _rows(rows, lang=lang, header=True)
     this, other = r["rates_by_type"], r["rates_by_type_other_rule"]
     label = {"catalogue": w("catalogue rule"), "payout_neutral": w("payout-neutral")}
     lines += ["", w("Table 4  Rate per gross-employed participant by type "
@@ -216,14 +266,14 @@ def format_catalogue_report(r: dict[str, Any], lang: str = "en") -> str:
     rows += [("expected payment per participant",
               money(this["expected_payment_per_participant"]),
               money(other["expected_payment_per_participant"]))]
-    lines += _rows(rows, lang=lang)
+    lines += _rows(rows, lang=lang, header=True)
     lines += [w("  * the scenario's rule (contract.by_type_rule)")]
     lines += ["", w("Table 5  Investor's break-even (rate held at the contracted price)")]
     lines += _rows([
         ("parameter", "base", "break-even", "difference"),
         ("gross employment", pct(r["gross_employment"]), pct(be["investor_gross_employment"]),
          _pp(be["investor_gross_employment"], r["breakeven_base"]["investor_gross_employment"])),
-    ], lang=lang)
+    ], lang=lang, header=True)
     lines += ["", w("Table 6  Break-even of the budget account, two readings"),
               "         " + w("(whole surplus = 0, and the municipality's own account = 0 "
                               "with the payment held)")]
@@ -239,7 +289,7 @@ def format_catalogue_report(r: dict[str, Any], lang: str = "en") -> str:
              "ordinary_effort_saving_municipality"),
         )
     ]
-    lines += _rows(rows, lang=lang)
+    lines += _rows(rows, lang=lang, header=True)
     for key, note in r["breakeven_notes"].items():
         lines.append(f"  {key}: {note}")
     payback = r["municipal_payback_year"]
@@ -370,7 +420,7 @@ def format_settlement(d: dict[str, Any]) -> str:
                        "-" if a["multiple"] is None else f"{a['multiple']:.2f}",
                        _money(a["largest_exposure"]),
                        "never" if a["payback_year"] is None else f"{a['payback_year']:.1f}"))
-    lines += _rows(table)
+    lines += _rows(table, header=True)
     outside = ", ".join(f"{k} {_money(v)}" for k, v in d["outside"].items())
     lines += ["", f"From outside the deal: {outside}; transfers between actors sum to "
               f"{d['transfers_sum']:,.2f}"]
@@ -411,7 +461,7 @@ def format_sensitivity(r: dict[str, Any]) -> str:
     table = [("input", "low", "high", "output low", "output high", "swing")]
     table += [(t["input"], f"{t['low']:.4g}", f"{t['high']:.4g}", _money(t["output_low"]),
                _money(t["output_high"]), _money(t["swing"])) for t in r["tornado"]]
-    lines += _rows(table)
+    lines += _rows(table, header=True)
     lines += ["", f"Share of the variance (Sobol' indices, n = {r['sobol_n']:,}, seed "
               f"{r['sobol_seed']}; 95 % bootstrap intervals; {r['sobol_note']})"]
     table = [("input", "first order", "", "total order", "")]
@@ -419,7 +469,7 @@ def format_sensitivity(r: dict[str, Any]) -> str:
                f"[{x['first_order_low']:.3f}, {x['first_order_high']:.3f}]",
                f"{x['total_order']:.3f}",
                f"[{x['total_order_low']:.3f}, {x['total_order_high']:.3f}]") for x in r["sobol"]]
-    lines += _rows(table)
+    lines += _rows(table, header=True)
     return _fit(lines)
 
 
@@ -430,31 +480,52 @@ def format_sweep(r: dict[str, Any]) -> str:
     head = (f"Sweep of scenario {r['scenario']}" + (f", contract {contract}" if contract else "")
             + f": {r['point_count']:,} points, {r['runs_per_point']:,} runs each, "
             f"seed {r['seed']}")
+    short = _short_names(names)
     lines = [head, f"{r['currency']}, {r['price_year']} prices, per cohort; "
-             "± one Monte Carlo standard error", ""]
+             "± one Monte Carlo standard error"]
+    if short != names:
+        lines.append("axes: " + ", ".join(f"{b} = {a}" for a, b in zip(names, short, strict=True)
+                                          if a != b))
+    lines.append("")
     if contract:
         actors = list(r["points"][0]["summary"]["loss_probability"])
-        header = (*names, *(f"P(loss) {a}" for a in actors))
+        header = (*short, *(f"P(loss) {a}" for a in actors))
         rows = [header]
         for p in r["points"]:
             loss, se = p["summary"]["loss_probability"], p["summary"]["loss_probability_se"]
-            rows.append((*(f"{p['at'][k]:.6g}" for k in names),
+            rows.append((*(_axis_value(p["at"][k]) for k in names),
                          *(f"{_pct(loss[a])} {_se(se[a], lambda x: f'{100 * x:.1f} pp')}"
                            .rstrip() for a in actors)))
     else:
-        header = (*names, "P(investor loss)", "investor return", "P(municipal deficit)",
+        header = (*short, "P(investor loss)", "investor return", "P(municipal deficit)",
                   "median payback")
         rows = [header]
         for p in r["points"]:
             s = p["summary"]
             median = s["payback_year_quantiles"]["0.5"]
-            rows.append((*(f"{p['at'][k]:.6g}" for k in names),
+            rows.append((*(_axis_value(p["at"][k]) for k in names),
                          _pct(s["investor_loss_probability"]),
                          _pct(s["investor_return_mean"]),
                          _pct(s["municipal_deficit_probability"]),
                          "> horizon" if median is None else f"{median:.1f}"))
-    lines += _rows(rows)
+    lines += _rows(rows, header=True, keys=len(names))
     return _fit(lines)
+
+
+def _axis_value(x: float) -> str:
+    """A value of a sweep's axis: whole numbers from 1,000 up with separators, others in
+    up to six significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 1000 and float(x).is_integer() else f"{x:.6g}"
+
+
+def _short_names(names: list[str]) -> list[str]:
+    """Each dotted name by its last part (``effect.decay`` -> ``decay``), or more of it
+    where the last parts would clash."""
+    for depth in range(1, max((n.count(".") + 1 for n in names), default=1) + 1):
+        short = [".".join(n.split(".")[-depth:]) for n in names]
+        if len(set(short)) == len(short):
+            return short
+    return names
 
 
 class SummaryTable:
