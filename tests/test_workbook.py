@@ -121,3 +121,54 @@ def test_xlsx_needs_a_folder(capsys):
     """--xlsx without --out is a usage error that says what to add."""
     assert main(["run", "--xlsx"]) == 1
     assert "--out DIR" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("contract", [None, "tranches.toml"])
+def test_sweep_sheet_holds_the_sweep_json(tmp_path, capsys, contract):
+    """`sibrisk sweep --xlsx`: a Sweep sheet with a row per point whose cells are the
+    numbers of `sibrisk sweep --json` (same seed), quantiles and actors a column each
+    with their standard errors, beside the scenario's Inputs and Accounts."""
+    from pathlib import Path
+
+    args = ["sweep", "--runs", "1000", "--seed", "5", "--quiet"]
+    if contract:
+        args += ["--contract", str(Path(__file__).parents[1] / "examples" / "contracts" /
+                                   contract), "--axis", "capital.tranches[0].coupon=0.03,0.05"]
+    else:
+        args += ["--axis", "effect.decay=0.1,0.2", "--axis", "contract.investor_surplus_share=0.4"]
+    assert main([*args, "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    path = tmp_path / "sweep.xlsx"
+    assert main([*args, "--xlsx", str(path)]) == 0
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Inputs", "Accounts", "Sweep"]
+    rows = list(book["Sweep"].iter_rows(values_only=True))
+    head, body = rows[1], rows[2:]
+    axes = list(expected["axes"])
+    assert list(head[: len(axes)]) == axes and len(body) == expected["point_count"]
+    checked = 0
+    for row, point in zip(body, expected["points"], strict=True):
+        cells = dict(zip(head, row, strict=True))
+        assert [cells[a] for a in axes] == [point["at"][a] for a in axes]
+        for (name, *rest), value in _paths(point["summary"]):
+            if name == "outcome_stream":
+                continue
+            heading = " ".join([name.removesuffix("_se"), *rest]) + (
+                " SE" if name.endswith("_se") else "")
+            assert cells[heading] == pytest.approx(value, rel=1e-12, abs=0), heading
+            checked += 1
+    assert checked >= 20 * len(body)
+
+
+def _paths(d, prefix=()):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _paths(v, (*prefix, k))
+        elif v is not None:
+            yield (*prefix, k), v
+
+
+def test_sweep_xlsx_bad_path_fails_before_sweeping(tmp_path, capsys):
+    assert main(["sweep", "--axis", "effect.decay=0.1,0.2", "--runs", "100000000",
+                 "--xlsx", str(tmp_path / "sweep.csv")]) != 0
+    assert "must end in .xlsx" in capsys.readouterr().err

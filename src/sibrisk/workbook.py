@@ -20,10 +20,11 @@ from .errors import SibriskError
 from .files import atomic_write
 from .scenario import AGGREGATE_INPUTS, Scenario, load_scenario
 
-__all__ = ["write_workbook", "read_inputs", "INPUTS", "ACCOUNTS", "RISK"]
+__all__ = ["write_workbook", "read_inputs", "check_path", "INPUTS", "ACCOUNTS", "RISK",
+           "SWEEP"]
 
 #: The sheets' names.
-INPUTS, ACCOUNTS, RISK = "Inputs", "Accounts", "Risk"
+INPUTS, ACCOUNTS, RISK, SWEEP = "Inputs", "Accounts", "Risk", "Sweep"
 #: Where the inputs start on the Inputs sheet (row 1: the scenario, row 3: headings).
 _FIRST_INPUT_ROW = 4
 
@@ -90,8 +91,22 @@ def _input_rows(scenario: Scenario) -> Iterator[tuple[str, float]]:
             yield key, scenario.get(key)
 
 
+def check_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` if a workbook can be written there (an ``.xlsx`` name in an existing
+    folder, and openpyxl installed); :class:`SibriskError` otherwise. Call it before
+    long work, so a bad name fails at once."""
+    _openpyxl()
+    path = Path(path)
+    if path.suffix != ".xlsx":
+        raise SibriskError(f"{path}: an Excel workbook must end in .xlsx")
+    if not path.parent.exists():
+        raise SibriskError(f"{path}: folder {path.parent} does not exist")
+    return path
+
+
 def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: dict[str, Any],
-                   risk: dict[str, Any] | None = None) -> Path:
+                   risk: dict[str, Any] | None = None, *,
+                   sweep: dict[str, Any] | None = None) -> Path:
     """Write the workbook, whole or not at all.
 
     Parameters
@@ -102,16 +117,15 @@ def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: di
     account : dict
         :func:`sibrisk.report.catalogue_report` of the scenario.
     risk : dict, optional
-        :func:`sibrisk.summary_to_dict` of a simulation.
+        :func:`sibrisk.summary_to_dict` of a simulation: a sheet *Risk*.
+    sweep : dict, optional
+        :func:`sibrisk.sweep.sweep_to_dict` of a sweep: a sheet *Sweep*, one row per
+        point, the axes first, then each measure and its standard error.
     """
     openpyxl = _openpyxl()
     from openpyxl.styles import Font
 
-    path = Path(path)
-    if path.suffix != ".xlsx":
-        raise SibriskError(f"{path}: an Excel workbook must end in .xlsx")
-    if not path.parent.exists():
-        raise SibriskError(f"{path}: folder {path.parent} does not exist")
+    path = check_path(path)
     bold = Font(bold=True)
     book = openpyxl.Workbook()
     sheet = book.active
@@ -154,7 +168,64 @@ def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: di
             for col in (2, 3):
                 sheet.cell(sheet.max_row, col).number_format = fmt
         _widths(sheet, (48, 16, 16))
+    if sweep is not None:
+        _sweep_sheet(book.create_sheet(SWEEP), sweep, bold)
     return atomic_write(path, lambda tmp: book.save(tmp))
+
+
+def _format(name: str) -> str:
+    """The number format of a measure, by its name."""
+    if any(w in name for w in ("probability", "return", "share", "irr")):
+        return _SHARE
+    if "year" in name:
+        return "0.00"
+    if "multiple" in name:
+        return "0.00"
+    return _MONEY
+
+
+def _sweep_sheet(sheet: Any, sweep: dict[str, Any], bold: Any) -> None:
+    """One row per point of the sweep: its axes' values, then every measure (quantiles
+    and actors one column each) with its standard error beside it."""
+    points = sweep["points"]
+    axes = list(points[0]["at"]) if points else list(sweep["axes"])
+    columns: list[tuple[str, tuple[str, ...]]] = []  # (heading, path into a summary)
+    for name, value in (points[0]["summary"] if points else {}).items():
+        if name.endswith("_se") or name == "outcome_stream":  # not a measure
+            continue
+        parts = [((name,), value)]
+        while any(isinstance(v, dict) for _, v in parts):
+            parts = [((*p, k), x) for p, v in parts for k, x in v.items()]
+        for path, _ in parts:
+            columns.append((" ".join(path), path))
+            se = (f"{path[0]}_se", *path[1:])
+            if _leaf(points[0]["summary"], ".".join(se)) is not None or \
+                    f"{path[0]}_se" in points[0]["summary"]:
+                columns.append((" ".join(path) + " SE", se))
+    contract = sweep.get("contract")
+    sheet.append([f"Sweep of scenario {sweep['scenario']}"
+                  + (f", contract {contract}" if contract else "")
+                  + f": {sweep['point_count']:,} points, {sweep['runs_per_point']:,} runs each, "
+                  f"seed {sweep['seed']}; {sweep['currency']}, {sweep['price_year']} prices, "
+                  "present value at t = 0; SE: one Monte Carlo standard error"])
+    sheet.append([*axes, *(heading for heading, _ in columns)])
+    for cell in sheet[2]:
+        cell.font = bold
+    for p in points:
+        values = [p["at"][a] for a in axes]
+        for _, path in columns:
+            node: Any = p["summary"]
+            for part in path:
+                node = node.get(part) if isinstance(node, dict) else None
+            values.append(node)
+        sheet.append(values)
+        row = sheet.max_row
+        for j, (_, path) in enumerate(columns, start=len(axes) + 1):
+            sheet.cell(row, j).number_format = _format(path[0])
+    sheet.freeze_panes = sheet.cell(3, len(axes) + 1)
+    if points:
+        sheet.auto_filter.ref = sheet.dimensions.replace("A1", "A2")
+    _widths(sheet, tuple(max(12, min(len(str(c.value or "")) + 2, 40)) for c in sheet[2]))
 
 
 def _risk_rows(risk: dict[str, Any]) -> Iterator[tuple[str, float | None, float | None]]:
