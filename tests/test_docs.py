@@ -279,13 +279,48 @@ def test_examples_are_present():
             "risk_sharing_design.py", "in_your_model.py"} <= names
 
 
+@pytest.fixture(scope="module")
+def guide_pages(reproduce):
+    return _load("guide_pages")
+
+
 @pytest.mark.parametrize("script", _SCRIPTS, ids=[p.name for p in _SCRIPTS])
-def test_example_runs(script, tmp_path):
+def test_example_runs(script, tmp_path, guide_pages):
+    """Every example runs; a tutorial's page shows its code and exactly what it printed
+    and drew (docs/guide_pages.py)."""
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, f"{script.name} failed:\n{result.stderr}"
     assert result.stdout.strip(), f"{script.name} printed nothing"
     assert "Traceback" not in result.stderr
+    pages = {s: name for name, (_, s) in guide_pages.TUTORIALS.items()}
+    if script.name in pages:
+        name = pages[script.name]
+        page = guide_pages.tutorial_page(name, result.stdout,
+                                         sorted(p.name for p in tmp_path.glob("*.png")))
+        assert (DOCS / f"{name}.md").read_text(encoding="utf-8") == page, \
+            f"docs/{name}.md is out of date; run: python docs/guide_pages.py"
+
+
+def test_getting_started_page_is_up_to_date(guide_pages):
+    page = guide_pages.GETTING_STARTED.read_text(encoding="utf-8")
+    assert page == guide_pages.getting_started(), \
+        "docs/getting-started.md is out of date; run: python docs/guide_pages.py"
+
+
+def test_every_tutorial_has_its_page_in_the_site(guide_pages):
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for name, (title, script) in guide_pages.TUTORIALS.items():
+        assert (EXAMPLES / script).exists() and f"{name}.md" in nav, name
+
+
+def test_the_tests_named_on_the_checking_page_exist():
+    """docs/checking.md names the tests behind each oracle: each one is there."""
+    named = re.findall(r"tests/(test_\w+\.py)::(test_\w+)", (DOCS / "checking.md").read_text())
+    assert len(named) >= 15
+    for file, test in named:
+        assert re.search(rf"^def {test}\(", (ROOT / "tests" / file).read_text(), re.M), \
+            f"{file}::{test} is named in docs/checking.md but does not exist"
 
 
 _NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb")) if EXAMPLES.is_dir() else []
