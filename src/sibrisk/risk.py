@@ -248,6 +248,25 @@ def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
     return out
 
 
+def _misjudgement(c: xr.Dataset, w: np.ndarray, exact: bool, pair, row: dict) -> None:
+    """How often a payment on a measured effect misjudges the programme (a simulation with
+    ``judge_effects``): not paid though the true effect meets the target, paid though it
+    misses it, each among the runs of its kind, and the payment's error."""
+    paid = np.asarray(c.contract_effect_paid.values, dtype=bool)
+    deserved = np.asarray(c.contract_effect_deserved.values, dtype=bool)
+    pair("effect_deserved_probability", _prob(deserved, w, exact), row)
+    for name, among, event in (("unpaid_when_deserved_probability", deserved, ~paid),
+                               ("paid_when_undeserved_probability", ~deserved, paid)):
+        if among.any():
+            sub = w[among] / w[among].sum()
+            pair(name, _prob(event[among], sub, exact), row)
+        else:  # no run of this kind: the conditional probability is not defined
+            row[name] = row[f"{name}_se"] = None
+    pair("misjudged_probability", _prob(paid != deserved, w, exact), row)
+    error = c.contract_payment.values - c.contract_payment_true_effect.values
+    pair("measurement_overpayment_mean", _mean(error, w, exact), row)
+
+
 def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES
                         ) -> dict[str, Any]:
     """Risk of every contract variant and actor in a simulation with ``contracts=``.
@@ -258,8 +277,15 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
     of a negative NPV, NPV quantiles, the IRR quantiles among the runs in
     which an IRR exists (with the probability that one does) and the expected
     largest exposure, as far as the simulation kept them (``contract_stats``).
-    Every measure has its Monte Carlo standard error under the same name
-    plus ``_se``.
+    With ``simulate(..., judge_effects=True)`` (or ``comparison_size``) also,
+    for the payments on a measured effect: the probability that the true
+    effect meets the target (``effect_deserved_probability``), the
+    probability of no payment when it does
+    (``unpaid_when_deserved_probability``) and of a payment when it does not
+    (``paid_when_undeserved_probability``), either of the two
+    (``misjudged_probability``), and the mean payment minus the payment on the
+    true effect (``measurement_overpayment_mean``). Every measure has its
+    Monte Carlo standard error under the same name plus ``_se``.
 
     Returns
     -------
@@ -290,6 +316,8 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
         pair("payment_mean", _mean(c.contract_payment.values, w, exact), row)
         pair("cap_bound_probability", _prob(c.contract_payment_cut.values > 0, w, exact), row)
         pair("reinvestment_mean", _mean(c.contract_reinvestment.values, w, exact), row)
+        if "contract_effect_paid" in c:
+            _misjudgement(c, w, exact, pair, row)
         actors: dict[str, Any] = {}
         for actor in c.actor.values[c.in_contract.values]:
             a = c.sel(actor=actor)

@@ -305,6 +305,8 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     contracts: object = None,
     contract_stats: tuple[str, ...] | list[str] = K.ACTOR_COLUMNS,
+    comparison_size: int | None = None,
+    judge_effects: bool | None = None,
     _book: type | None = None,
 ) -> xr.Dataset:
     """Simulate a scenario's contract run by run.
@@ -361,6 +363,22 @@ def simulate(
         ``"npv"``, ``"multiple"``, ``"exposure"``, ``"payback_year"`` and
         ``"irr"`` (default all). With many variants, ``("npv",)`` is several
         times faster and smaller: the NPV alone is linear in the flows.
+    comparison_size : int, optional
+        For contracts that pay on an effect measured against a comparison group
+        (effect payments, thresholds, tiers, triggers): the evaluation measures
+        the comparison group's rate on this many people per cohort, a binomial
+        draw around the true rate, instead of knowing it exactly (the
+        default). The cohort's own rate is always measured on its participants.
+    judge_effects : bool, optional
+        Keep, per run and contract, whether the mechanisms that measure an
+        effect paid on the measured effect (``contract_effect_paid``), whether
+        they would have on the true effect (``contract_effect_deserved``: the
+        programme's expected rate minus the comparison group's, in the run's
+        drawn world) and the payment on the true effect
+        (``contract_payment_true_effect``); :func:`sibrisk.risk.summarize_contracts`
+        then reports how often a programme that meets its target is not paid,
+        and how often one that misses it is paid. Default: on when
+        ``comparison_size`` is given.
 
     Returns
     -------
@@ -415,6 +433,8 @@ def simulate(
     # ``_book`` (private): another keeper of the contracts' outcomes (a sweep's
     # :class:`OutcomeKeeper`), which then returns itself instead of a dataset
     book = (_book or _ContractBook)(plan, runs, yearly, contract_stats) if bound else None
+    if comparison_size is not None or judge_effects:
+        _measurement(book, bound, comparison_size, judge_effects, _book)
     # Touch every page now, in this thread: page faults taken by several threads at once
     # contend for the process's memory map and would stop the threads from scaling.
     for array in (out, gross, add, deadweight, counts, inputs, flows,
@@ -467,7 +487,7 @@ def simulate(
             flows[rows] = _yearly(out[rows], add[rows], by_type(n), full, own_years,
                                   plan.pay_year)
         if book is not None:
-            book.evaluate(rows, j, seed, stream, n, cell_gross, cell_add, c, full, discount)
+            book.evaluate(rows, j, seed, stream, n, cell_gross, cell_add, c, full, discount, g)
         return size
 
     done = 0
@@ -570,11 +590,28 @@ class _ContractBook:
         self.reinvestment = np.empty((runs, k))
         self.years = max(b.years for b in plan.bound)
         self.flows = np.empty((runs, k, a, self.years)) if yearly else None
+        self.runs = runs
+        #: the evaluation's comparison group per cohort (None: its rate is known), and
+        #: whether to judge each payment on the effect against the true effect
+        self.comparison_size: int | None = None
+        self.judge = False
+        self.judged: tuple[np.ndarray, ...] = ()
 
     def arrays(self):
         """The arrays to fill with zeros before the work starts."""
-        return tuple(x for x in (self.payment, self.cut, self.reinvestment, self.flows)
-                     if x is not None)
+        return tuple(x for x in (self.payment, self.cut, self.reinvestment, self.flows,
+                                 *self.judged) if x is not None)
+
+    def judge_effects(self, comparison_size: int | None, judge: bool) -> None:
+        """Measure the comparison group's rate on ``comparison_size`` people per cohort,
+        and (``judge``) keep per run whether each contract paid on its measured effect,
+        whether it would have on the true effect, and its payment on the true effect."""
+        self.comparison_size = comparison_size
+        self.judge = judge
+        if judge:
+            k = len(self.plan.bound)
+            self.judged = (np.empty((self.runs, k), dtype=bool),
+                           np.empty((self.runs, k), dtype=bool), np.empty((self.runs, k)))
 
     def fill_absent(self) -> None:
         """Actors not in a contract: no money, no multiple and no rate of return; one pass
@@ -627,13 +664,37 @@ class _ContractBook:
         cost = params[:, K.P_COST] * n_tot
         return participants, counts, savings, sums, base_rate, cost
 
-    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+    def _comparison_uniforms(self, j, seed, stream, m, shape, cache):
+        """Uniforms of the evaluation's comparison-group draws of metric ``m`` (one
+        generator per metric and chunk: variants share them, common random numbers)."""
+        if m not in cache:
+            cache[m] = chunk_generator(seed, stream, j, comparison_purpose(m)).random(shape)
+        return cache[m]
+
+    def _measured_comparison(self, rate, u):
+        """The comparison group's measured rate: k of ``comparison_size`` people."""
+        size = self.comparison_size
+        flat = np.empty(rate.size, dtype=np.int64)
+        K.binomial_many(np.full(rate.size, size, dtype=np.int64),
+                        np.ascontiguousarray(rate, dtype=float).ravel(), u.ravel(), flat)
+        return flat.reshape(rate.shape) / size
+
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
+                 g=None):
         from .settlement import OutcomeData, _chain, evaluate
 
         plan = self.plan
         size = cell_gross.shape[0]
         participants, counts, savings, sums, base_rate, cost = self.chunk_outcomes(
             j, seed, stream, n, cell_gross, cell_add, c, params, discount)
+        true_rate = None
+        if self.judge and base_rate is not None:  # the programme's expected rate per cohort
+            n_rows = n.reshape(n.shape[0], plan.cohorts, len(plan.types))
+            g_cells = np.broadcast_to(g, (size, g.shape[1])).reshape(
+                size, plan.cohorts, len(plan.types))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                true_rate = (n_rows * g_cells).sum(axis=2) / n_rows.sum(axis=2)
+        uniforms: dict = {}
         start = rows.start
         # settle in blocks that keep numpy's temporaries small and in cache
         for lo in range(0, size, _SETTLE_BLOCK):
@@ -643,12 +704,45 @@ class _ContractBook:
             memo: dict = {}  # sums over cohorts and types, shared by the variants
             block_sums = tuple(part(x) for x in sums)
             for k, b in enumerate(plan.bound):
-                comparison = {m: base_rate[sl] * math.prod(
-                    b.retention[x] for x in _chain(b.parent, m)) for m in b.measured}
-                data = OutcomeData(participants[sl], {m: v[sl] for m, v in counts[k].items()},
-                                   comparison, savings[sl], cost[sl], part(discount),
-                                   savings_sums=block_sums, memo=memo)
-                self._keep(k, b, out_rows, evaluate(b, data))
+                chain = {m: math.prod(b.retention[x] for x in _chain(b.parent, m))
+                         for m in b.measured}
+                comparison = {m: base_rate[sl] * chain[m] for m in b.measured}
+                if self.comparison_size is not None:
+                    comparison = {m: self._measured_comparison(
+                        r, self._comparison_uniforms(j, seed, stream, m, base_rate.shape,
+                                                     uniforms)[sl])
+                        for m, r in comparison.items()}
+                metric_counts = {m: v[sl] for m, v in counts[k].items()}
+                data = OutcomeData(participants[sl], metric_counts, comparison, savings[sl],
+                                   cost[sl], part(discount), savings_sums=block_sums, memo=memo)
+                result = evaluate(b, data)
+                self._keep(k, b, out_rows, result)
+                if self.judge:
+                    truth = None
+                    if b.measured:
+                        true = {m: (true_rate[sl] - base_rate[sl]) * chain[m]
+                                for m in b.measured}
+                        truth = evaluate(b, OutcomeData(
+                            participants[sl], metric_counts, comparison, savings[sl],
+                            cost[sl], part(discount), savings_sums=block_sums, memo=memo,
+                            measured=true))
+                    self._judge(k, b, out_rows, result, truth)
+
+    def _judge(self, k, b, rows, result, truth) -> None:
+        """Whether the contract paid on its measured effect, and would have on the true
+        effect: the claims of its mechanisms that measure an effect (an effect payment,
+        or any mechanism with a trigger), after triggers and before caps."""
+        paid, deserved, true_payment = self.judged
+        measured = {m.name for m in b.contract.payments
+                    if m.trigger is not None or m.kind == "effect"}
+        if truth is None or not measured:
+            paid[rows, k] = deserved[rows, k] = False
+            true_payment[rows, k] = result.total_paid_pv
+            return
+        cols = np.array([name in measured for name, _, _ in result.claims], dtype=bool)
+        paid[rows, k] = result.claimed[:, cols].sum(axis=1) > 0
+        deserved[rows, k] = truth.claimed[:, cols].sum(axis=1) > 0
+        true_payment[rows, k] = truth.total_paid_pv
 
     def _keep(self, k, b, rows, result) -> None:
         """Write one variant's results for some rows."""
@@ -692,6 +786,20 @@ class _ContractBook:
             "long_name": "outcome payments under each contract", "units": cur})
         data["contract_payment_cut"] = (("run", "contract"), self.cut, {
             "long_name": "claims cut by caps", "units": cur})
+        if self.judge:
+            paid, deserved, true_payment = self.judged
+            size = ("the comparison group's rate known exactly" if self.comparison_size is None
+                    else f"the comparison group measured on {self.comparison_size} people per "
+                    "cohort")
+            data["contract_effect_paid"] = (("run", "contract"), paid, {
+                "long_name": "the mechanisms that measure an effect (effect payments, "
+                "triggers) paid on the measured effect", "measurement": size})
+            data["contract_effect_deserved"] = (("run", "contract"), deserved, {
+                "long_name": "they would have paid on the true effect (the programme's "
+                "expected rate minus the comparison group's, in this run's world)"})
+            data["contract_payment_true_effect"] = (("run", "contract"), true_payment, {
+                "long_name": "outcome payments had the effect been measured without error",
+                "units": cur})
         data["contract_reinvestment"] = (("run", "contract"), self.reinvestment, {
             "long_name": "payments declared for reinvestment and kept by the payers (grant "
             "model)", "units": cur})
@@ -737,7 +845,8 @@ class OutcomeKeeper(_ContractBook):
     def fill_absent(self) -> None:
         """Nothing to fill: every row of the outcomes is written by its own chunk."""
 
-    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
+                 g=None):
         _, (counts,), savings, sums, _, cost = self.chunk_outcomes(
             j, seed, stream, n, cell_gross, cell_add, c, params, discount)
         for i, m in enumerate(self.metrics):
@@ -746,6 +855,32 @@ class OutcomeKeeper(_ContractBook):
         self.savings_pv[rows] = sums[1][:, -1]
         self.cost[rows] = cost
         self.discount[rows] = discount
+
+
+def comparison_purpose(name: str) -> int:
+    """The generator purpose of the evaluation's comparison-group draws of a metric."""
+    return FIRST_INPUT + zlib.crc32(f"comparison.{name}".encode())
+
+
+def _measurement(book, bound, comparison_size, judge_effects, keeper) -> None:
+    """Check and set the measurement options of ``simulate``."""
+    if book is None:
+        raise SibriskError("comparison_size and judge_effects apply to contracts that pay on "
+                           "a measured effect: give contracts=[...]")
+    if keeper is not None:
+        raise SibriskError("comparison_size and judge_effects are not for a sweep's compiled "
+                           "outcomes")
+    if comparison_size is not None and (
+            isinstance(comparison_size, bool) or not isinstance(comparison_size, int | np.integer)
+            or comparison_size < 1):
+        raise SibriskError(f"comparison_size = {comparison_size!r}: must be a whole number of "
+                           "people, at least 1 (the evaluation's comparison group per cohort)")
+    if not any(b.measured for b in bound):
+        raise SibriskError("comparison_size and judge_effects: none of the contracts pays on a "
+                           "measured effect (an effect payment, or a trigger); "
+                           "contracts: " + ", ".join(b.contract.name for b in bound))
+    book.judge_effects(None if comparison_size is None else int(comparison_size),
+                       True if judge_effects is None else bool(judge_effects))
 
 
 def metric_purpose(name: str) -> int:
