@@ -127,3 +127,27 @@ def test_measurement_needs_a_contract_that_measures_an_effect():
         {"kind": "rate_card", "rates": {"employed": 200_000.0}}]})
     with pytest.raises(sibrisk.SibriskError, match="none of the contracts pays on a measured"):
         sibrisk.simulate(DRC, runs=100, seed=1, contracts=[card], comparison_size=50)
+
+
+def test_a_sweep_point_is_the_contract_simulated_alone():
+    """sweep(..., comparison_size=) gives each point the misjudgement of simulating that
+    variant alone (same seed and stream), and misjudges more as the threshold rises past
+    the true effect."""
+    base = _contract().to_dict()
+    ds = sibrisk.sweep(None, {"payments[0].points[0][0]": [0.05, 0.15]}, contract=base,
+                       runs=10_000, seed=4, comparison_size=100)
+    base["payments"][0]["points"][0][0] = 0.15
+    alone = summarize_contracts(sibrisk.simulate(
+        DRC, runs=10_000, seed=4, contracts=[base], comparison_size=100))["threshold"]
+    row = ds.sel({"payments[0].points[0][0]": 0.15})
+    for name in ("effect_deserved_probability", "unpaid_when_deserved_probability",
+                 "paid_when_undeserved_probability", "misjudged_probability",
+                 "misjudged_probability_se", "measurement_overpayment_mean"):
+        assert float(row[name]) == pytest.approx(alone[name], rel=1e-12), name
+    p = ds.misjudged_probability.values
+    assert p[1] > p[0]
+
+
+def test_a_sweep_needs_a_contract_that_measures_an_effect():
+    with pytest.raises(sibrisk.SibriskError, match="give a contract that pays on a measured"):
+        sibrisk.sweep(DRC, {"effect.decay": [0.1]}, runs=100, comparison_size=50)

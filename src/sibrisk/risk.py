@@ -248,6 +248,14 @@ def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
     return out
 
 
+#: The contract fields of :func:`summarize_contracts` on a measured effect (with
+#: ``judge_effects``), each followed by its standard error.
+MEASUREMENT_FIELDS = tuple(f for name in (
+    "effect_deserved_probability", "unpaid_when_deserved_probability",
+    "paid_when_undeserved_probability", "misjudged_probability",
+    "measurement_overpayment_mean") for f in (name, f"{name}_se"))
+
+
 def _misjudgement(c: xr.Dataset, w: np.ndarray, exact: bool, pair, row: dict) -> None:
     """How often a payment on a measured effect misjudges the programme (a simulation with
     ``judge_effects``): not paid though the true effect meets the target, paid though it

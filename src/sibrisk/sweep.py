@@ -44,7 +44,7 @@ from ._compiled import CONTRACT_FIELDS, BlockSummary, _plain
 from ._compiled import Workspace as _Workspace
 from .contract import Contract, load_contract
 from .errors import SibriskError
-from .risk import QUANTILES, summarize, summarize_contracts
+from .risk import MEASUREMENT_FIELDS, QUANTILES, summarize, summarize_contracts
 from .scenario import Scenario, load_scenario
 from .settlement import bind_checked
 from .simulate import _normalise_seed, _positive_int, common_attrs, simulate
@@ -80,7 +80,8 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
           quantiles: tuple[float, ...] = QUANTILES,
           measures: Sequence[str] = ("npv",), engine: str = "auto", keep_runs: bool = False,
           progress: Callable[[int, int], None] | None = None,
-          client: Any = None) -> xr.Dataset:
+          client: Any = None, comparison_size: int | None = None,
+          judge_effects: bool | None = None) -> xr.Dataset:
     """The risk summary at every point of a grid.
 
     Parameters
@@ -115,6 +116,14 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         fee, and ``measures=("npv",)``; anything else, and ``"general"``,
         simulates each block of variants with :func:`sibrisk.simulate`. Both
         give the same numbers (to rounding: the tests compare them).
+    comparison_size, judge_effects
+        As in :func:`sibrisk.simulate`: the evaluation's comparison group per
+        cohort, and whether to judge the payments on a measured effect against
+        the true effect. Each point then also has the fields of
+        :data:`sibrisk.risk.MEASUREMENT_FIELDS` (how often the programme is
+        not paid though it meets its target, paid though it misses it, ...).
+        The contract must pay on a measured effect; such a sweep simulates its
+        variants (the general engine).
     keep_runs : bool
         Also keep the run-level values of every point (dim ``run``): with a
         contract each actor's NPV (``actor_npv``) and the outcome payments
@@ -201,6 +210,11 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     if engine not in ("auto", "general"):
         raise SibriskError(f"engine = {engine!r}: must be 'auto' (compiled where the contract "
                            "allows) or 'general'")
+    measurement = comparison_size is not None or bool(judge_effects)
+    if measurement and (base_contract is None or not any(
+            m.trigger is not None or m.kind == "effect" for m in base_contract.payments)):
+        raise SibriskError("comparison_size and judge_effects: give a contract that pays on a "
+                           "measured effect (an effect payment, or a trigger)")
     # group the points by their outcome model, then by their scenario
     groups: dict[tuple, list[int]] = {}
     for i, point in enumerate(points):
@@ -209,6 +223,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         groups.setdefault(key, []).append(i)
     options = {"runs": runs, "seed": seed, "level": level, "within_years": within_years,
                "quantiles": tuple(quantiles), "measures": measures, "keep_runs": keep_runs,
+               "comparison_size": comparison_size, "judge_effects": judge_effects,
                "contract": base_contract.to_dict() if base_contract is not None else None,
                "source": base_contract.source if base_contract is not None else None}
     # the tasks: per outcome model, its points (or blocks of contract variants on it); a
@@ -221,7 +236,8 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         if base_contract is None:
             plan.append((None, [(s, stream, members, None)]))
             continue
-        compiled = engine == "auto" and measures == ("npv",) and _compiles(base_contract, s)
+        compiled = engine == "auto" and measures == ("npv",) and not measurement \
+            and _compiles(base_contract, s)
         size = _block_size(runs) if compiled else CONTRACT_BATCH
         tasks = []
         for lo in range(0, len(members), size):
@@ -410,7 +426,9 @@ def _block(summaries: list[dict[str, Any]], quantiles: tuple[float, ...]) -> Blo
     out = BlockSummary(
         actors=tuple(actors),
         present=np.array([[a in s["actors"] for a in actors] for s in summaries], dtype=bool),
-        contract={f: np.array([_num(s.get(f)) for s in summaries]) for f in CONTRACT_FIELDS},
+        contract={f: np.array([_num(s.get(f)) for s in summaries])
+                  for f in CONTRACT_FIELDS + tuple(f for f in MEASUREMENT_FIELDS
+                                                   if f in summaries[0])},
         actor={f: np.array([[_num(a.get(f)) for a in row] for row in per_actor])
                for f in scalar},
         quantile={f: np.array([[[_num((a.get(f) or {}).get(k)) for k in keys] for a in row]
@@ -430,7 +448,9 @@ def _simulate_variants(scenario: Scenario, stream: int, variants: list[Contract]
                        options: dict[str, Any]) -> list[dict[str, Any]]:
     """The summaries of contract variants simulated together (the general path)."""
     ds = simulate(scenario, runs=options["runs"], seed=options["seed"], stream=stream,
-                  contracts=variants, contract_stats=options["measures"])
+                  contracts=variants, contract_stats=options["measures"],
+                  comparison_size=options.get("comparison_size"),
+                  judge_effects=options.get("judge_effects"))
     risk = summarize_contracts(ds, quantiles=options["quantiles"])
     if options["keep_runs"]:
         for v in variants:
@@ -523,7 +543,7 @@ def _contract_fields(data, coords, dims, shape, blocks, runs, quantiles, currenc
                 out[idx[:, None], cols] = values
         return out.reshape(shape + extra)
 
-    for name in CONTRACT_FIELDS:
+    for name in dict.fromkeys(f for _, b in blocks for f in b.contract):
         data[name] = (dims, grid("contract", (), name))
     for name in dict.fromkeys(f for _, b in blocks for f in b.actor):
         data[name] = (dims + ("actor",), grid("actor", (len(actors),), name))
