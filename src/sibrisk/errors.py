@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SibriskError", "ScenarioError", "ContractError", "Problem", "BreakEvenError"]
+__all__ = ["SibriskError", "ScenarioError", "ContractError", "Problem", "BreakEvenError",
+           "EvidenceError", "DataFileError"]
 
 
 class SibriskError(ValueError):
@@ -86,3 +87,40 @@ class ContractError(ScenarioError):
 
 class BreakEvenError(SibriskError):
     """No break-even value exists for the requested input in the allowed range."""
+
+
+class EvidenceError(SibriskError):
+    """Counts, rates or settings given to :mod:`sibrisk.evidence` (effects, power,
+    sample sizes) or :mod:`sibrisk.progression` (questionnaire scores) are not valid."""
+
+
+class DataFileError(EvidenceError):
+    """A data file (participants, questionnaire answers) is not valid.
+
+    The message names the file, the line, the column and the value, e.g.
+    ``participants.csv, line 7, outcome = 'maybe': must be 0 or 1``.
+
+    Attributes
+    ----------
+    source : str
+        The file, as given.
+    line : int or None
+        The line of the file (1 is the first line, comments included); ``None`` for a
+        problem with the file as a whole, such as a missing column.
+    column : str or None
+        The column's name in the header.
+
+    ``value`` ``None`` leaves the value out of the message (a cell left empty, say).
+    """
+
+    def __init__(self, source: str, line: int | None, column: str | None, value: object,
+                 allowed: str):
+        self.source, self.line, self.column = source, line, column
+        where = source if line is None else f"{source}, line {line}"
+        if column is None:
+            text = f"{where}: {allowed}"
+        elif value is None:  # a problem with the cell as such (e.g. not answered)
+            text = f"{where}, {column}: {allowed}"
+        else:
+            text = f"{where}, {column} = {_show(value)}: {allowed}"
+        super().__init__(text)
