@@ -349,3 +349,214 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
     where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
     ax.set_title(label + (f" {text['at']} {where}" if where else ""))
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Evidence: a trial's power and participants' progression
+# (sibrisk.evidence.power_curve, sibrisk.progression)
+# ---------------------------------------------------------------------------
+__all__ += ["power_curve", "progression"]
+
+LABELS["en"].update({
+    "power axis": "power: probability of a significant result, %",
+    "programme participants": "programme participants",
+    "controls per participant": "programme participants ({r} controls each)",
+    "controls fixed": "programme participants ({m} controls)",
+    "method exact": "exact (every outcome of the trial)",
+    "method normal": "normal approximation",
+    "target": "target {p} %", "power at": "{n} participants: {p} %",
+    "power title": "Power to show {p1} % against {p0} % ({test}, {alt}, {alpha} % level)",
+    "test z": "z-test", "test fisher": "Fisher's exact test",
+    "two-sided": "two-sided", "greater": "one-sided",
+    "wave start": "at the start", "wave end": "at the end",
+    "who5 axis": "WHO-5 score {wave} (0-100)", "item axis": "{item} {wave}",
+    "band high risk": "high risk", "band risk": "risk",
+    "band no immediate risk": "no immediate risk",
+    "no change": "no change", "group mean": "{group} ({n}): mean {start} → {end}",
+    "progression title": "{item} at the start and at the end, per participant",
+    "who5": "WHO-5 well-being", "bigger dots": "bigger dots: more participants",
+})
+LABELS["da"].update({
+    "power axis": "styrke: sandsynlighed for et signifikant resultat, %",
+    "programme participants": "deltagere i programmet",
+    "controls per participant": "deltagere i programmet ({r} kontroller pr. deltager)",
+    "controls fixed": "deltagere i programmet ({m} kontroller)",
+    "method exact": "eksakt (alle forsøgets udfald)",
+    "method normal": "normalapproksimation",
+    "target": "mål {p} %", "power at": "{n} deltagere: {p} %",
+    "power title": "Styrke til at vise {p1} % mod {p0} % ({test}, {alt}, {alpha} %-niveau)",
+    "test z": "z-test", "test fisher": "Fishers eksakte test",
+    "two-sided": "tosidet", "greater": "ensidet",
+    "wave start": "ved start", "wave end": "ved afslutning",
+    "who5 axis": "WHO-5-score {wave} (0-100)", "item axis": "{item} {wave}",
+    "band high risk": "høj risiko", "band risk": "risiko",
+    "band no immediate risk": "ingen umiddelbar risiko",
+    "no change": "ingen ændring", "group mean": "{group} ({n}): gennemsnit {start} → {end}",
+    "progression title": "{item} ved start og ved afslutning, pr. deltager",
+    "who5": "WHO-5-trivsel", "bigger dots": "større prikker: flere deltagere",
+})
+
+#: Colours of the groups in :func:`progression`, in order.
+GROUP_COLOURS = (GAIN, LOSS, "#9bbb59", "#8064a2", "#f79646", "#4bacc6")
+
+
+def power_curve(ds: xr.Dataset, *, target: float | None = 0.8,
+                n: int | tuple[int, ...] | None = None, ax: Axes | None = None,
+                lang: str = "en") -> Figure:
+    """Power against the programme group's size: the exact power (a saw-tooth, every
+    outcome of the trial counted) and the normal approximation, the target power as a
+    line and the sizes ``n`` marked with their power (exact, if computed).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`sibrisk.evidence.power_curve`.
+    target : float, optional
+        The power aimed at (0.8: 80 %), drawn as a line; ``None`` for none.
+    n : int or tuple of int, optional
+        Programme group sizes to mark (e.g. the trial's and the one
+        :func:`sibrisk.evidence.sample_size` chose); each must be a size of ``ds``.
+    ax : matplotlib.axes.Axes, optional
+    lang : {"en", "da"}
+
+    Examples
+    --------
+    >>> from sibrisk import evidence
+    >>> curve = evidence.power_curve(0.35, 0.17, range(20, 101, 5), control_ratio=5)
+    >>> fig = power_curve(curve, n=60)
+    >>> fig.axes[0].get_ylabel()
+    'power: probability of a significant result, %'
+    """
+    t = _text(lang)
+    methods = [m for m in ("exact", "normal") if f"power_{m}" in ds.data_vars]
+    if not methods or "n_treated" not in ds.dims:
+        raise SibriskError("power_curve: the dataset has no power_exact or power_normal (give "
+                           "the dataset of sibrisk.evidence.power_curve)")
+    sizes = np.asarray(ds["n_treated"].values)
+    marks = () if n is None else ((n,) if np.ndim(n) == 0 else tuple(n))
+    for m in marks:
+        if m not in sizes:
+            raise SibriskError(f"n = {m!r}: not a size of the power curve; its sizes run "
+                               f"from {sizes.min()} to {sizes.max()}")
+    fig, ax = _axes(ax, (7.5, 4.2))
+    styles = {"exact": dict(color=GAIN, marker="o", markersize=3, linewidth=1.2),
+              "normal": dict(color=NEUTRAL, linestyle="--", linewidth=1.2)}
+    for method in methods:
+        ax.plot(sizes, 100 * ds[f"power_{method}"].values, label=t[f"method {method}"],
+                **styles[method])
+    if target is not None:
+        ax.axhline(100 * target, color="black", linewidth=0.8, linestyle=":",
+                   label=t["target"].format(p=_fmt(100 * target, lang, 0)))
+    for m in marks:
+        p = float(ds[f"power_{methods[0]}"].sel(n_treated=m))
+        ax.axvline(m, color=LOSS, linewidth=0.8)
+        ax.plot([m], [100 * p], "o", color=LOSS, markersize=6,
+                label=t["power at"].format(n=int(m), p=_fmt(100 * p, lang, 1)))
+    controls = np.asarray(ds["n_control"].values)
+    ratio = controls / sizes
+    if np.allclose(ratio, ratio[0], atol=0.5 / sizes.min()):
+        ax.set_xlabel(t["controls per participant"].format(r=_fmt(float(np.round(ratio[0], 2)),
+                                                                  lang, 0 if float(
+                                                                      ratio[0]).is_integer()
+                                                                  else 2)))
+    elif np.all(controls == controls[0]):
+        ax.set_xlabel(t["controls fixed"].format(m=_fmt(float(controls[0]), lang, 0)))
+    else:
+        ax.set_xlabel(t["programme participants"])
+    ax.set_ylabel(t["power axis"])
+    ax.set_ylim(0, 100)
+    a = ds.attrs
+    ax.set_title(t["power title"].format(
+        p1=_fmt(100 * a["p_treated"], lang, 0 if (100 * a["p_treated"]).is_integer() else 1),
+        p0=_fmt(100 * a["p_control"], lang, 0 if (100 * a["p_control"]).is_integer() else 1),
+        test=t[f"test {a['test']}"], alt=t[a["alternative"]],
+        alpha=_fmt(100 * a["alpha"], lang, 0 if (100 * a["alpha"]).is_integer() else 1)),
+        fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+    return fig
+
+
+def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "municipality",
+                scale: tuple[int, int] | None = None, ax: Axes | None = None,
+                lang: str = "en") -> Figure:
+    """Each participant's answer at the start against the end, coloured by group, with
+    the diagonal of no change; for WHO-5 the lines between its bands (high risk below
+    36, risk 36-50, no immediate risk above 50). Participants with the same two answers
+    share a dot, drawn larger; the groups' dots are set a little apart side by side so
+    that one group does not hide another.
+
+    Parameters
+    ----------
+    data : xarray.Dataset
+        From :func:`sibrisk.progression.read_questionnaires` (or ``example()``).
+    item : str
+        ``"who5"`` or an item column (as :func:`sibrisk.progression.paired`).
+    by : str or None
+        Group column to colour by, or ``None``.
+    scale : tuple of int, optional
+        The item's answer range (checked, and the axes' range).
+    ax : matplotlib.axes.Axes, optional
+    lang : {"en", "da"}
+
+    Examples
+    --------
+    >>> from sibrisk import progression as pr
+    >>> fig = progression(pr.example())
+    >>> fig.axes[0].get_xlabel()
+    'WHO-5 score at the start (0-100)'
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from .progression import WHO5_BANDS, paired
+
+    t = _text(lang)
+    pairs = paired(data, item, scale=scale)
+    if by is not None and by not in pairs.coords:
+        raise SibriskError(f"by = {by!r}: not a group column of the questionnaires")
+    labels = (np.array(["all"] * pairs.sizes["participant"]) if by is None
+              else np.asarray([str(v) for v in pairs[by].values]))
+    start, end = pairs["start"].values, pairs["end"].values
+    fig, ax = _axes(ax, (6.0, 6.0))
+    if item == "who5":
+        low, high = 0.0, 100.0
+    elif scale is not None:
+        low, high = float(scale[0]), float(scale[1])
+    else:
+        low, high = float(min(start.min(), end.min())), float(max(start.max(), end.max()))
+    pad = 0.04 * (high - low)
+    ax.plot([low - pad, high + pad], [low - pad, high + pad], color="black", linewidth=0.8,
+            label=t["no change"])
+    if item == "who5":
+        for _, _, top in WHO5_BANDS[:-1]:
+            for line in (ax.axhline, ax.axvline):
+                line(top + 0.5, color=NEUTRAL, linewidth=0.6, linestyle=":")
+        for name, lo, hi in WHO5_BANDS:
+            ax.text(high + pad, (lo + hi) / 2, t[f"band {name}"], rotation=90, fontsize=7,
+                    ha="right", va="center", color=NEUTRAL)
+    decimals = 0 if item == "who5" else 1
+    groups = list(dict.fromkeys(labels))
+    unit = 4.0 if item == "who5" else 1.0  # the step between two possible answers
+    for i, group in enumerate(groups):
+        pick = labels == group
+        points, count = np.unique(np.column_stack([start[pick], end[pick]]), axis=0,
+                                  return_counts=True)
+        dodge = (i - (len(groups) - 1) / 2) * 0.15 * unit  # groups side by side, not hidden
+        ax.scatter(points[:, 0] + dodge, points[:, 1], s=22 * count, alpha=0.7, linewidths=0.5,
+                   edgecolors="white", color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                   label=t["group mean"].format(group=group, n=int(pick.sum()),
+                                                start=_fmt(start[pick].mean(), lang, decimals),
+                                                end=_fmt(end[pick].mean(), lang, decimals)))
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_aspect("equal")
+    if item != "who5":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    name = t["who5"] if item == "who5" else item
+    axis = t["who5 axis"] if item == "who5" else t["item axis"]
+    ax.set_xlabel(axis.format(item=item, wave=t["wave start"]))
+    ax.set_ylabel(axis.format(item=item, wave=t["wave end"]))
+    ax.set_title(t["progression title"].format(item=name), fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", title=t["bigger dots"], title_fontsize=7)
+    return fig
