@@ -70,6 +70,11 @@ def design_page(reproduce):
 
 
 @pytest.fixture(scope="module")
+def evidence_page(reproduce):
+    return _load("evidence_page")
+
+
+@pytest.fixture(scope="module")
 def catalogue_rows(reproduce):
     """The reproduction page's rows, computed once for the tests that read them."""
     return reproduce.rows()
@@ -130,6 +135,22 @@ def test_risk_page_is_up_to_date(risk_page):
     fresh = risk_page.render()
     assert risk_page.PAGE.exists() and risk_page.PAGE.read_text(encoding="utf-8") == fresh, \
         _stale(risk_page.PAGE, "python docs/risk_page.py")
+
+
+def test_evidence_page_is_up_to_date_and_draws_its_figures(evidence_page, tmp_path):
+    fresh = evidence_page.render()
+    assert evidence_page.PAGE.exists() and \
+        evidence_page.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(evidence_page.PAGE, "python docs/evidence_page.py")
+    assert fresh.startswith("# How solid is the evidence?\n")
+    assert "synthetic" in fresh and "assumption" in fresh
+    linked = _figures_linked_from(evidence_page.PAGE)
+    assert len(linked) == 2
+    for target in linked:
+        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target,
+                                                              "python docs/evidence_page.py")
+    drawn = evidence_page.draw(tmp_path)
+    assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"

@@ -27,3 +27,7 @@ def test_the_site_builds_strictly(tmp_path):
                  "sibrisk.workbook.read_inputs"):
         assert f'id="{name}"' in api, name
     assert (site / "designing-risk-sharing" / "index.html").exists()
+    for name in ("sibrisk.evidence.effect", "sibrisk.power.sample_size",
+                 "sibrisk.progression.who5_score", "sibrisk.plot.power_curve"):
+        assert f'id="{name}"' in api, name
+    assert (site / "evidence" / "index.html").exists()

@@ -447,10 +447,11 @@ def power_curve(ds: xr.Dataset, *, target: float | None = 0.8,
     if target is not None:
         ax.axhline(100 * target, color="black", linewidth=0.8, linestyle=":",
                    label=t["target"].format(p=_fmt(100 * target, lang, 0)))
-    for m in marks:
+    for i, m in enumerate(marks):
         p = float(ds[f"power_{methods[0]}"].sel(n_treated=m))
-        ax.axvline(m, color=LOSS, linewidth=0.8)
-        ax.plot([m], [100 * p], "o", color=LOSS, markersize=6,
+        colour = (LOSS, "black", "#9bbb59", "#8064a2")[i % 4]
+        ax.axvline(m, color=colour, linewidth=0.8)
+        ax.plot([m], [100 * p], "o", color=colour, markersize=6,
                 label=t["power at"].format(n=int(m), p=_fmt(100 * p, lang, 1)))
     controls = np.asarray(ds["n_control"].values)
     ratio = controls / sizes

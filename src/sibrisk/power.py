@@ -442,12 +442,13 @@ def fisher_pvalues(n1: int, n0: int, alternative: str) -> np.ndarray:
         order = np.argsort(pmf, axis=1, kind="stable")
         ranked = np.take_along_axis(pmf, order, axis=1)
         cum = np.cumsum(ranked, axis=1)
-        # the last rank whose probability is within the tie tolerance of each rank's
+        # the last rank whose probability is within the tie tolerance of each rank's (the
+        # zeros outside the support need no ties: they add nothing)
         last = np.arange(n1 + 1)[None, :].repeat(total + 1, axis=0)
         for _ in range(n1):
             nxt = np.minimum(last + 1, n1)
-            step = (nxt > last) & (np.take_along_axis(ranked, nxt, axis=1)
-                                   <= ranked * (1 + FISHER_TIE))
+            step = (nxt > last) & (ranked > 0) & (np.take_along_axis(ranked, nxt, axis=1)
+                                                  <= ranked * (1 + FISHER_TIE))
             if not step.any():
                 break
             last = np.where(step, nxt, last)
