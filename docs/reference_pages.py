@@ -714,7 +714,63 @@ def cli_page() -> str:
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         out += _run(["scenario", "init", "my-contract.toml"])
         out += _run(["breakeven", "my-contract.toml", "--vary", "provider.cost_per_participant"])
+    out += _evidence_section()
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _evidence_section() -> list[str]:
+    """``sibrisk evidence``: effect, power and progression (no scenario involved)."""
+    return [
+        "## sibrisk evidence",
+        "",
+        "How solid is the evidence of an effect, and how large must a trial be to show it "
+        "(see [how solid is the evidence?](evidence.md)). These commands take counts, rates "
+        "or a data file rather than a scenario, and compute without sampling. In Python: "
+        "`sibrisk.evidence` and `sibrisk.progression`.",
+        "",
+        "`effect` takes the counts of the programme group and the control group as `K/N` "
+        "(*K* of *N* had the outcome) and gives both rates with their Wilson intervals, the "
+        "difference with Newcombe's interval, the relative risk, the p-values of Fisher's "
+        "exact test and of the pooled z-test (two-sided, and one-sided for a higher rate in "
+        "the programme), and the probability, under the Jeffreys prior of sibrisk's "
+        "evidence distributions, that the programme's true rate is the higher. `--level` "
+        "sets the intervals' confidence level; `--json` prints every number.",
+        "",
+        *_run(["evidence", "effect", "--treated", "19/56", "--control", "48/280"]),
+        "`power` gives the probability that a trial of `--n` participants and `--control-n` "
+        "controls (or `--control-ratio` controls per participant; default as many as "
+        "participants) shows a significant difference between two true rates (`0.35` or "
+        "`35%`). `--method exact` (the default) counts every outcome of the trial; `--method "
+        "normal` is the usual approximation. `--test z` is the pooled z-test, `--test fisher` "
+        "Fisher's exact test (its normal approximation has the continuity correction); "
+        "`--alternative greater` tests only for a higher rate; `--alpha` is the "
+        "significance level.",
+        "",
+        *_run(["evidence", "power", "--treated-rate", "35%", "--control-rate", "17%", "--n",
+               "56", "--control-ratio", "5"]),
+        "With `--target-power` instead of `--n` it gives the smallest programme group that "
+        "reaches that power. The exact power is a saw-tooth in the group's size, so the "
+        "answer is the smallest size from which it stays at or above the target for the "
+        "next max(10, n/10) sizes; when a smaller size reaches the target and then dips "
+        "below it again, the output says so.",
+        "",
+        *_run(["evidence", "power", "--treated-rate", "35%", "--control-rate", "17%",
+               "--target-power", "0.8", "--control-ratio", "5", "--test", "fisher"]),
+        "`progression` compares questionnaires at the start and the end of a programme, "
+        "participant by participant: the WHO-5 well-being score and every other item of the "
+        "file, by municipality (`--by`: a group column, or `none`), with the Wilcoxon "
+        "signed-rank test of the changes. The file is a CSV table with one row per "
+        "participant and wave (`id`, `wave` = start or end, `municipality`, `who5_1` ... "
+        "`who5_5`, and any other items; see `sibrisk.progression`); `--scale LOW:HIGH` "
+        "checks the other items' answers. Without a file it reads the synthetic example "
+        "shipped with sibrisk, made up to mimic the catalogue's published aggregates, and "
+        "says so:",
+        "",
+        *_run(["evidence", "progression"], head=21),
+        "A mistake names the argument or the file, line and column:",
+        "",
+        *_run(["evidence", "effect", "--treated", "60/56", "--control", "48/280"]),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

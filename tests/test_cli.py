@@ -218,3 +218,19 @@ def test_danish_terminal_report(capsys):
     number = re.compile(r"-?\d+(?:[.,]\d+)*")
     assert number.findall(da.replace("2021-priser", "2021 prices")) == [
         n.translate(str.maketrans(",.", ".,")) for n in number.findall(en)]
+
+
+def test_scenario_show_and_inputs_as_json(capsys):
+    """--json on scenario show (the scenario, loadable again) and inputs (each input with
+    its value and its distribution, if uncertain)."""
+    import sibrisk
+
+    code, out, _ = run(capsys, "scenario", "show", "--json")
+    again = sibrisk.Scenario.from_dict(json.loads(out))
+    assert code == 0 and again.to_toml() == sibrisk.load_scenario("drc-sib-2023").to_toml()
+    code, out, _ = run(capsys, "scenario", "inputs", "--json")
+    rows = {r["input"]: r for r in json.loads(out)}
+    assert rows["effect.decay"]["distribution"]["kind"] == "pert"
+    assert rows["types.with_experience.gross_employment"]["distribution"] == {
+        "kind": "evidence", "successes": 10, "trials": 19, "prior": "jeffreys"}
+    assert rows["cohort.size"] == {"input": "cohort.size", "value": 56, "distribution": None}

@@ -9,6 +9,8 @@ measured effect misses the threshold is a finite sum.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -151,3 +153,27 @@ def test_a_sweep_point_is_the_contract_simulated_alone():
 def test_a_sweep_needs_a_contract_that_measures_an_effect():
     with pytest.raises(sibrisk.SibriskError, match="give a contract that pays on a measured"):
         sibrisk.sweep(DRC, {"effect.decay": [0.1]}, runs=100, comparison_size=50)
+
+
+def test_comparison_size_on_the_command_line(capsys, tmp_path):
+    from sibrisk.cli import main
+
+    path = tmp_path / "threshold.toml"
+    path.write_text('name = "threshold"\nscenario = "drc-sib-2023"\n[[payments]]\n'
+                    'kind = "effect"\nname = "on_effect"\nmeasure = "pooled"\n'
+                    'per = "participant"\npoints = [[0.10, 150_000]]\n')
+    args = ["simulate", "--runs", "5000", "--seed", "2", "--contract", str(path),
+            "--comparison-size", "100", "--quiet"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "not paid, though the true effect meets the target" in out
+    assert main([*args, "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)["contracts"]["threshold"]
+    ref = summarize_contracts(sibrisk.simulate(DRC, runs=5000, seed=2, contracts=[str(path)],
+                                               comparison_size=100))["threshold"]
+    assert r["misjudged_probability"] == ref["misjudged_probability"]
+    assert main(["sweep", "--contract", str(path), "--axis", "payments[0].points[0][0]=0.1,0.2",
+                 "--comparison-size", "100", "--runs", "2000", "--seed", "1", "--quiet"]) == 0
+    assert "P(unpaid," in capsys.readouterr().out
+    assert main(["simulate", "--runs", "100", "--comparison-size", "100"]) != 0
+    assert "--comparison-size applies to a --contract" in capsys.readouterr().err

@@ -440,6 +440,19 @@ def format_contract_risk(r: dict[str, Any], currency: str) -> str:
         if c["reinvestment_mean"]:
             rows.append(("expected declared reinvestment", _money(c["reinvestment_mean"]),
                          _se(c["reinvestment_mean_se"], _money)))
+        if "misjudged_probability" in c:  # payments on a measured effect, judged
+            for key, label in (
+                    ("effect_deserved_probability", "probability the true effect meets the "
+                     "target"),
+                    ("unpaid_when_deserved_probability", "not paid, though the true effect "
+                     "meets the target"),
+                    ("paid_when_undeserved_probability", "paid, though the true effect "
+                     "misses the target")):
+                rows.append((label, "undefined" if c[key] is None else _pct(c[key]),
+                             _se(c[f"{key}_se"], pp)))
+            rows.append(("payment minus the payment on the true effect",
+                         _money(c["measurement_overpayment_mean"]),
+                         _se(c["measurement_overpayment_mean_se"], _money)))
         for actor, a in c["actors"].items():
             rows += [(f"{actor}: expected NPV", _money(a["npv_mean"]),
                       _se(a["npv_mean_se"], _money)),
@@ -489,13 +502,20 @@ def format_sweep(r: dict[str, Any]) -> str:
     lines.append("")
     if contract:
         actors = list(r["points"][0]["summary"]["loss_probability"])
-        header = (*short, *(f"P(loss) {a}" for a in actors))
+        judged = [(k, label) for k, label in (
+            ("unpaid_when_deserved_probability", "P(unpaid, deserved)"),
+            ("paid_when_undeserved_probability", "P(paid, undeserved)"))
+            if k in r["points"][0]["summary"]]
+        header = (*short, *(f"P(loss) {a}" for a in actors), *(label for _, label in judged))
         rows = [header]
+        one = lambda v, e: f"{_pct(v)} {_se(e, lambda x: f'{100 * x:.1f} pp')}".rstrip()  # noqa
         for p in r["points"]:
-            loss, se = p["summary"]["loss_probability"], p["summary"]["loss_probability_se"]
+            s = p["summary"]
+            loss, se = s["loss_probability"], s["loss_probability_se"]
             rows.append((*(_axis_value(p["at"][k]) for k in names),
-                         *(f"{_pct(loss[a])} {_se(se[a], lambda x: f'{100 * x:.1f} pp')}"
-                           .rstrip() for a in actors)))
+                         *(one(loss[a], se[a]) for a in actors),
+                         *("undefined" if s[k] is None else one(s[k], s[f"{k}_se"])
+                           for k, _ in judged)))
     else:
         header = (*short, "P(investor loss)", "investor return", "P(municipal deficit)",
                   "median payback")
