@@ -137,11 +137,10 @@ def render() -> str:
     out += _effect(r)
     out += _control_group(r)
     out += _power(r)
+    out += _misjudgement(misjudgement())
     out += _progression(r)
     out += _reproduce(r)
-    text = "\n".join(out).rstrip("\n") + "\n"
-    section = _misjudgement_section()
-    return text + ("\n" + section.rstrip("\n") + "\n" if section else "")
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _intro(r) -> list[str]:
@@ -441,15 +440,109 @@ def _fig_progression(plt, r):
 
 
 # ---------------------------------------------------------------------------
-# Left for the lead engineer
+# A contract that pays on the measured effect
 # ---------------------------------------------------------------------------
-def _misjudgement_section() -> str:
-    """The section "How often a threshold contract misjudges a programme".
+#: Pays AMOUNT per participant two months after the programme if the pooled effect,
+#: measured against a comparison group, is at least THRESHOLD.
+THRESHOLD, AMOUNT = 0.10, 100_000.0
+THRESHOLD_CONTRACT = {
+    "name": "threshold", "scenario": SCENARIO,
+    "metrics": [{"name": "employed", "month": 2}],
+    "payments": [{"kind": "effect", "name": "on_effect", "measure": "pooled",
+                  "per": "participant", "points": [[THRESHOLD, AMOUNT]]}]}
+#: The evaluation's comparison group: known exactly, five and one per participant.
+COMPARISON_SIZES = (None, 280, 56)
+MISJUDGE_RUNS, MISJUDGE_SEED = 100_000, 11
 
-    Empty for now: the lead engineer fills it in (from the simulation of a measured
-    effect). Whatever it returns is appended to the page as it stands.
-    """
-    return ""
+
+@functools.cache
+def misjudgement() -> dict[Any, dict[str, Any]]:
+    """The threshold contract simulated with each comparison group size, on one set of
+    draws of the world and the cohort."""
+    from sibrisk.risk import summarize_contracts
+
+    out = {}
+    for size in COMPARISON_SIZES:
+        ds = sibrisk.simulate(SCENARIO, runs=MISJUDGE_RUNS, seed=MISJUDGE_SEED,
+                              contracts=[THRESHOLD_CONTRACT], comparison_size=size,
+                              judge_effects=True, contract_stats=("npv",))
+        out[size] = summarize_contracts(ds)["threshold"]
+    return out
+
+
+def _misjudgement(m) -> list[str]:
+    def cell(row, key):
+        return f"{pct(row[key])} ± {_num(100 * row[key + '_se'], 1)} pp"
+
+    rows = []
+    for size, row in m.items():
+        label = "known exactly" if size is None else f"{size} people"
+        rows.append([label, cell(row, "effect_deserved_probability"),
+                     cell(row, "unpaid_when_deserved_probability"),
+                     cell(row, "paid_when_undeserved_probability"),
+                     _num(row["measurement_overpayment_mean"], 0)])
+    known, five, one = (m[s] for s in COMPARISON_SIZES)
+    claim(one["unpaid_when_deserved_probability"] > known["unpaid_when_deserved_probability"]
+          and one["misjudged_probability"] > five["misjudged_probability"],
+          "a small comparison group misjudges more often")
+    claim(known["unpaid_when_deserved_probability"] > 0.05,
+          "the cohort's own luck alone leaves deserving programmes unpaid")
+    claim(five["paid_when_undeserved_probability"] > 0.2, "a programme that misses is often paid")
+    claim(known["effect_deserved_probability"] > 0.5
+          and all(r["measurement_overpayment_mean"] < 0 for r in m.values()),
+          "the payment error is negative because most runs deserve the payment")
+    return [
+        "## How often a threshold contract misjudges a programme",
+        "",
+        "A contract that pays on a measured effect pays on an *estimate*: the share of "
+        "the cohort in work minus the comparison group's share, both from small groups. "
+        f"Take a contract that pays {_num(AMOUNT, 0)} DKK per participant, two months "
+        f"after the programme, if the effect measured on the whole cohort is at least "
+        f"{_num(100 * THRESHOLD, 0)} percentage points. In each of "
+        f"{_num(MISJUDGE_RUNS, 0)} simulated runs of the built-in scenario (seed "
+        f"{MISJUDGE_SEED}), sibrisk draws the world (the true employment rates, from the "
+        "trial's evidence) and the cohort's luck, measures the effect as an evaluator "
+        "would, and compares the decision with the one the *true* effect (the "
+        "programme's expected rate minus the comparison group's, in that run's world) "
+        "would have given. The comparison group is either known exactly or measured on "
+        "a group of the given size, drawn each run:",
+        "",
+        *_table(["comparison group", "true effect meets the target",
+                 "not paid, though it meets it", "paid, though it misses it",
+                 "payment error, mean (DKK)"], rows, "lrrrr"),
+        "",
+        f"Even with the comparison group's rate known exactly, the cohort's own luck "
+        f"leaves {pct(known['unpaid_when_deserved_probability'])} of the deserving "
+        f"programmes unpaid, and pays {pct(known['paid_when_undeserved_probability'])} of "
+        "those that miss the target. A comparison group of one per participant makes it "
+        f"worse ({pct(one['unpaid_when_deserved_probability'])} and "
+        f"{pct(one['paid_when_undeserved_probability'])}); a register group of five per "
+        "participant (the built-in scenario's assumption) costs little. The payment error "
+        "is the mean payment minus the payment on the true effect: negative here, because "
+        f"most runs deserve the payment ({pct(known['effect_deserved_probability'])}), so "
+        "the deserving programmes left unpaid outweigh the others paid. The first column "
+        "is the same in every row: the runs share their draws of "
+        "the world and the cohort (common random numbers), and only the comparison "
+        "group's draw differs.",
+        "",
+        "With the inputs at their point values the misjudged share can be counted "
+        "exactly (the cohort's count in work is a sum of binomials by type, the "
+        "comparison group's a binomial); the tests check the simulation against that "
+        "count (`tests/test_measurement.py`). In Python:",
+        "",
+        "```python",
+        "from sibrisk.risk import summarize_contracts",
+        "",
+        "ds = sibrisk.simulate(\"drc-sib-2023\", runs=100_000, seed=11,",
+        "                      contracts=[\"threshold.toml\"], comparison_size=280)",
+        "summarize_contracts(ds)[\"threshold\"][\"unpaid_when_deserved_probability\"]",
+        "```",
+        "",
+        "and at the terminal `sibrisk simulate --contract threshold.toml --comparison-size "
+        "280`; `sibrisk sweep ... --comparison-size 280` gives the same per point of a "
+        "grid of thresholds or amounts.",
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
