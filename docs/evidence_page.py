@@ -164,8 +164,10 @@ def _intro(r) -> list[str]:
         "\"not much under 60\" participants to be able to show that. This page asks how "
         "solid that evidence is, with `sibrisk.evidence`: the effect with its uncertainty, "
         "how much the answer rests on the size of the control group, which the catalogue "
-        "does not give, and how large a trial has to be. A last section shows the "
-        "progression analysis of `sibrisk.progression` on a synthetic example.",
+        "does not give, how large a trial has to be, and how often a contract that pays "
+        "on the measured effect misjudges the programme (`simulate(..., "
+        "comparison_size=...)`). A last section shows the progression analysis of "
+        "`sibrisk.progression` on a synthetic example.",
         "",
         f"The trial's counts are those of the built-in scenario `{r['scenario'].name}`: "
         f"**{k1} of {n1}** participants in work ({by_type}: the catalogue's rates for those "
