@@ -702,8 +702,8 @@ def cli_page() -> str:
         "DIR --xlsx` writes (edited in Excel) back into a scenario: printed as TOML, or "
         "written with `--out FILE.toml`. An unchanged value keeps the input as it was, "
         "uncertainty included; a changed one replaces it by that number; a bad one is "
-        "reported with its sheet and cell. The workbook (needs `pip install "
-        "\"sibrisk[excel]\"`) also has the catalogue's accounts and payment model (sheet "
+        "reported with its sheet and cell. The workbook also has the catalogue's accounts "
+        "and payment model (sheet "
         "*Accounts*, the numbers of `sibrisk account --json`, each keyed in column C) and "
         "the risk summary with its standard errors (sheet *Risk*).",
         "",

@@ -75,8 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                      "DIR/simulation.nc")
     lang_arg(run, "the terminal report and of --out's report and plots")
     run.add_argument("--xlsx", action="store_true",
-                     help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk; "
-                     "needs openpyxl)")
+                     help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk)")
 
     sim = sub.add_parser("simulate", help="Monte Carlo (or exact) risk summary",
                          description="Simulate the contract run by run and summarise the risk "
@@ -171,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
                     "the payment misjudges the true effect")
     sw.add_argument("--xlsx", metavar="FILE.xlsx",
                     help="also write an Excel workbook: the scenario's inputs and accounts, "
-                    "and a sheet of the sweep, a row per point (needs openpyxl)")
+                    "and a sheet of the sweep, a row per point")
     sw.add_argument("--json", action="store_true", help="print one JSON object")
 
     so = sub.add_parser("solve", help="the input at which a risk measure meets a target",
@@ -421,6 +420,10 @@ def _run(args: argparse.Namespace) -> None:
         from .html_report import check_folder, write_report
 
         check_folder(args.report_dir)  # before the simulation, not after it
+        if args.xlsx:
+            from .workbook import check_path
+
+            check_path(Path(args.report_dir).parent / "workbook.xlsx")  # openpyxl is there
         ds = _simulated(args, scenario, yearly=True)
         summary = summary_to_dict(summarize(ds))
         paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang)

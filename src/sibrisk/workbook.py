@@ -5,7 +5,7 @@ the catalogue's accounts and payment model, and (with a simulation) one of
 the risk summary, with number formats and column widths for reading in
 Excel. :func:`read_inputs` reads the *Inputs* sheet back, as edited in Excel,
 into a :class:`~sibrisk.Scenario`; a bad value is reported with its sheet and
-cell. Needs ``openpyxl`` (``pip install "sibrisk[excel]"``).
+cell. Written and read with ``openpyxl``, one of sibrisk's dependencies.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def _openpyxl() -> Any:
     try:
         import openpyxl
     except ImportError:
-        raise SibriskError("Excel files need openpyxl: pip install \"sibrisk[excel]\"") from None
+        raise SibriskError("Excel files need openpyxl, a dependency of sibrisk that is "
+                           "missing here: pip install openpyxl") from None
     return openpyxl
 
 
