@@ -61,7 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
         "at": "at",
     },
     "da": {
-        "million": "mio.", "per cohort": "pr. kohorte",
+        "million": "mio.", "per cohort": "pr. hold",
         "per average participant": "pr. gennemsnitlig deltager",
         "npv": "investors nutidsværdi, {money}",
         "share of runs": "andel af kørslerne", "probability": "sandsynlighed",
@@ -154,6 +154,7 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     shortfall = float(summary[f"investor_cvar_{tag}"]) / 1e6
     loss = float(summary["investor_loss_probability"])
     fig, ax = _axes(ax, (7.5, 4.0))
+    unit = lambda x: f"{_fmt(x, lang, 2)} {t['million']} {ds.attrs.get('currency', '')}"  # noqa
     counts, edges = np.histogram(result, bins=bins, weights=_weights(ds))
     share = counts / counts.sum()
     colours = [LOSS if right <= 0.0 else GAIN for right in edges[1:]]
@@ -161,10 +162,9 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
            edgecolor="white", linewidth=0.3)
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.axvline(-var, color="black", linestyle="--", linewidth=1.0,
-               label=t["var"].format(level=f"{100 * level:g}", value=_fmt(var, lang, 2)))
+               label=t["var"].format(level=f"{100 * level:g}", value=unit(var)))
     ax.axvline(-shortfall, color="black", linestyle=":", linewidth=1.2,
-               label=t["shortfall"].format(level=f"{100 * level:g}",
-                                           value=_fmt(shortfall, lang, 2)))
+               label=t["shortfall"].format(level=f"{100 * level:g}", value=unit(shortfall)))
     ax.set_xlabel(t["npv"].format(money=_money(ds, lang)))
     ax.set_ylabel(t["share of runs"] if _weights(ds) is None else t["probability"])
     ax.set_title(t["investor title"].format(p=_fmt(100 * loss, lang)))
