@@ -26,8 +26,10 @@ whole number on its own scale. An empty cell is an item not answered; a missing
 row, a questionnaire not returned. Lines that start with ``#`` are comments.
 
 sibrisk ships a **synthetic** example, made up to mimic the catalogue's published
-aggregates (not real answers; see :data:`EXAMPLE` and :func:`example`):
+aggregates (not real answers; see :data:`EXAMPLE` and :func:`example`).
 
+Examples
+--------
 >>> ds = example()
 >>> p = progression(ds, "who5", by="municipality")
 >>> [(str(g), int(n)) for g, n in zip(p.group.values, p.n.values)]

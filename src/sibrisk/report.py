@@ -553,6 +553,8 @@ class SummaryTable:
     Monte Carlo standard error, formatted by unit. Jupyter shows it as an HTML table
     (``_repr_html_``); ``str`` gives the same rows as text; ``rows`` the cells.
 
+    Examples
+    --------
     >>> import sibrisk
     >>> table = sibrisk.SummaryTable(sibrisk.summarize(sibrisk.simulate("drc-sib-2023",
     ...                                                                 runs=5_000, seed=1)))
