@@ -421,3 +421,14 @@ def test_one_mistake_one_message():
         sibrisk.settle(EXAMPLES / "rate-card.toml", observed)
     assert len(info.value.problems) == 1
     assert "cohorts.a.sustained_13w is missing" in str(info.value)
+
+
+def test_a_scenario_file_given_as_a_contract_is_named(capsys):
+    """One line saying what the file is, not a dozen unknown keys."""
+    from sibrisk.cli import main
+
+    path = Path(__file__).parents[1] / "examples" / "contracts" / "drc-two-municipalities.toml"
+    assert main(["settle", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "looks like a scenario file" in err and "unknown key" not in err
+    assert err.count("\n") == 1

@@ -688,7 +688,18 @@ _KEYS = {
 }
 
 
+#: Tables of a scenario file that no contract has.
+_SCENARIO_TABLES = ("cohort", "types", "effect", "municipality", "provider", "discounting")
+
+
 def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
+    if isinstance(data, Mapping) and "payments" not in data and \
+            sum(k in data for k in _SCENARIO_TABLES) >= 2:
+        raise ContractError(source, [Problem(
+            "payments", _MISSING, "this looks like a scenario file (it has "
+            + ", ".join(f"[{k}]" for k in _SCENARIO_TABLES if k in data) + "), not a "
+            "contract: give it as SCENARIO, e.g. sibrisk simulate SCENARIO.toml --contract "
+            "CONTRACT.toml")])
     r = _Reader()
     top = r.table(data, "", _TOP)
     if top is None:
