@@ -172,3 +172,21 @@ def test_sweep_xlsx_bad_path_fails_before_sweeping(tmp_path, capsys):
     assert main(["sweep", "--axis", "effect.decay=0.1,0.2", "--runs", "100000000",
                  "--xlsx", str(tmp_path / "sweep.csv")]) != 0
     assert "must end in .xlsx" in capsys.readouterr().err
+
+
+def test_a_danish_workbook(tmp_path):
+    """lang="da": Danish labels and headings beside the same numbers and keys; the Inputs
+    sheet still reads back."""
+    s = sibrisk.load_scenario(DRC)
+    report = catalogue_report(s)
+    en = openpyxl.load_workbook(workbook.write_workbook(tmp_path / "en.xlsx", s, report))
+    path = workbook.write_workbook(tmp_path / "da.xlsx", s, report, lang="da")
+    da = openpyxl.load_workbook(path)
+    en_rows = list(en["Accounts"].iter_rows(values_only=True))
+    da_rows = list(da["Accounts"].iter_rows(values_only=True))
+    assert [r[1:] for r in en_rows[2:]] == [r[1:] for r in da_rows[2:]]  # numbers and keys
+    labels = [r[0] for r in da_rows if r[0]]
+    assert "Budgetøkonomisk regnskab, pr. gennemsnitlig deltager" in labels
+    changed = sum(a[0] != b[0] for a, b in zip(en_rows, da_rows, strict=True) if a[0])
+    assert changed >= len(labels) - 2  # every label but the title and a name translated
+    assert workbook.read_inputs(path).to_toml() == s.to_toml()

@@ -431,7 +431,7 @@ def _run(args: argparse.Namespace) -> None:
             from .workbook import write_workbook
 
             paths.append(write_workbook(Path(args.report_dir) / "workbook.xlsx", scenario,
-                                        report, summary))
+                                        report, summary, lang=args.lang))
         for path in paths if not args.quiet else ():
             print(f"wrote {path}", file=sys.stderr)
     else:

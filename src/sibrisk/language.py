@@ -116,6 +116,39 @@ DANISH: dict[str, str] = {
     "(> horizon: the account is still negative at the end of the horizon)":
         "(> horisont: regnskabet er stadig negativt ved horisontens slutning)",
     "not available: {scope}": "ikke tilgængelig: {scope}",
+    # the workbook (sibrisk.workbook)
+    "Edit the values in column B, then: sibrisk scenario import {file}":
+        "Ret værdierne i kolonne B, og kør derefter: sibrisk scenario import {file}",
+    "input": "input",
+    "value": "værdi",
+    "measure": "mål",
+    "standard error": "standardfejl",
+    "Budget account (budgetøkonomisk), per average participant":
+        "Budgetøkonomisk regnskab, pr. gennemsnitlig deltager",
+    "municipal savings, all sources": "kommunens besparelse, alle kilder",
+    "employment": "beskæftigelse",
+    "other net costs": "øvrige nettoudgifter",
+    "provider's cost": "leverandørens udgift",
+    "Payment model": "Betalingsmodel",
+    "payment per participant": "resultatbetaling pr. deltager",
+    "payment per employed participant": "resultatbetaling pr. beskæftiget deltager",
+    "investor's result": "investors resultat",
+    "Employment": "Beskæftigelse",
+    "control employment (without the programme)": "beskæftigelse i kontrolgruppen (uden "
+                                                   "programmet)",
+    "Rates by participant type": "Takster efter deltagertype",
+    "with Danish work experience": "med dansk arbejdserfaring",
+    "without Danish work experience": "uden dansk arbejdserfaring",
+    "Break-even points": "Break-even-punkter",
+    "investor: gross employment": "investor: bruttobeskæftigelse",
+    "budget surplus: marginal effect": "budgetøkonomisk overskud: marginal effekt",
+    "municipality: marginal effect": "kommunen: marginal effekt",
+    "budget surplus: decay of the effect": "budgetøkonomisk overskud: effektens aftagen",
+    "municipality: decay of the effect": "kommunen: effektens aftagen",
+    "budget surplus: ordinary effort saved": "budgetøkonomisk overskud: sparet ordinær indsats",
+    "municipality: ordinary effort saved": "kommunen: sparet ordinær indsats",
+    "municipality's payback, years": "kommunens tilbagebetalingstid, år",
+    "Welfare (samfundsøkonomisk)": "Samfundsøkonomisk regnskab",
 }
 
 _TEXT = {"da": DANISH}

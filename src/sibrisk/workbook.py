@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import SibriskError
 from .files import atomic_write
+from .language import number, words
 from .scenario import AGGREGATE_INPUTS, Scenario, load_scenario
 
 __all__ = ["write_workbook", "read_inputs", "check_path", "INPUTS", "ACCOUNTS", "RISK",
@@ -107,7 +108,7 @@ def check_path(path: str | os.PathLike[str]) -> Path:
 
 def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: dict[str, Any],
                    risk: dict[str, Any] | None = None, *,
-                   sweep: dict[str, Any] | None = None) -> Path:
+                   sweep: dict[str, Any] | None = None, lang: str = "en") -> Path:
     """Write the workbook, whole or not at all.
 
     Parameters
@@ -122,18 +123,24 @@ def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: di
     sweep : dict, optional
         :func:`sibrisk.sweep.sweep_to_dict` of a sweep: a sheet *Sweep*, one row per
         point, the axes first, then each measure and its standard error.
+    lang : {"en", "da"}
+        Language of the labels and headings (:mod:`sibrisk.language`). The sheets'
+        names, the input keys and the measures' names stay as they are, so that
+        :func:`read_inputs` and formulas find them.
     """
     openpyxl = _openpyxl()
     from openpyxl.styles import Font
 
     path = check_path(path)
+    w = words(lang)
     bold = Font(bold=True)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = INPUTS
     sheet.append(["scenario", scenario.name])
-    sheet.append([f"Edit the values in column B, then: sibrisk scenario import {path.name}"])
-    sheet.append(["input", "value"])
+    sheet.append([w("Edit the values in column B, then: sibrisk scenario import {file}",
+                   file=path.name)])
+    sheet.append([w("input"), w("value")])
     for cell in sheet[3]:
         cell.font = bold
     for key, value in _input_rows(scenario):
@@ -142,24 +149,25 @@ def write_workbook(path: str | os.PathLike[str], scenario: Scenario, account: di
 
     sheet = book.create_sheet(ACCOUNTS)
     sheet.append([f"{account['title']}", None, None])
-    sheet.append([f"{account['currency']}, {account['price_year']} prices, "
-                  f"{account['basis']}, {account['valuation']}", None, None])
+    sheet.append([w("{currency}, {year} prices, {valuation}, {basis}",
+                    currency=account["currency"], year=account["price_year"],
+                    valuation=w(account["valuation"]), basis=w(account["basis"])), None, None])
     for key, label, fmt in _ACCOUNT_ROWS:
         if not label:  # a heading
             sheet.append([])
-            sheet.append([key])
+            sheet.append([w(key)])
             sheet.cell(sheet.max_row, 1).font = bold
             continue
         value = _leaf(account, key)
-        sheet.append([label, value, key])
+        sheet.append([w(label), value, key])
         sheet.cell(sheet.max_row, 2).number_format = fmt
     _widths(sheet, (48, 16, 44))
 
     if risk is not None:
         sheet = book.create_sheet(RISK)
-        sheet.append([f"Monte Carlo, {risk['runs']:,} runs, seed {risk['seed']}; "
-                      f"{risk['currency']}, {risk['valuation']}"])
-        sheet.append(["measure", "value", "standard error"])
+        sheet.append([w("Monte Carlo, {runs} runs, seed {seed}", runs=number(risk["runs"], lang, 0),
+                        seed=risk["seed"]) + f"; {risk['currency']}, {w(risk['valuation'])}"])
+        sheet.append([w("measure"), w("value"), w("standard error")])
         for cell in sheet[2]:
             cell.font = bold
         for name, value, se in _risk_rows(risk):
