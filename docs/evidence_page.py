@@ -215,8 +215,8 @@ def _effect(r) -> list[str]:
         "With 48 of 280 controls the difference is significant at the 5 % level by both "
         "tests, as the catalogue says, and the interval excludes no effect. But it is wide: "
         f"the added effect could be anything from {pp_range(*e.difference_interval)}, "
-        "from a fifth of the 18 points that the catalogue prices the contract on to well "
-        "above them.",
+        "from about a quarter of the 18 points that the catalogue prices the contract on to "
+        "well above them.",
         "",
         "The Bayesian reading is the one sibrisk's simulations use: each rate's "
         "`dist = \"evidence\"` distribution is the Beta posterior under the Jeffreys prior, "
@@ -482,7 +482,8 @@ def _misjudgement(m) -> list[str]:
         rows.append([label, cell(row, "effect_deserved_probability"),
                      cell(row, "unpaid_when_deserved_probability"),
                      cell(row, "paid_when_undeserved_probability"),
-                     _num(row["measurement_overpayment_mean"], 0)])
+                     f"{_num(row['measurement_overpayment_mean'], 0)} ± "
+                     f"{_num(row['measurement_overpayment_mean_se'], 0)}"])
     known, five, one = (m[s] for s in COMPARISON_SIZES)
     claim(one["unpaid_when_deserved_probability"] > known["unpaid_when_deserved_probability"]
           and one["misjudged_probability"] > five["misjudged_probability"],

@@ -54,11 +54,19 @@ def test_effect_agrees_with_statsmodels_and_scipy(case, level):
     ref = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff",
                                      alpha=alpha)
     assert e.difference_interval == pytest.approx(ref, abs=1e-12)
-    # Katz's log interval of the relative risk (half a participant added with a zero count)
-    zero = k1 == 0 or k0 == 0
+    # Katz's log interval of the relative risk; with a zero cell, half a participant in
+    # each of the four cells (Haldane-Anscombe), written out here
+    zero = k1 in (0, n1) or k0 in (0, n0)
     assert e.relative_risk_adjusted == zero
-    ref = confint_proportions_2indep(k1, n1, k0, n0, compare="ratio", alpha=alpha,
-                                     method="log-adjusted" if zero else "log")
+    if zero:
+        a1, m1, a0, m0 = k1 + 0.5, n1 + 1, k0 + 0.5, n0 + 1
+        centre = math.log((a1 / m1) / (a0 / m0))
+        half = stats.norm.isf(alpha / 2) * math.sqrt(1 / a1 - 1 / m1 + 1 / a0 - 1 / m0)
+        ref = (math.exp(centre - half), math.exp(centre + half))
+        assert ref[1] > ref[0]  # never of zero width
+    else:
+        ref = confint_proportions_2indep(k1, n1, k0, n0, compare="ratio", alpha=alpha,
+                                         method="log")
     assert e.relative_risk_interval == pytest.approx(ref, rel=1e-10)
     assert e.relative_risk == (None if k0 == 0 else pytest.approx((k1 / n1) / (k0 / n0)))
     # Fisher's exact test

@@ -177,3 +177,59 @@ def test_comparison_size_on_the_command_line(capsys, tmp_path):
     assert "P(unpaid," in capsys.readouterr().out
     assert main(["simulate", "--runs", "100", "--comparison-size", "100"]) != 0
     assert "--comparison-size applies to a --contract" in capsys.readouterr().err
+
+
+def test_a_chain_of_metrics_is_measured_on_one_comparison_group():
+    """A payment on the effect on `employed`, triggered by the effect on `sustained`
+    (80 % of the employed): the comparison group's count on `sustained` is drawn from
+    its count on `employed`, as the cohort's is, so the joint probability of payment
+    meets an exact enumeration of all four counts (drawn independently it would not)."""
+    size, q = 40, 0.8
+    contract = sibrisk.load_contract({
+        "name": "chain", "scenario": DRC,
+        "metrics": [{"name": "employed", "month": 2},
+                    {"name": "sustained", "of": "employed", "retention": q, "month": 6}],
+        "payments": [{"kind": "effect", "name": "on_effect", "measure": "pooled",
+                      "per": "participant", "points": [[THRESHOLD, 150_000.0]],
+                      "trigger": {"metric": "sustained", "pooled_at_least": 0.05}}]})
+    s = sibrisk.load_scenario(DRC)
+    ds = sibrisk.simulate(s, runs=RUNS, seed=8, parameter_uncertainty=False,
+                          contracts=[contract], comparison_size=size)
+    r = summarize_contracts(ds)["chain"]
+    n = fixed_counts(s).astype(int)
+    g = np.array([t.gross_employment for t in s.types])
+    rate = (n * np.array([t.control_employment for t in s.types])).sum() / n.sum()
+    total = n.sum()
+    treated = np.array([1.0])
+    for n_i, g_i in zip(n, g, strict=True):
+        treated = np.convolve(treated, stats.binom.pmf(np.arange(n_i + 1), n_i, g_i))
+    k = np.arange(total + 1)
+    kt = k[:, None, None, None]
+    ks = k[None, :, None, None]
+    m = np.arange(size + 1)
+    mc = m[None, None, :, None]
+    ms = m[None, None, None, :]
+    weight = (treated[:, None, None, None] * stats.binom.pmf(ks, kt, q)
+              * stats.binom.pmf(mc, size, rate) * stats.binom.pmf(ms, mc, q))
+    paid = ((kt / total - mc / size >= THRESHOLD - 1e-9)
+            & (ks / total - ms / size >= 0.05 - 1e-9))
+    exact = float(weight[~paid].sum())
+    assert r["effect_deserved_probability"] == 1.0
+    got, se = r["unpaid_when_deserved_probability"], r["unpaid_when_deserved_probability_se"]
+    assert abs(got - exact) <= 4 * se, (got, exact, se)
+    # independent draws of the two comparison counts would give a different answer
+    loose = (treated[:, None, None, None] * stats.binom.pmf(ks, kt, q)
+             * stats.binom.pmf(mc, size, rate)
+             * stats.binom.pmf(ms, size, rate * q))
+    assert abs(float(loose[~paid].sum()) - exact) > 8 * se, (float(loose[~paid].sum()), exact)
+
+
+def test_contracts_that_measure_no_effect_are_not_judged():
+    card = sibrisk.load_contract({"name": "card", "scenario": DRC, "payments": [
+        {"kind": "rate_card", "rates": {"employed": 200_000.0}}]})
+    ds = sibrisk.simulate(DRC, runs=2_000, seed=1, contracts=[_contract(), card],
+                          comparison_size=100)
+    r = summarize_contracts(ds)
+    assert r["card"]["misjudged_probability"] is None
+    assert r["card"]["unpaid_when_deserved_probability_se"] is None
+    assert r["threshold"]["misjudged_probability"] is not None

@@ -249,3 +249,14 @@ def test_bad_settings_are_one_line_errors(call, words):
     with pytest.raises(EvidenceError) as info:
         call()
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("p1, p0", [(0.8, 0.2), (0.9, 0.5)])
+def test_first_n_treated_is_the_smallest_size_reaching_the_target(p1, p0):
+    """Tiny one-sided trials whose exact power reaches 50 % far below the normal answer
+    (found by review): first_n_treated is the first size that reaches it, by brute force."""
+    kw = dict(control_ratio=0.3, alternative="greater", test="z", power=0.5)
+    s = pw.sample_size(p1, p0, **kw)
+    brute = next(n for n in range(1, 200) if pw.power(
+        p1, p0, n, control_ratio=0.3, alternative="greater", test="z") >= 0.5)
+    assert s.first_n_treated == brute

@@ -1,5 +1,6 @@
 """sibrisk.progression: WHO-5 scoring and bands, questionnaire files, the paired analysis
-(against scipy's Wilcoxon test) and the synthetic example's published aggregates."""
+(the exact signed-rank test against every sign pattern, and scipy) and the synthetic
+example's published aggregates."""
 
 from __future__ import annotations
 
@@ -172,7 +173,9 @@ def test_answers_outside_the_scale_given(tmp_path):
 # ---------------------------------------------------------------------------
 # The paired analysis
 # ---------------------------------------------------------------------------
-def test_wilcoxon_and_shares_agree_with_scipy_on_the_example():
+def test_wilcoxon_and_shares_agree_with_references_on_the_example():
+    """The p-value is the exact signed-rank test (checked against every sign pattern in
+    test_signed_rank_p_is_the_exact_test) and near scipy's normal approximation."""
     ds = pr.example()
     for item in ("who5", "bip_cooperation"):
         result = pr.progression(ds, item, scale=None if item == "who5" else (1, 5))
@@ -183,7 +186,9 @@ def test_wilcoxon_and_shares_agree_with_scipy_on_the_example():
             change = pairs.change.values[pick]
             row = result.sel(group=group)
             assert int(row.n) == change.size
-            assert float(row.wilcoxon_p) == stats.wilcoxon(change).pvalue
+            assert float(row.wilcoxon_p) == pr.signed_rank_p(change)
+            approx = stats.wilcoxon(change, method="approx").pvalue
+            assert 0.25 < float(row.wilcoxon_p) / approx < 4
             assert float(row.change_mean) == pytest.approx(change.mean())
             assert float(row.end_mean) - float(row.start_mean) == pytest.approx(change.mean())
             assert float(row.positive_share) == np.mean(change > 0)
@@ -269,3 +274,45 @@ def test_regenerating_the_example_gives_the_same_file():
         "src/sibrisk/data/progression_example.csv is out of date; run: " \
         "python docs/progression_example.py"
     assert gen.make(seed=1) != gen.make()  # the seed matters
+
+
+def _brute_signed_rank_p(d):
+    """Every sign pattern of the non-zero changes, ranks by mid-rank: the exact test."""
+    import itertools
+
+    d = np.asarray([x for x in d if x != 0], dtype=float)
+    ranks = stats.rankdata(np.abs(d))
+    t = ranks[d > 0].sum()
+    total = ranks.sum()
+    sums = [sum(r for r, s in zip(ranks, signs, strict=True) if s)
+            for signs in itertools.product((0, 1), repeat=d.size)]
+    low = min(t, total - t)
+    return min(1.0, 2 * np.mean(np.array(sums) <= low + 1e-9))
+
+
+@pytest.mark.parametrize("d", [
+    [1, 2, 3, 4, 5, 6, -7],
+    [3, -1, 4, 1, -5, 9, 2, 6, -5, 3],  # ties and a negative tie
+    [2, 2, 2, -2, 0, 0, 4, 4, -1, 3, 3, 8],  # ties and zeros
+    [-1, -2, -3],
+    [5],
+])
+def test_signed_rank_p_is_the_exact_test(d):
+    """Conditional on the ties, against every sign pattern counted one by one; without
+    ties also scipy's exact test."""
+    from sibrisk.progression import signed_rank_p
+
+    assert signed_rank_p(d) == pytest.approx(_brute_signed_rank_p(d), rel=1e-12)
+    nz = [x for x in d if x != 0]
+    if len(set(map(abs, nz))) == len(nz):
+        assert signed_rank_p(d) == pytest.approx(stats.wilcoxon(nz, method="exact").pvalue,
+                                                 rel=1e-12)
+
+
+def test_signed_rank_p_is_normal_for_many_changes():
+    from sibrisk import progression as pr
+
+    rng = np.random.default_rng(1)
+    d = rng.integers(-3, 6, size=pr.EXACT_UP_TO + 50)
+    ref = stats.wilcoxon(d[d != 0], method="approx", correction=False).pvalue
+    assert pr.signed_rank_p(d) == pytest.approx(ref, rel=1e-10)

@@ -56,7 +56,7 @@ def effect_text(e: Effect) -> str:
         f"({100 * e.difference_interval[0]:+.1f} to {100 * e.difference_interval[1]:+.1f}, "
         "Newcombe)",
         f"  relative risk    {rr} ({lo:.2f} to {hi:.2f}, Katz log"
-        + (", half a participant added to each count" if e.relative_risk_adjusted else "")
+        + (", half a participant added to each cell" if e.relative_risk_adjusted else "")
         + ")",
         "",
         _row("p-values", "two-sided", "one-sided (programme higher)"),

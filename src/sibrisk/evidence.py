@@ -70,10 +70,15 @@ class Effect:
         Newcombe's hybrid score interval of the difference (Newcombe 1998, method 10),
         built from the two Wilson intervals.
     relative_risk : float or None
-        ``treated_rate / control_rate``; ``None`` when the control rate is 0 (infinite).
+        ``treated_rate / control_rate``; ``None`` when the control rate is 0 (the ratio
+        is infinite, or undefined if the programme's rate is 0 too).
     relative_risk_interval : tuple of float
-        Katz's log interval of the relative risk; with a zero count, half a participant
-        is added to each group's successes and size first (``relative_risk_adjusted``).
+        Katz's log interval of the relative risk. With a zero cell (a group in which
+        no one, or everyone, had the outcome) half a participant is added to each of
+        the four cells first (Haldane-Anscombe: half a success and one member more in
+        each group; ``relative_risk_adjusted``), without which the interval would be
+        undefined or of zero width; it is then centred on the adjusted ratio and need
+        not contain a raw ratio of 0.
     relative_risk_adjusted : bool
         Whether that adjustment was made.
     fisher_p, fisher_p_greater : float
@@ -122,7 +127,7 @@ class Effect:
         out["methods"] = {
             "rate_interval": "Wilson score", "difference_interval": "Newcombe hybrid score "
             "(method 10)", "relative_risk_interval": "Katz log" + (
-                " (0.5 added to each group's successes and size)"
+                " (Haldane-Anscombe: 0.5 added to each of the four cells)"
                 if self.relative_risk_adjusted else ""),
             "z_test": "pooled two-proportion z-test", "fisher": "Fisher's exact test",
             "posterior": "Beta posteriors under the Jeffreys prior Beta(1/2, 1/2)",
@@ -184,9 +189,12 @@ def effect(treated: tuple[int, int], control: tuple[int, int], *,
     diff_lo = diff - math.sqrt((p1 - lo1) ** 2 + (hi0 - p0) ** 2)
     diff_hi = diff + math.sqrt((hi1 - p1) ** 2 + (p0 - lo0) ** 2)
 
-    adjusted = k1 == 0 or k0 == 0
+    # a zero cell (no one, or everyone, with the outcome in a group) leaves the log ratio
+    # or its variance undefined or zero: add half a participant to each of the four
+    # cells (Haldane-Anscombe), so each group gains half a success and one member
+    adjusted = k1 in (0, n1) or k0 in (0, n0)
     half = 0.5 if adjusted else 0.0
-    a1, m1, a0, m0 = k1 + half, n1 + half, k0 + half, n0 + half
+    a1, m1, a0, m0 = k1 + half, n1 + 2 * half, k0 + half, n0 + 2 * half
     log_rr = math.log((a1 / m1) / (a0 / m0))
     spread = z_crit * math.sqrt(1 / a1 - 1 / m1 + 1 / a0 - 1 / m0)
     rr_interval = (math.exp(log_rr - spread), math.exp(log_rr + spread))

@@ -440,7 +440,7 @@ def format_contract_risk(r: dict[str, Any], currency: str) -> str:
         if c["reinvestment_mean"]:
             rows.append(("expected declared reinvestment", _money(c["reinvestment_mean"]),
                          _se(c["reinvestment_mean_se"], _money)))
-        if "misjudged_probability" in c:  # payments on a measured effect, judged
+        if c.get("misjudged_probability") is not None:  # payments on a measured effect
             for key, label in (
                     ("effect_deserved_probability", "probability the true effect meets the "
                      "target"),

@@ -664,20 +664,31 @@ class _ContractBook:
         cost = params[:, K.P_COST] * n_tot
         return participants, counts, savings, sums, base_rate, cost
 
-    def _comparison_uniforms(self, j, seed, stream, m, shape, cache):
-        """Uniforms of the evaluation's comparison-group draws of metric ``m`` (one
-        generator per metric and chunk: variants share them, common random numbers)."""
-        if m not in cache:
-            cache[m] = chunk_generator(seed, stream, j, comparison_purpose(m)).random(shape)
-        return cache[m]
+    def _comparison_count(self, b, m, base_rate, draw, memo):
+        """How many of the evaluation's comparison group (``comparison_size`` people per
+        cohort) reach metric ``m`` in each run of the chunk, (run, cohort): the base
+        metric a binomial draw at the comparison group's rate, each later metric of a
+        chain a binomial draw from the count of the metric before it, as the cohort's
+        own counts are. ``draw(m)`` gives the uniforms of metric ``m`` (one generator
+        per metric and chunk, so variants share their draws); ``memo`` keeps the counts
+        of each chain of retentions for the chunk."""
+        from .settlement import _chain
 
-    def _measured_comparison(self, rate, u):
-        """The comparison group's measured rate: k of ``comparison_size`` people."""
-        size = self.comparison_size
-        flat = np.empty(rate.size, dtype=np.int64)
-        K.binomial_many(np.full(rate.size, size, dtype=np.int64),
-                        np.ascontiguousarray(rate, dtype=float).ravel(), u.ravel(), flat)
-        return flat.reshape(rate.shape) / size
+        chain = tuple(reversed(_chain(b.parent, m)))  # from the base metric to m
+        key = tuple((x, b.retention[x]) for x in chain)
+        if key in memo:
+            return memo[key]
+        if len(chain) == 1:
+            trials = np.full(base_rate.size, self.comparison_size, dtype=np.int64)
+            p = np.ascontiguousarray(base_rate * b.retention[m], dtype=float).ravel()
+        else:
+            trials = self._comparison_count(b, chain[-2], base_rate, draw,
+                                            memo).ravel().astype(np.int64)
+            p = np.full(base_rate.size, b.retention[m])
+        flat = np.empty(base_rate.size, dtype=np.int64)
+        K.binomial_many(trials, p, draw(m).ravel(), flat)
+        memo[key] = flat.reshape(base_rate.shape)
+        return memo[key]
 
     def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
                  g=None):
@@ -695,6 +706,14 @@ class _ContractBook:
             with np.errstate(invalid="ignore", divide="ignore"):
                 true_rate = (n_rows * g_cells).sum(axis=2) / n_rows.sum(axis=2)
         uniforms: dict = {}
+
+        def draw(m):  # the uniforms of metric m's comparison-group draws, for the chunk
+            if m not in uniforms:
+                uniforms[m] = chunk_generator(seed, stream, j, comparison_purpose(m)).random(
+                    base_rate.shape)
+            return uniforms[m]
+
+        measured: dict = {}  # (chain of retentions) -> comparison counts, for the chunk
         start = rows.start
         # settle in blocks that keep numpy's temporaries small and in cache
         for lo in range(0, size, _SETTLE_BLOCK):
@@ -708,10 +727,9 @@ class _ContractBook:
                          for m in b.measured}
                 comparison = {m: base_rate[sl] * chain[m] for m in b.measured}
                 if self.comparison_size is not None:
-                    comparison = {m: self._measured_comparison(
-                        r, self._comparison_uniforms(j, seed, stream, m, base_rate.shape,
-                                                     uniforms)[sl])
-                        for m, r in comparison.items()}
+                    comparison = {m: self._comparison_count(b, m, base_rate, draw,
+                                                            measured)[sl] / self.comparison_size
+                                  for m in b.measured}
                 metric_counts = {m: v[sl] for m, v in counts[k].items()}
                 data = OutcomeData(participants[sl], metric_counts, comparison, savings[sl],
                                    cost[sl], part(discount), savings_sums=block_sums, memo=memo)
@@ -733,8 +751,7 @@ class _ContractBook:
         effect: the claims of its mechanisms that measure an effect (an effect payment,
         or any mechanism with a trigger), after triggers and before caps."""
         paid, deserved, true_payment = self.judged
-        measured = {m.name for m in b.contract.payments
-                    if m.trigger is not None or m.kind == "effect"}
+        measured = _measuring(b)
         if truth is None or not measured:
             paid[rows, k] = deserved[rows, k] = False
             true_payment[rows, k] = result.total_paid_pv
@@ -800,6 +817,10 @@ class _ContractBook:
             data["contract_payment_true_effect"] = (("run", "contract"), true_payment, {
                 "long_name": "outcome payments had the effect been measured without error",
                 "units": cur})
+            data["contract_measures_effect"] = ("contract", np.array(
+                [bool(_measuring(b)) for b in self.plan.bound]), {
+                "long_name": "the contract has a mechanism that pays on a measured effect "
+                "(else the two flags above are False and mean nothing)"})
         data["contract_reinvestment"] = (("run", "contract"), self.reinvestment, {
             "long_name": "payments declared for reinvestment and kept by the payers (grant "
             "model)", "units": cur})
@@ -855,6 +876,11 @@ class OutcomeKeeper(_ContractBook):
         self.savings_pv[rows] = sums[1][:, -1]
         self.cost[rows] = cost
         self.discount[rows] = discount
+
+
+def _measuring(b) -> set[str]:
+    """The names of a bound contract's mechanisms that pay on a measured effect."""
+    return {m.name for m in b.contract.payments if m.trigger is not None or m.kind == "effect"}
 
 
 def comparison_purpose(name: str) -> int:
