@@ -183,7 +183,7 @@ def test_municipal_payback_needs_the_yearly_accounts(mc):
 def test_plots_speak_danish(mc, yearly):
     """lang='da': the catalogue's Danish terms, Danish number style, the same numbers."""
     ax = plot.investor_result(mc, lang="da").axes[0]
-    assert ax.get_xlabel() == "investors nutidsværdi, mio. DKK pr. kohorte"
+    assert ax.get_xlabel() == "investors nutidsværdi, mio. DKK pr. hold"
     assert ax.get_title().startswith("Investors resultat: tab med sandsynlighed ")
     assert "," in ax.get_title() and "." not in ax.get_title().split("sandsynlighed")[1]
     english = plot.investor_result(mc).axes[0]
