@@ -234,3 +234,25 @@ def test_scenario_show_and_inputs_as_json(capsys):
     assert rows["types.with_experience.gross_employment"]["distribution"] == {
         "kind": "evidence", "successes": 10, "trials": 19, "prior": "jeffreys"}
     assert rows["cohort.size"] == {"input": "cohort.size", "value": 56, "distribution": None}
+
+
+def test_danish_sweep_and_contract_risk(capsys):
+    """--lang da on sweep and on simulate --contract: Danish headings and Danish numbers,
+    the same numbers as in English."""
+    import re
+
+    sweep = ["sweep", "--axis", "effect.decay=0.1,0.2", "--runs", "1000", "--seed", "1", "-q"]
+    _, en, _ = run(capsys, *sweep)
+    code, da, _ = run(capsys, *sweep, "--lang", "da")
+    assert code == 0 and "Gennemløb af scenariet" in da and "P(kommunalt" in da
+    number = re.compile(r"-?\d+(?:[.,]\d+)*")
+    swap = str.maketrans(",.", ".,")
+    assert number.findall(da.replace("2021-priser", "2021 prices")) == [
+        n.translate(swap) for n in number.findall(en)]
+    sim = ["simulate", "--runs", "2000", "--seed", "1", "-q", "--contract",
+           str(CONTRACTS / "loan.toml")]
+    code, da, _ = run(capsys, *sim, "--lang", "da")
+    assert code == 0 and "Kontrakt loan" in da and "forventet nutidsværdi" in da
+    assert not re.search(r"\d,\d{3}\b|\d\.\d %", da)
+    for word in ("expected", "probability", "Contract"):
+        assert word not in da, word

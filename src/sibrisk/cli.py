@@ -164,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--seed", type=int, default=None,
                     help="random seed (default: a fresh one, recorded)")
     sw.add_argument("--out", metavar="FILE.nc", help="write the sweep to a netCDF file")
+    lang_arg(sw, "the table")
     sw.add_argument("--comparison-size", type=int, default=None, metavar="M",
                     help="with a --contract paying on a measured effect: measure the "
                     "comparison group on M people per cohort, and report per point how often "
@@ -406,7 +407,8 @@ def _simulate(args: argparse.Namespace) -> None:
     else:
         print(format_risk_summary(summary, args.lang), end="")
         if contracts:
-            print(format_contract_risk(summary["contracts"], summary["currency"]), end="")
+            print(format_contract_risk(summary["contracts"], summary["currency"], args.lang),
+                  end="")
         if args.out:
             print(f"wrote every run to {args.out}")
 
@@ -514,7 +516,7 @@ def _sweep(args: argparse.Namespace) -> None:
     if args.json:
         _print_json(report)
     else:
-        print(format_sweep(report), end="")
+        print(format_sweep(report, args.lang), end="")
         if args.out:
             print(f"wrote the sweep to {args.out}")
 

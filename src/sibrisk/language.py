@@ -116,6 +116,38 @@ DANISH: dict[str, str] = {
     "(> horizon: the account is still negative at the end of the horizon)":
         "(> horisont: regnskabet er stadig negativt ved horisontens slutning)",
     "not available: {scope}": "ikke tilgængelig: {scope}",
+    # contracts' risk and sweeps
+    "Contract {name} ({currency}, present value at t = 0)":
+        "Kontrakt {name} ({currency}, nutidsværdi ved t = 0)",
+    "expected outcome payment": "forventet resultatbetaling",
+    "probability a cap cuts a claim": "sandsynlighed for at et loft beskærer et krav",
+    "expected declared reinvestment": "forventet erklæret geninvestering",
+    "probability the true effect meets the target":
+        "sandsynlighed for at den sande effekt når målet",
+    "not paid, though the true effect meets the target":
+        "ikke betalt, skønt den sande effekt når målet",
+    "paid, though the true effect misses the target":
+        "betalt, skønt den sande effekt ikke når målet",
+    "payment minus the payment on the true effect":
+        "betaling minus betalingen ved den sande effekt",
+    "{actor}: expected NPV": "{actor}: forventet nutidsværdi",
+    "{actor}: probability of a loss": "{actor}: sandsynlighed for tab",
+    "{actor}: median IRR": "{actor}: median intern rente",
+    "undefined": "udefineret",
+    "Sweep of scenario {scenario}": "Gennemløb af scenariet {scenario}",
+    ", contract {contract}": ", kontrakt {contract}",
+    ": {points} points, {runs} runs each, seed {seed}":
+        ": {points} punkter, {runs} kørsler hver, seed {seed}",
+    "{currency}, {year} prices, per cohort; ± one Monte Carlo standard error":
+        "{currency}, {year}-priser, pr. hold; ± én Monte Carlo-standardfejl",
+    "axes: {axes}": "akser: {axes}",
+    "P(loss) {actor}": "P(tab) {actor}",
+    "P(unpaid, deserved)": "P(ubetalt, fortjent)",
+    "P(paid, undeserved)": "P(betalt, ufortjent)",
+    "P(investor loss)": "P(investors tab)",
+    "investor return": "investors afkast",
+    "P(municipal deficit)": "P(kommunalt underskud)",
+    "median payback": "median tilbagebetaling",
     # the workbook (sibrisk.workbook)
     "Edit the values in column B, then: sibrisk scenario import {file}":
         "Ret værdierne i kolonne B, og kør derefter: sibrisk scenario import {file}",

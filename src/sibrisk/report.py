@@ -427,18 +427,21 @@ def format_settlement(d: dict[str, Any]) -> str:
     return _fit(lines)
 
 
-def format_contract_risk(r: dict[str, Any], currency: str) -> str:
-    """Contract variants' risk (from :func:`sibrisk.risk.summarize_contracts`) as plain text."""
+def format_contract_risk(r: dict[str, Any], currency: str, lang: str = "en") -> str:
+    """Contract variants' risk (from :func:`sibrisk.risk.summarize_contracts`) as plain text,
+    in English or Danish (``lang="da"``)."""
+    w = words(lang)
     pp = lambda x: f"{100 * x:.2f} pp"  # noqa: E731
     lines = []
     for name, c in r.items():
-        lines += ["", f"Contract {name} ({currency}, present value at t = 0)"]
-        rows = [("expected outcome payment", _money(c["payment_mean"]),
+        lines += ["", w("Contract {name} ({currency}, present value at t = 0)", name=name,
+                        currency=currency)]
+        rows = [(w("expected outcome payment"), _money(c["payment_mean"]),
                  _se(c["payment_mean_se"], _money)),
-                ("probability a cap cuts a claim", _pct(c["cap_bound_probability"]),
+                (w("probability a cap cuts a claim"), _pct(c["cap_bound_probability"]),
                  _se(c["cap_bound_probability_se"], pp))]
         if c["reinvestment_mean"]:
-            rows.append(("expected declared reinvestment", _money(c["reinvestment_mean"]),
+            rows.append((w("expected declared reinvestment"), _money(c["reinvestment_mean"]),
                          _se(c["reinvestment_mean_se"], _money)))
         if c.get("misjudged_probability") is not None:  # payments on a measured effect
             for key, label in (
@@ -448,21 +451,22 @@ def format_contract_risk(r: dict[str, Any], currency: str) -> str:
                      "meets the target"),
                     ("paid_when_undeserved_probability", "paid, though the true effect "
                      "misses the target")):
-                rows.append((label, "undefined" if c[key] is None else _pct(c[key]),
+                rows.append((w(label), w("undefined") if c[key] is None else _pct(c[key]),
                              _se(c[f"{key}_se"], pp)))
-            rows.append(("payment minus the payment on the true effect",
+            rows.append((w("payment minus the payment on the true effect"),
                          _money(c["measurement_overpayment_mean"]),
                          _se(c["measurement_overpayment_mean_se"], _money)))
         for actor, a in c["actors"].items():
-            rows += [(f"{actor}: expected NPV", _money(a["npv_mean"]),
+            rows += [(w("{actor}: expected NPV", actor=actor), _money(a["npv_mean"]),
                       _se(a["npv_mean_se"], _money)),
-                     (f"{actor}: probability of a loss", _pct(a["loss_probability"]),
-                      _se(a["loss_probability_se"], pp))]
+                     (w("{actor}: probability of a loss", actor=actor),
+                      _pct(a["loss_probability"]), _se(a["loss_probability_se"], pp))]
             if "irr_quantiles" in a:
-                rows.append((f"{actor}: median IRR", _pct(a["irr_quantiles"]["0.5"]),
+                rows.append((w("{actor}: median IRR", actor=actor),
+                             _pct(a["irr_quantiles"]["0.5"]),
                              _se(a["irr_quantiles_se"]["0.5"], pp)))
         lines += _rows(rows)
-    return _fit(lines)
+    return _fit(lines, lang)
 
 
 def format_sensitivity(r: dict[str, Any]) -> str:
@@ -486,27 +490,31 @@ def format_sensitivity(r: dict[str, Any]) -> str:
     return _fit(lines)
 
 
-def format_sweep(r: dict[str, Any]) -> str:
-    """A sweep (from :func:`sibrisk.sweep.sweep_to_dict`) as plain text: one line per point."""
+def format_sweep(r: dict[str, Any], lang: str = "en") -> str:
+    """A sweep (from :func:`sibrisk.sweep.sweep_to_dict`) as plain text: one line per point,
+    in English or Danish (``lang="da"``)."""
+    w = words(lang)
     names = list(r["axes"])
     contract = r.get("contract")
-    head = (f"Sweep of scenario {r['scenario']}" + (f", contract {contract}" if contract else "")
-            + f": {r['point_count']:,} points, {r['runs_per_point']:,} runs each, "
-            f"seed {r['seed']}")
+    head = (w("Sweep of scenario {scenario}", scenario=r["scenario"])
+            + (w(", contract {contract}", contract=contract) if contract else "")
+            + w(": {points} points, {runs} runs each, seed {seed}",
+                points=f"{r['point_count']:,}", runs=f"{r['runs_per_point']:,}", seed=r["seed"]))
     short = _short_names(names)
-    lines = [head, f"{r['currency']}, {r['price_year']} prices, per cohort; "
-             "± one Monte Carlo standard error"]
+    lines = [head, w("{currency}, {year} prices, per cohort; ± one Monte Carlo standard error",
+                     currency=r["currency"], year=r["price_year"])]
     if short != names:
-        lines.append("axes: " + ", ".join(f"{b} = {a}" for a, b in zip(names, short, strict=True)
-                                          if a != b))
+        lines.append(w("axes: {axes}", axes=", ".join(
+            f"{b} = {a}" for a, b in zip(names, short, strict=True) if a != b)))
     lines.append("")
     if contract:
         actors = list(r["points"][0]["summary"]["loss_probability"])
-        judged = [(k, label) for k, label in (
+        judged = [(k, w(label)) for k, label in (
             ("unpaid_when_deserved_probability", "P(unpaid, deserved)"),
             ("paid_when_undeserved_probability", "P(paid, undeserved)"))
             if k in r["points"][0]["summary"]]
-        header = (*short, *(f"P(loss) {a}" for a in actors), *(label for _, label in judged))
+        header = (*short, *(w("P(loss) {actor}", actor=a) for a in actors),
+                  *(label for _, label in judged))
         rows = [header]
         one = lambda v, e: f"{_pct(v)} {_se(e, lambda x: f'{100 * x:.1f} pp')}".rstrip()  # noqa
         for p in r["points"]:
@@ -514,11 +522,11 @@ def format_sweep(r: dict[str, Any]) -> str:
             loss, se = s["loss_probability"], s["loss_probability_se"]
             rows.append((*(_axis_value(p["at"][k]) for k in names),
                          *(one(loss[a], se[a]) for a in actors),
-                         *("undefined" if s[k] is None else one(s[k], s[f"{k}_se"])
+                         *(w("undefined") if s[k] is None else one(s[k], s[f"{k}_se"])
                            for k, _ in judged)))
     else:
-        header = (*short, "P(investor loss)", "investor return", "P(municipal deficit)",
-                  "median payback")
+        header = (*short, *map(w, ("P(investor loss)", "investor return",
+                                   "P(municipal deficit)", "median payback")))
         rows = [header]
         for p in r["points"]:
             s = p["summary"]
@@ -527,9 +535,9 @@ def format_sweep(r: dict[str, Any]) -> str:
                          _pct(s["investor_loss_probability"]),
                          _pct(s["investor_return_mean"]),
                          _pct(s["municipal_deficit_probability"]),
-                         "> horizon" if median is None else f"{median:.1f}"))
+                         w("> horizon") if median is None else f"{median:.1f}"))
     lines += _rows(rows, header=True, keys=len(names))
-    return _fit(lines)
+    return _fit(lines, lang)
 
 
 def _axis_value(x: float) -> str:
