@@ -214,7 +214,14 @@ def test_danish_terminal_report(capsys):
                  "return", "quantile", "surplus", "municipality", "per "):
         assert word not in body, word
     assert not re.search(r"\d,\d{3}\b|\d\.\d %", da)  # no English-style numbers
-    # the same numbers: English text with Danish separators, number by number
+    _same_numbers(en, da)
+
+
+def _same_numbers(en: str, da: str) -> None:
+    """The Danish text has the English text's numbers, number by number, with Danish
+    separators."""
+    import re
+
     number = re.compile(r"-?\d+(?:[.,]\d+)*")
     assert number.findall(da.replace("2021-priser", "2021 prices")) == [
         n.translate(str.maketrans(",.", ".,")) for n in number.findall(en)]
@@ -245,10 +252,7 @@ def test_danish_sweep_and_contract_risk(capsys):
     _, en, _ = run(capsys, *sweep)
     code, da, _ = run(capsys, *sweep, "--lang", "da")
     assert code == 0 and "Gennemløb af scenariet" in da and "P(kommunalt" in da
-    number = re.compile(r"-?\d+(?:[.,]\d+)*")
-    swap = str.maketrans(",.", ".,")
-    assert number.findall(da.replace("2021-priser", "2021 prices")) == [
-        n.translate(swap) for n in number.findall(en)]
+    _same_numbers(en, da)
     sim = ["simulate", "--runs", "2000", "--seed", "1", "-q", "--contract",
            str(CONTRACTS / "loan.toml")]
     code, da, _ = run(capsys, *sim, "--lang", "da")

@@ -117,18 +117,24 @@ def test_contracts_page_is_up_to_date(contracts_page):
         _stale(contracts_page.PAGE, "python docs/contracts_page.py")
 
 
-def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
-    fresh = design_page.render()
-    assert design_page.PAGE.exists() and \
-        design_page.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(design_page.PAGE, "python docs/design_page.py")
-    linked = _figures_linked_from(design_page.PAGE)
-    assert len(linked) == 4
+def _page_and_figures(page, figures: int, tmp_path) -> str:
+    """A generated page is up to date, links ``figures`` PNG files that exist, and its
+    generator draws exactly those; returns the page."""
+    command = f"python docs/{Path(page.__file__).name}"
+    fresh = page.render()
+    assert page.PAGE.exists() and page.PAGE.read_text(encoding="utf-8") == fresh, \
+        _stale(page.PAGE, command)
+    linked = _figures_linked_from(page.PAGE)
+    assert len(linked) == figures
     for target in linked:
-        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target,
-                                                              "python docs/design_page.py")
-    drawn = design_page.draw(tmp_path)
+        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target, command)
+    drawn = page.draw(tmp_path)
     assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
+    return fresh
+
+
+def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
+    _page_and_figures(design_page, 4, tmp_path)
 
 
 def test_risk_page_is_up_to_date(risk_page):
@@ -138,19 +144,9 @@ def test_risk_page_is_up_to_date(risk_page):
 
 
 def test_evidence_page_is_up_to_date_and_draws_its_figures(evidence_page, tmp_path):
-    fresh = evidence_page.render()
-    assert evidence_page.PAGE.exists() and \
-        evidence_page.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(evidence_page.PAGE, "python docs/evidence_page.py")
+    fresh = _page_and_figures(evidence_page, 2, tmp_path)
     assert fresh.startswith("# How solid is the evidence?\n")
     assert "synthetic" in fresh and "assumption" in fresh
-    linked = _figures_linked_from(evidence_page.PAGE)
-    assert len(linked) == 2
-    for target in linked:
-        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target,
-                                                              "python docs/evidence_page.py")
-    drawn = evidence_page.draw(tmp_path)
-    assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"

@@ -423,9 +423,9 @@ def _run(args: argparse.Namespace) -> None:
 
         check_folder(args.report_dir)  # before the simulation, not after it
         if args.xlsx:
-            from .workbook import check_path
+            from .workbook import check_openpyxl
 
-            check_path(Path(args.report_dir).parent / "workbook.xlsx")  # openpyxl is there
+            check_openpyxl()
         ds = _simulated(args, scenario, yearly=True)
         summary = summary_to_dict(summarize(ds))
         paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang)

@@ -487,6 +487,11 @@ class Contract:
                 + ", ".join(list_scenarios()) + ") nor a file")])
         return load_scenario(self.scenario)
 
+    def measuring(self) -> set[str]:
+        """The names of the mechanisms that pay on an effect measured against a comparison
+        group: effect payments, and any mechanism with a trigger."""
+        return {m.name for m in self.payments if m.trigger is not None or m.kind == "effect"}
+
     def to_dict(self) -> dict[str, Any]:
         """The contract as a nested dict (the TOML structure); :meth:`from_dict` reads it
         back. Keys at their defaults are left out."""

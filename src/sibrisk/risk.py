@@ -260,7 +260,7 @@ def _misjudgement(c: xr.Dataset, w: np.ndarray, exact: bool, pair, row: dict) ->
     """How often a payment on a measured effect misjudges the programme (a simulation with
     ``judge_effects``): not paid though the true effect meets the target, paid though it
     misses it, each among the runs of its kind, and the payment's error."""
-    if "contract_measures_effect" in c and not bool(c.contract_measures_effect):
+    if not bool(c.contract_measures_effect):
         for name in MEASUREMENT_FIELDS:  # nothing paid on a measured effect: not applicable
             row[name] = None
         return

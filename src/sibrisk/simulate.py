@@ -751,7 +751,7 @@ class _ContractBook:
         effect: the claims of its mechanisms that measure an effect (an effect payment,
         or any mechanism with a trigger), after triggers and before caps."""
         paid, deserved, true_payment = self.judged
-        measured = _measuring(b)
+        measured = b.contract.measuring()
         if truth is None or not measured:
             paid[rows, k] = deserved[rows, k] = False
             true_payment[rows, k] = result.total_paid_pv
@@ -818,7 +818,7 @@ class _ContractBook:
                 "long_name": "outcome payments had the effect been measured without error",
                 "units": cur})
             data["contract_measures_effect"] = ("contract", np.array(
-                [bool(_measuring(b)) for b in self.plan.bound]), {
+                [bool(b.contract.measuring()) for b in self.plan.bound]), {
                 "long_name": "the contract has a mechanism that pays on a measured effect "
                 "(else the two flags above are False and mean nothing)"})
         data["contract_reinvestment"] = (("run", "contract"), self.reinvestment, {
@@ -876,11 +876,6 @@ class OutcomeKeeper(_ContractBook):
         self.savings_pv[rows] = sums[1][:, -1]
         self.cost[rows] = cost
         self.discount[rows] = discount
-
-
-def _measuring(b) -> set[str]:
-    """The names of a bound contract's mechanisms that pay on a measured effect."""
-    return {m.name for m in b.contract.payments if m.trigger is not None or m.kind == "effect"}
 
 
 def comparison_purpose(name: str) -> int:

@@ -211,8 +211,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
         raise SibriskError(f"engine = {engine!r}: must be 'auto' (compiled where the contract "
                            "allows) or 'general'")
     measurement = comparison_size is not None or bool(judge_effects)
-    if measurement and (base_contract is None or not any(
-            m.trigger is not None or m.kind == "effect" for m in base_contract.payments)):
+    if measurement and (base_contract is None or not base_contract.measuring()):
         raise SibriskError("comparison_size and judge_effects: give a contract that pays on a "
                            "measured effect (an effect payment, or a trigger)")
     # group the points by their outcome model, then by their scenario

@@ -21,8 +21,8 @@ from .files import atomic_write
 from .language import number, words
 from .scenario import AGGREGATE_INPUTS, Scenario, load_scenario
 
-__all__ = ["write_workbook", "read_inputs", "check_path", "INPUTS", "ACCOUNTS", "RISK",
-           "SWEEP"]
+__all__ = ["write_workbook", "read_inputs", "check_path", "check_openpyxl", "INPUTS",
+           "ACCOUNTS", "RISK", "SWEEP"]
 
 #: The sheets' names.
 INPUTS, ACCOUNTS, RISK, SWEEP = "Inputs", "Accounts", "Risk", "Sweep"
@@ -67,6 +67,11 @@ _ACCOUNT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("Welfare (samfundsøkonomisk)", "", ""),
     ("welfare_surplus", "welfare-economic surplus", _MONEY),
 )
+
+
+def check_openpyxl() -> None:
+    """:class:`SibriskError` if openpyxl cannot be imported (call it before long work)."""
+    _openpyxl()
 
 
 def _openpyxl() -> Any:
@@ -186,11 +191,7 @@ def _format(name: str) -> str:
     """The number format of a measure, by its name."""
     if any(w in name for w in ("probability", "return", "share", "irr")):
         return _SHARE
-    if "year" in name:
-        return "0.00"
-    if "multiple" in name:
-        return "0.00"
-    return _MONEY
+    return "0.00" if "year" in name or "multiple" in name else _MONEY
 
 
 def _sweep_sheet(sheet: Any, sweep: dict[str, Any], bold: Any) -> None:
