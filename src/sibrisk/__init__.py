@@ -14,27 +14,55 @@ The public API is small and flat:
 - :func:`breakeven`: the value of an input at which an output reaches a target;
 - :func:`simulate`, :func:`summarize`: Monte Carlo (or exact) distributions of
   what each actor gets, and their risk measures with standard errors.
+
+Names are imported when first used (``import sibrisk`` itself loads no numerical
+library), so the command line and scripts that need one function start fast.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .account import OUTPUTS, BreakEven, account, breakeven
-from .contract import Contract, SurplusShareTariff, load_contract, price_surplus_share
-from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
-from .files import save
-from .report import SummaryTable
-from .risk import summarize, summary_to_dict
-from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
-from .sensitivity import sobol, tornado
-from .settlement import Settlement, settle
-from .simulate import simulate
-from .solve import Solution, solve
-from .sweep import sweep
+import importlib
+import sys
+import types
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("sibrisk")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
+
+#: Public name -> the module that defines it.
+_WHERE: dict[str, str] = {
+    "Scenario": "scenario",
+    "AGGREGATE_INPUTS": "scenario",
+    "load_scenario": "scenario",
+    "list_scenarios": "scenario",
+    "account": "account",
+    "breakeven": "account",
+    "BreakEven": "account",
+    "OUTPUTS": "schema",
+    "simulate": "simulate",
+    "summarize": "risk",
+    "summary_to_dict": "risk",
+    "SummaryTable": "report",
+    "save": "files",
+    "price_surplus_share": "contract",
+    "SurplusShareTariff": "contract",
+    "Contract": "contract",
+    "load_contract": "contract",
+    "settle": "settlement",
+    "Settlement": "settlement",
+    "tornado": "sensitivity",
+    "sobol": "sensitivity",
+    "solve": "solve",
+    "Solution": "solve",
+    "sweep": "sweep",
+    "SibriskError": "errors",
+    "ScenarioError": "errors",
+    "ContractError": "errors",
+    "BreakEvenError": "errors",
+}
 
 __all__ = [
     "Scenario",
@@ -67,3 +95,46 @@ __all__ = [
     "BreakEvenError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sibrisk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+class _Package(types.ModuleType):
+    """The package, whose functions ``account``, ``simulate``, ``solve`` and ``sweep``
+    share their names with the modules that define them: importing such a module
+    (which makes it an attribute of the package) leaves the function in its place."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _WHERE.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
+    from .account import BreakEven, account, breakeven
+    from .contract import Contract, SurplusShareTariff, load_contract, price_surplus_share
+    from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
+    from .files import save
+    from .report import SummaryTable
+    from .risk import summarize, summary_to_dict
+    from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
+    from .schema import OUTPUTS
+    from .sensitivity import sobol, tornado
+    from .settlement import Settlement, settle
+    from .simulate import simulate
+    from .solve import Solution, solve
+    from .sweep import sweep

@@ -18,6 +18,8 @@ import os
 import numpy as np
 from numba import njit
 
+from .schema import OUTPUT_COLUMNS
+
 _CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
 
 # Columns of the per-run parameter matrix.
@@ -25,21 +27,7 @@ _CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
  P_DECAY, P_PERSISTENT, P_FULL_YEARS, P_HORIZON) = range(12)
 N_PARAMS = 12
 
-# Columns of the per-run output matrix.
-OUTPUT_COLUMNS = (
-    "outcome_payment",
-    "investor_result",
-    "investor_return",
-    "investor_multiple",
-    "municipal_savings",
-    "municipal_account",
-    "budget_surplus",
-    "municipal_payback_year",
-    "welfare_surplus",
-    "deadweight_payment",
-    "deadweight_share",
-    "employment_saving",
-)
+# Columns of the per-run output matrix (names in sibrisk.schema).
 (O_PAYMENT, O_INVESTOR, O_RETURN, O_MULTIPLE, O_SAVINGS, O_MUNICIPAL, O_SURPLUS, O_PAYBACK,
  O_WELFARE, O_DEADWEIGHT, O_DW_SHARE, O_EMPLOYMENT) = range(len(OUTPUT_COLUMNS))
 

@@ -25,41 +25,10 @@ from .errors import BreakEvenError, Problem, ScenarioError, SibriskError
 from .ledger import FLOWS, build_ledger
 from .outcomes import BASES, expected_outcomes
 from .scenario import AGGREGATE_INPUTS, Scenario, load_scenario, spec_of
+from .schema import OUTPUTS, READINGS
 from .simulate import settle_expected
 
 __all__ = ["account", "breakeven", "BreakEven", "OUTPUTS", "READINGS"]
-
-#: Scalar outputs of :func:`account`, with their meaning (also the break-even outputs).
-OUTPUTS: dict[str, str] = {
-    "ordinary_effort_saving": "ordinary employment effort the municipality saves",
-    "other_net_costs": "the municipality's other effect-independent net costs (negative)",
-    "employment_saving": "municipal saving from additional employment",
-    "municipal_savings": "municipal savings, all sources",
-    "provider_cost": "cost of the provider's programme",
-    "budget_surplus": "budget surplus: municipal savings minus provider cost",
-    "investor_surplus_share": "the investor's share of the expected budget surplus",
-    "outcome_payment": "expected outcome payment from the municipality to the investor",
-    "payment_per_employed": "uniform rate per gross-employed participant",
-    "investor_result": "investor's net present value: outcome payment minus provider cost",
-    "investor_return": "investor's return on outlay: result / provider cost",
-    "investor_multiple": "investor's multiple on money: nominal payment / provider cost",
-    "investor_irr": "investor's annual internal rate of return (needs contract.payment_year > 0)",
-    "municipal_account": "municipality's own account: savings minus outcome payment",
-    "production_value": "value of the additional production",
-    "welfare_surplus": "welfare-economic (samfundsøkonomisk) surplus",
-    "gross_employment": "average gross employment (triggers payment)",
-    "control_employment": "average employment without the programme (deadweight)",
-    "marginal_effect": "average marginal effect, gross minus control employment",
-    "effect_years": "discounted effect-years, sum of f(t) D(t)",
-    "municipal_payback_year": "year at which the municipality's cumulative account reaches 0",
-}
-
-#: How each output reads in a break-even statement.
-READINGS: dict[str, str] = {
-    "budget_surplus": "whole budget surplus (municipality and investor together)",
-    "municipal_account": "municipality's own account (payment held at the contracted price)",
-    "investor_result": "investor's result (rate held at the contracted price)",
-}
 
 _MONEY = {
     "ordinary_effort_saving", "other_net_costs", "employment_saving", "municipal_savings",

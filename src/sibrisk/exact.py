@@ -33,7 +33,8 @@ from scipy import stats
 from . import _kernels as K
 from .errors import SibriskError
 from .scenario import Scenario
-from .simulate import _MEANING, _UNITS, _Plan, _versions, common_attrs, fixed_counts
+from .schema import OUTPUT_MEANINGS, OUTPUT_UNITS
+from .simulate import _Plan, _versions, common_attrs, fixed_counts
 
 __all__ = ["enumerate_outcomes", "INVESTOR_OUTPUTS"]
 
@@ -192,11 +193,13 @@ def _dataset(scenario, plan, out, n, gross, add, prob, full) -> xr.Dataset:
     cur = scenario.currency
     names = K.OUTPUT_COLUMNS if full else INVESTOR_OUTPUTS
     data = {name: ("outcome", out[:, K.OUTPUT_COLUMNS.index(name)],
-                   {"long_name": _MEANING[name], "units": _UNITS[name].format(cur=cur)})
+                   {"long_name": OUTPUT_MEANINGS[name],
+                    "units": OUTPUT_UNITS[name].format(cur=cur)})
             for name in names}
     if plan.pay_year > 0:
         data["investor_irr"] = ("outcome", out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0,
-                                {"long_name": _MEANING["investor_irr"], "units": "per year"})
+                                {"long_name": OUTPUT_MEANINGS["investor_irr"],
+                                 "units": "per year"})
     data["probability"] = ("outcome", prob, {"units": "1",
                                              "long_name": "probability of the outcome"})
     data["participants"] = (("outcome", "type"), n, {"units": "participants"})

@@ -48,16 +48,10 @@ import xarray as xr
 from scipy import special, stats
 
 from . import _checks as check
+from .schema import ALTERNATIVES, METHODS, TESTS
 
 __all__ = ["power", "sample_size", "power_curve", "SampleSize", "ALTERNATIVES", "TESTS",
            "METHODS"]
-
-#: ``"two-sided"``: any difference; ``"greater"``: the programme's rate is higher.
-ALTERNATIVES = ("two-sided", "greater")
-#: The pooled two-proportion z-test and Fisher's exact test.
-TESTS = ("z", "fisher")
-#: Exact enumeration of every outcome, or the normal approximation.
-METHODS = ("exact", "normal")
 
 #: Largest number of outcomes (n_treated + 1) x (n_control + 1) an exact power lists.
 MAX_OUTCOMES = 20_000_000

@@ -22,6 +22,7 @@ from scipy import stats
 from . import _kernels as K
 from .errors import SibriskError
 from .scenario import Scenario, load_scenario
+from .schema import OUTPUT_UNITS
 from .simulate import _Plan, common_attrs
 
 __all__ = ["tornado", "sobol", "evaluate_inputs", "SENSITIVITY_OUTPUTS"]
@@ -68,9 +69,7 @@ def _uncertain(scenario: Scenario) -> dict:
 
 
 def _units(scenario: Scenario, output: str) -> str:
-    from .simulate import _UNITS
-
-    return _UNITS[output].format(cur=scenario.currency)
+    return OUTPUT_UNITS[output].format(cur=scenario.currency)
 
 
 def tornado(scenario: Scenario | str, output: str = "municipal_account", *,

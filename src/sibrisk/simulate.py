@@ -40,6 +40,7 @@ from .contract import BASE_METRIC, price_surplus_share
 from .discount import discount_factors
 from .errors import SibriskError
 from .scenario import Scenario, load_scenario
+from .schema import OUTPUT_MEANINGS, OUTPUT_UNITS
 from .uncertainty import normal_correlation
 
 __all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "fixed_counts"]
@@ -67,40 +68,6 @@ _PARAM_KEYS = {
     K.P_FULL_YEARS: "effect.full_effect_years",
     K.P_HORIZON: "effect.horizon",
 }
-
-_UNITS = {
-    "outcome_payment": "{cur}",
-    "investor_result": "{cur}",
-    "investor_return": "1",
-    "investor_multiple": "1",
-    "investor_irr": "per year",
-    "municipal_savings": "{cur}",
-    "municipal_account": "{cur}",
-    "budget_surplus": "{cur}",
-    "municipal_payback_year": "years from programme start",
-    "welfare_surplus": "{cur}",
-    "deadweight_payment": "{cur}",
-    "deadweight_share": "1",
-    "employment_saving": "{cur}",
-}
-
-_MEANING = {
-    "outcome_payment": "outcome payment from the municipality to the investor",
-    "investor_result": "investor's net present value: payment minus provider cost",
-    "investor_return": "investor's return on outlay: result / provider cost",
-    "investor_multiple": "investor's multiple on money: nominal payment / provider cost",
-    "investor_irr": "investor's annual internal rate of return",
-    "municipal_savings": "municipal savings, all sources",
-    "municipal_account": "municipality's own account: savings minus outcome payment",
-    "budget_surplus": "budget surplus: municipal savings minus provider cost",
-    "municipal_payback_year": "year from which the municipality's cumulative account stays "
-    ">= 0 (inf: not within the horizon)",
-    "welfare_surplus": "welfare-economic (samfundsøkonomisk) surplus",
-    "deadweight_payment": "part of the payment for jobs that would have come anyway",
-    "deadweight_share": "deadweight payment / outcome payment (0 when nothing is paid)",
-    "employment_saving": "municipal saving from additional employment",
-}
-
 
 def point_parameters(scenario: Scenario) -> np.ndarray:
     """The kernels' parameter vector (``N_PARAMS``) at the scenario's point values."""
@@ -931,13 +898,13 @@ def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
     runs = out.shape[0]
     data = {}
     for j, name in enumerate(K.OUTPUT_COLUMNS):
-        data[name] = ("run", out[:, j], {"long_name": _MEANING[name],
-                                         "units": _UNITS[name].format(cur=cur)})
+        data[name] = ("run", out[:, j], {"long_name": OUTPUT_MEANINGS[name],
+                                         "units": OUTPUT_UNITS[name].format(cur=cur)})
     notes = {}
     if plan.pay_year > 0:
         irr = out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0
-        data["investor_irr"] = ("run", irr, {"long_name": _MEANING["investor_irr"],
-                                             "units": "per year"})
+        data["investor_irr"] = ("run", irr, {
+            "long_name": OUTPUT_MEANINGS["investor_irr"], "units": "per year"})
     else:
         notes["investor_irr_note"] = ("investor_irr is not defined: the outcome payment falls "
                                       "at year 0 with the outlay (contract.payment_year = 0)")

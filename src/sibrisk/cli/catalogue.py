@@ -1,0 +1,120 @@
+"""``sibrisk run``, ``account`` and ``breakeven``: the catalogue's accounts, and its risk."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SibriskError
+from ..schema import OUTPUTS
+from ._common import lang_arg, print_json, scenario_arg
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="the main job: the account and its risk (100,000 runs)",
+                         description="Run sibrisk's main job: the catalogue's account report "
+                         "and the risk summary of a Monte Carlo simulation.")
+    scenario_arg(run)
+    run.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="random seed (default: a fresh one, printed)")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object {account, risk}")
+    run.add_argument("--out", dest="report_dir", default=None, metavar="DIR",
+                     help="also write DIR/report.html (inputs, accounts, risk, plots) and "
+                     "DIR/simulation.nc")
+    lang_arg(run, "the terminal report and of --out's report and plots")
+    run.add_argument("--xlsx", action="store_true",
+                     help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk)")
+    run.set_defaults(handler=_run)
+
+    acc = sub.add_parser("account", help="print the catalogue's accounts and break-even points",
+                         description="The budget and welfare accounts, the payment model, "
+                         "rates by participant type and break-even points.")
+    scenario_arg(acc)
+    acc.add_argument("--json", action="store_true", help="print one JSON object")
+    acc.add_argument("--per", choices=("participant", "cohort"), default="participant",
+                     help="money per average participant (default) or per cohort")
+    lang_arg(acc, "the tables")
+    acc.set_defaults(handler=_account)
+
+    be = sub.add_parser("breakeven", help="value of an input at which an output reaches a target",
+                        description="Find the value of one input at which one output reaches "
+                        "a target (0 by default). Inputs are dotted TOML keys such as "
+                        "effect.decay, or gross_employment, control_employment, marginal_effect.")
+    scenario_arg(be)
+    be.add_argument("--vary", required=True, metavar="INPUT", help="input to vary")
+    be.add_argument("--output", default="budget_surplus", metavar="OUTPUT",
+                    help=f"output to watch (default budget_surplus); one of: {', '.join(OUTPUTS)}")
+    be.add_argument("--target", type=float, default=0.0, help="target value (default 0)")
+    be.add_argument("--reprice", action="store_true",
+                    help="price the contract again at each value instead of holding it")
+    be.add_argument("--json", action="store_true", help="print one JSON object")
+    be.set_defaults(handler=_breakeven)
+
+
+def _account(args: argparse.Namespace) -> None:
+    from ..report import catalogue_report, format_catalogue_report
+    from ..scenario import load_scenario
+
+    report = catalogue_report(load_scenario(args.scenario), per=args.per)
+    if args.json:
+        print_json(report)
+    else:
+        print(format_catalogue_report(report, args.lang), end="")
+
+
+def _run(args: argparse.Namespace) -> None:
+    from ..report import catalogue_report, format_catalogue_report, format_risk_summary
+    from ..scenario import load_scenario
+    from .risk import risk_summary, simulated
+
+    if args.xlsx and not args.report_dir:
+        raise SibriskError("--xlsx writes DIR/workbook.xlsx: give --out DIR too")
+    scenario = load_scenario(args.scenario)
+    report = catalogue_report(scenario)
+    if args.report_dir:
+        from ..html_report import check_folder, write_report
+        from ..risk import summarize, summary_to_dict
+
+        check_folder(args.report_dir)  # before the simulation, not after it
+        if args.xlsx:
+            from ..workbook import check_openpyxl
+
+            check_openpyxl()
+        ds = simulated(args, scenario, yearly=True)
+        summary = summary_to_dict(summarize(ds))
+        paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang)
+        if args.xlsx:
+            from ..workbook import write_workbook
+
+            paths.append(write_workbook(Path(args.report_dir) / "workbook.xlsx", scenario,
+                                        report, summary, lang=args.lang))
+        for path in paths if not args.quiet else ():
+            print(f"wrote {path}", file=sys.stderr)
+    else:
+        summary = risk_summary(args, scenario)
+    if args.json:
+        print_json({"account": report, "risk": summary})
+    else:
+        print(format_catalogue_report(report, args.lang))
+        print(format_risk_summary(summary, args.lang), end="")
+
+
+def _breakeven(args: argparse.Namespace) -> None:
+    from ..account import breakeven
+    from ..report import _fit
+    from ..scenario import load_scenario
+
+    result = breakeven(load_scenario(args.scenario), args.vary, args.output, args.target,
+                       reprice=args.reprice)
+    if args.json:
+        print_json(result.to_dict())
+        return
+    print(_fit([f"{result.output} reaches {result.target:g} at {result.input} = "
+                f"{result.value:.6g} (base {result.base:.6g}, difference "
+                f"{result.difference:+.6g})",
+                f"reading: {result.reading}; contract "
+                f"{'priced again at each value' if result.repriced else 'held at the base price'}"
+                ]), end="")

@@ -1,0 +1,220 @@
+"""``sibrisk sweep``, ``solve`` and ``sensitivity``: designing a contract on common random
+numbers, and which inputs move an output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import SibriskError
+from ..schema import OUTPUT_COLUMNS
+from ._common import DEFAULT_SCENARIO, Progress, lang_arg, print_json, scenario_arg
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    sw = sub.add_parser("sweep", help="the risk summary at every point of a grid",
+                        description="Simulate every point of a grid of scenario inputs (or, "
+                        "with --contract, of numbers in the contract file) and summarise "
+                        "each; points that differ only in contract terms share their draws "
+                        "(drawn once and settled by a compiled kernel, where the contract "
+                        "allows).")
+    sw.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                    help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
+                    "or the scenario the --contract file names)")
+    sw.add_argument("--axis", action="append", required=True, metavar="NAME=VALUES",
+                    help="an axis: NAME=START:STOP:N (N values from START to STOP) or "
+                    "NAME=V1,V2,...; repeat for more axes")
+    sw.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
+    sw.add_argument("--zip", action="store_true", help="pair the axes' values (one length)")
+    sw.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (the "
+                    "same numbers as without it)")
+    sw.add_argument("--measures", default="npv", metavar="LIST",
+                    help="with --contract, what to summarise per actor: npv, and any of irr, "
+                    "exposure (comma-separated; slower; default npv)")
+    sw.add_argument("--runs", type=int, default=100_000, help="runs per point (100,000)")
+    sw.add_argument("--seed", type=int, default=None,
+                    help="random seed (default: a fresh one, recorded)")
+    sw.add_argument("--out", metavar="FILE.nc", help="write the sweep to a netCDF file")
+    lang_arg(sw, "the table")
+    sw.add_argument("--comparison-size", type=int, default=None, metavar="M",
+                    help="with a --contract paying on a measured effect: measure the "
+                    "comparison group on M people per cohort, and report per point how often "
+                    "the payment misjudges the true effect")
+    sw.add_argument("--xlsx", metavar="FILE.xlsx",
+                    help="also write an Excel workbook: the scenario's inputs and accounts, "
+                    "and a sheet of the sweep, a row per point")
+    sw.add_argument("--json", action="store_true", help="print one JSON object")
+    sw.set_defaults(handler=_sweep)
+
+    so = sub.add_parser("solve", help="the input at which a risk measure meets a target",
+                        description="Find the value of one input (a scenario input, or with "
+                        "--contract a number in the contract file) at which a risk measure "
+                        "of the simulation reaches a target, on common random numbers, with "
+                        "the Monte Carlo error of the answer.")
+    so.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                    help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
+                    "or the scenario the --contract file names)")
+    so.add_argument("--vary", required=True, metavar="INPUT",
+                    help="scenario input (e.g. contract.investor_surplus_share), or with "
+                    "--contract a path in the contract (e.g. 'payments[0].rates.employed')")
+    aim = so.add_mutually_exclusive_group(required=True)
+    aim.add_argument("--target", metavar="METRIC=VALUE",
+                     help="e.g. investor_loss_probability=0.10, or with --contract "
+                     "investor.loss_probability=0.10")
+    aim.add_argument("--balance", metavar="METRIC,METRIC",
+                     help="the fair split: where two measures are equal, e.g. "
+                     "investor_loss_probability,municipal_deficit_probability")
+    so.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
+    so.add_argument("--bounds", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                    help="range to search (default: the input's allowed range)")
+    so.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
+    so.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    so.add_argument("--json", action="store_true", help="print one JSON object")
+    so.set_defaults(handler=_solve)
+
+    se = sub.add_parser("sensitivity", help="which uncertain inputs move an output",
+                        description="One-way (tornado) ranges of an output for every uncertain "
+                        "input, and variance-based (Sobol') indices with confidence "
+                        "intervals; expected outcomes given the inputs, per cohort, contract "
+                        "held at its base price.")
+    scenario_arg(se)
+    se.add_argument("--output", default="municipal_account",
+                    choices=OUTPUT_COLUMNS, metavar="OUTPUT",
+                    help="output to explain (default municipal_account); one of: "
+                    + ", ".join(OUTPUT_COLUMNS))
+    se.add_argument("--level", type=float, default=0.90,
+                    help="tornado: central probability between low and high (default 0.9)")
+    se.add_argument("--n", type=int, default=4096,
+                    help="Sobol' base sample size, a power of 2 (default 4096)")
+    se.add_argument("--seed", type=int, default=0, help="seed of the Sobol' samples (0)")
+    se.add_argument("--json", action="store_true", help="print one JSON object")
+    se.set_defaults(handler=_sensitivity)
+
+
+def _axis(text: str) -> tuple[str, list[float]]:
+    import numpy as np
+
+    name, sep, spec = text.partition("=")
+    if not sep or not name.strip() or not spec.strip():
+        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N or NAME=V1,V2,...")
+    try:
+        if ":" in spec:
+            start, stop, n = spec.split(":")
+            if int(n) < 1:
+                raise ValueError
+            return name.strip(), np.linspace(float(start), float(stop), int(n)).tolist()
+        return name.strip(), [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N (N a whole number >= 1) "
+                           "or NAME=V1,V2,... with numbers") from None
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ..contract import load_contract
+    from ..files import save
+    from ..report import catalogue_report, format_sweep
+    from ..scenario import load_scenario
+    from ..sweep import sweep, sweep_to_dict
+
+    if args.out and (not args.out.endswith(".nc") or not Path(args.out).parent.exists()):
+        raise SibriskError(f"--out {args.out}: give a .nc file in an existing folder")
+    axes = dict(_axis(a) for a in args.axis)
+    scenario = args.scenario
+    if scenario is None and args.contract is None:
+        scenario = DEFAULT_SCENARIO
+    if args.xlsx:  # checked before the sweep, not after it
+        from ..workbook import check_path
+
+        check_path(args.xlsx)
+    progress = None if args.quiet else Progress("sweeping", unit=f"points of {args.runs:,} runs")
+    client = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SibriskError("--scheduler needs dask.distributed: pip install "
+                               "'sibrisk[dask]'") from None
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except OSError as exc:
+            raise SibriskError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    try:
+        ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
+                   zip=args.zip, measures=[m.strip() for m in args.measures.split(",")],
+                   progress=progress, client=client, comparison_size=args.comparison_size)
+    finally:
+        if client is not None:
+            client.close()
+    if args.out:
+        save(ds, args.out)
+    report = sweep_to_dict(ds)
+    if args.xlsx:
+        from ..workbook import write_workbook
+
+        base = load_scenario(scenario or load_contract(args.contract).scenario
+                             or DEFAULT_SCENARIO)
+        path = write_workbook(args.xlsx, base, catalogue_report(base), sweep=report)
+        if not args.quiet:
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print_json(report)
+    else:
+        print(format_sweep(report, args.lang), end="")
+        if args.out:
+            print(f"wrote the sweep to {args.out}")
+
+
+def _solve(args: argparse.Namespace) -> None:
+    from ..solve import solve
+
+    scenario = args.scenario
+    if scenario is None and args.contract is None:
+        scenario = DEFAULT_SCENARIO
+    balance = None
+    if args.balance:
+        balance = tuple(m.strip() for m in args.balance.split(","))
+        if len(balance) != 2 or not all(balance):
+            raise SibriskError(f"--balance {args.balance!r}: give two measures, A,B")
+    result = solve(scenario, args.vary, args.target, balance=balance, contract=args.contract,
+                   bounds=tuple(args.bounds) if args.bounds else None, runs=args.runs,
+                   seed=args.seed)
+    if args.json:
+        print_json(result.to_dict())
+        return
+    step = abs(result.achieved - result.target) > 3 * max(result.achieved_se, 1e-12)
+    verb = "jumps past" if step else "reaches"  # a step: whole jobs make a measure jump
+    print(f"{result.metric} {verb} {result.target:g} at {result.input} = {result.value:,.6g} "
+          f"± {result.value_se:,.3g} (Monte Carlo error)")
+    print(f"there {result.metric} = {result.achieved:.6g} ± {result.achieved_se:.2g}; it "
+          f"crosses the target between {result.bracket[0]:,.6g} and {result.bracket[1]:,.6g}; "
+          f"{result.runs:,} runs, seed {result.seed}, the same draws throughout")
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from ..report import format_sensitivity
+    from ..scenario import load_scenario
+    from ..sensitivity import sobol, tornado
+
+    scenario = load_scenario(args.scenario)
+    t = tornado(scenario, args.output, level=args.level)
+    sob = sobol(scenario, args.output, n=args.n, seed=args.seed)
+    rows = lambda ds, names: [  # noqa: E731
+        {"input": str(i), **{k: float(ds[k].sel(input=i)) for k in names}}
+        for i in ds.input.values]
+    report = {
+        "scenario": scenario.name, "output": args.output, "currency": scenario.currency,
+        "basis": "per cohort, expected outcomes given the inputs, contract held at its base "
+        "price",
+        "base": t.attrs["base"], "level": args.level,
+        "tornado": rows(t, ("low", "high", "output_low", "output_high", "swing")),
+        "sobol": rows(sob, ("first_order", "first_order_low", "first_order_high",
+                            "total_order", "total_order_low", "total_order_high")),
+        "sobol_n": args.n, "sobol_seed": args.seed, "sobol_note": sob.attrs["correlation"],
+    }
+    if args.json:
+        print_json(report)
+    else:
+        print(format_sensitivity(report), end="")

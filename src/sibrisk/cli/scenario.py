@@ -1,0 +1,85 @@
+"""``sibrisk scenario``: list, show, write and import scenario files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import SibriskError
+from ._common import DEFAULT_SCENARIO, print_json, scenario_arg
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    sc = sub.add_parser("scenario", help="list, show or write scenario files",
+                        description="Work with scenario files.")
+    scsub = sc.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ls = scsub.add_parser("list", help="list the built-in scenarios")
+    ls.add_argument("--json", action="store_true", help="print a JSON list")
+    show = scsub.add_parser("show", help="print a scenario as TOML")
+    scenario_arg(show)
+    show.add_argument("--no-comments", action="store_true", help="leave out the explanations")
+    show.add_argument("--json", action="store_true", help="print the scenario as one JSON object")
+    inputs = scsub.add_parser("inputs", help="list the numeric inputs (for breakeven --vary)")
+    scenario_arg(inputs)
+    inputs.add_argument("--json", action="store_true",
+                        help="print a JSON list of {input, value, distribution}")
+    imp = scsub.add_parser("import", help="a scenario from the Inputs sheet of a workbook "
+                           "(as `sibrisk run --out DIR --xlsx` writes it)")
+    imp.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx file")
+    imp.add_argument("--out", default=None, metavar="FILE",
+                     help="write the scenario to FILE.toml (default: print it)")
+    init = scsub.add_parser("init", help="write an editable, commented scenario file")
+    init.add_argument("path", metavar="PATH", help="file to write, e.g. my-contract.toml")
+    init.add_argument("--from", dest="source", default=DEFAULT_SCENARIO, metavar="SCENARIO",
+                      help=f"scenario to start from (default: {DEFAULT_SCENARIO})")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sc.set_defaults(handler=_scenario)
+
+
+def _scenario(args: argparse.Namespace) -> None:
+    from ..scenario import list_scenarios, load_scenario
+
+    if args.action == "list":
+        names = list_scenarios()
+        if args.json:
+            print_json([{"name": n, "title": load_scenario(n).title} for n in names])
+        else:
+            for n in names:
+                print(f"{n}  {load_scenario(n).title}")
+    elif args.action == "inputs":
+        scenario = load_scenario(args.scenario)
+        uncertain = scenario.uncertain_inputs
+        if args.json:
+            print_json([{"input": key, "value": scenario.get(key),
+                         "distribution": None if key not in uncertain else
+                         {"kind": uncertain[key].kind, **dict(uncertain[key].params)}}
+                        for key in scenario.numeric_inputs()])
+            return
+        for key in scenario.numeric_inputs():
+            print(f"{key} = {scenario.get(key):.10g}"
+                  + (f"  (uncertain: {uncertain[key].kind})" if key in uncertain else ""))
+    elif args.action == "show":
+        scenario = load_scenario(args.scenario)
+        if args.json:
+            print_json(scenario.to_dict())
+        else:
+            print(scenario.to_toml(comments=not args.no_comments), end="")
+    elif args.action == "import":
+        from ..workbook import read_inputs
+
+        if args.out and (not args.out.endswith(".toml") or not Path(args.out).parent.exists()):
+            raise SibriskError(f"--out {args.out}: give a .toml file in an existing folder")
+        scenario = read_inputs(args.workbook)
+        if args.out:
+            scenario.save(args.out)
+            print(f"wrote {args.out}; run it: sibrisk run {args.out}")
+        else:
+            print(scenario.to_toml(), end="")
+    else:
+        path = Path(args.path)
+        if path.exists() and not args.force:
+            raise SibriskError(f"{path} exists; use --force to overwrite it")
+        if path.suffix != ".toml":
+            raise SibriskError(f"{path}: a scenario file must end in .toml")
+        load_scenario(args.source).save(path)
+        print(f"wrote {path}; edit it, then: sibrisk account {path}")
