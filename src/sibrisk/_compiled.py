@@ -34,8 +34,8 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import njit, prange
 
+from ._jit import njit, prange
 from ._kernels import _CACHE  # SIBRISK_NUMBA_CACHE=0 switches the disk cache off
 from .contract import RateCard, SavingsShare, SurplusShare
 from .discount import discount_at

@@ -16,8 +16,8 @@ import math
 import os
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from .schema import OUTPUT_COLUMNS
 
 _CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"

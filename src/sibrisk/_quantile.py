@@ -23,8 +23,8 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from ._jit import njit
 from ._kernels import _CACHE
 
 __all__ = ["QuantileTable", "quantile_table"]

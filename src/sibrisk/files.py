@@ -6,15 +6,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from .errors import SibriskError
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 __all__ = ["save", "atomic_write"]
 
-_INT32 = np.iinfo(np.int32)
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> Path:
@@ -53,6 +54,8 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     SibriskError
         If the path does not end in ``.nc`` or its folder does not exist.
     """
+    import numpy as np
+
     path = Path(path)
     if path.suffix != ".nc":
         raise SibriskError(f"{path}: a netCDF file must end in .nc")
@@ -60,5 +63,5 @@ def save(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
         raise SibriskError(f"{path}: folder {path.parent} does not exist")
     out = ds.copy(deep=False)
     out.attrs = {k: (str(v) if isinstance(v, int | np.integer) and not
-                     _INT32.min <= v <= _INT32.max else v) for k, v in ds.attrs.items()}
+                     _INT32_MIN <= v <= _INT32_MAX else v) for k, v in ds.attrs.items()}
     return atomic_write(path, lambda tmp: out.to_netcdf(tmp, engine="scipy"))

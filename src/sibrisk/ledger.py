@@ -18,11 +18,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _kernels as K
+from ._jit import interpreted
 from .discount import discount_factors, effect_profile
 from .outcomes import Outcomes
 from .scenario import Scenario
 
-__all__ = ["Ledger", "FLOWS", "build_ledger", "payback_year"]
+__all__ = ["Ledger", "FLOWS", "build_ledger", "payback_year", "settle_expected",
+           "point_parameters", "PARAM_KEYS"]
+
+#: The scenario input behind each column of the kernels' parameter vector.
+PARAM_KEYS = {
+    K.P_SAVING: "municipality.saving_per_employed_year",
+    K.P_EFFORT_COST: "municipality.ordinary_effort_cost",
+    K.P_EFFORT_SHARE: "municipality.ordinary_effort_saved_share",
+    K.P_OTHER: "municipality.other_net_costs",
+    K.P_COST: "provider.cost_per_participant",
+    K.P_PRODUCTION: "welfare.production_per_employed_year",
+    K.P_NAF: "welfare.net_tax_factor",
+    K.P_EPS: "welfare.tax_distortion",
+    K.P_DECAY: "effect.decay",
+    K.P_PERSISTENT: "effect.persistent_share",
+    K.P_FULL_YEARS: "effect.full_effect_years",
+    K.P_HORIZON: "effect.horizon",
+}
+
+
+def point_parameters(scenario: Scenario) -> np.ndarray:
+    """The kernels' parameter vector (``N_PARAMS``) at the scenario's point values."""
+    return np.array([float(scenario.get(PARAM_KEYS[j])) for j in range(K.N_PARAMS)])
+
+
+def settle_expected(scenario: Scenario, outcomes, rates: np.ndarray) -> np.ndarray:
+    """The money of given (expected) outcomes, through the Monte Carlo kernels' rules.
+
+    Returns one row of ``_kernels.OUTPUT_COLUMNS``; the deterministic accounts
+    use it so that both paths settle money with the same code.
+    """
+    years = max(scenario.effect.horizon, scenario.contract.payment_year) + 1
+    discount = discount_factors(scenario.discounting, years - 1)[None, :]
+    row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
+    out = np.empty((1, len(K.OUTPUT_COLUMNS)))
+    with interpreted():  # one row: the kernel's own rules, run as Python (no numba start-up)
+        K.settle(row(outcomes.participants), row(outcomes.gross), row(outcomes.deadweight),
+                 row(outcomes.additional), np.ascontiguousarray(rates, dtype=float), discount,
+                 point_parameters(scenario), scenario.contract.payment_year, out)
+    return out[0]
+
 
 #: (actor, source, counterparty) of every flow in the catalogue's standard model.
 FLOWS: tuple[tuple[str, str, str], ...] = (

@@ -6,15 +6,16 @@ import html
 import math
 import re
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xarray as xr
-
-from .account import account, breakeven
+from .account import BASIS_LABELS, VALUATION, account_values, breakeven
 from .contract import price_surplus_share
 from .errors import BreakEvenError, SibriskError
 from .language import numbers, words
 from .scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["catalogue_report", "format_catalogue_report", "format_risk_summary",
            "format_settlement", "format_contract_risk", "format_sensitivity",
@@ -52,8 +53,7 @@ def catalogue_report(scenario: Scenario | str, *, per: str = "participant") -> d
     horizon is ``None`` too.
     """
     scenario = load_scenario(scenario)
-    acc = account(scenario, per=per)
-    v = {name: float(acc[name]) for name in acc.data_vars if acc[name].ndim == 0}
+    v = account_values(scenario, per=per)
     tariff = price_surplus_share(scenario)
     other = price_surplus_share(
         scenario.replace("contract.by_type_rule", _OTHER_RULE[tariff.rule]))
@@ -78,8 +78,8 @@ def catalogue_report(scenario: Scenario | str, *, per: str = "participant") -> d
         "title": scenario.title,
         "currency": scenario.currency,
         "price_year": scenario.price_year,
-        "basis": acc.attrs["basis"],
-        "valuation": acc.attrs["valuation"],
+        "basis": BASIS_LABELS[per],
+        "valuation": VALUATION,
         "cohort_size": scenario.cohort.size,
         "municipal_savings": v["municipal_savings"],
         "savings_by_source": {k: v[k] for k in

@@ -343,6 +343,11 @@ class Scenario:
         default=(), metadata={"derived": True})
     uncertain: tuple[tuple[str, Distribution], ...] = field(
         default=(), metadata={"derived": True, "internal": True})
+    #: every leaf's point value by dotted key, filled on the first ``get`` (a break-even
+    #: or a sensitivity analysis reads thousands of values of one immutable scenario)
+    _points: dict[str, Any] | None = field(
+        default=None, init=False, repr=False, compare=False,
+        metadata={"derived": True, "internal": True})
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -460,7 +465,13 @@ class Scenario:
         ``"gross_employment"``."""
         if key in AGGREGATE_INPUTS:
             return getattr(self, key)
-        data: Any = self.point_values()
+        points = self._points
+        if points is None:
+            points = dict(_walk(self.point_values()))
+            object.__setattr__(self, "_points", points)
+        if key in points:
+            return points[key]
+        data: Any = self.point_values()  # a section, or a key that is not there
         for part in key.split("."):
             if not isinstance(data, dict) or part not in data:
                 raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
@@ -492,6 +503,50 @@ class Scenario:
             if value is _MISSING:
                 raise TypeError("replace(key, value): value is missing")
             changes = {changes: value}
+        if len(changes) == 1:
+            ((key, new),) = changes.items()
+            fast = self._replace_leaf(key, new)
+            if fast is not None:
+                return fast
+        return self._replace_via_dict(changes)
+
+    def _replace_leaf(self, key: str, new: Any) -> Scenario | None:
+        """:meth:`replace` of one number at a leaf of a section or a participant type,
+        validated as :meth:`from_dict` validates it, without the round trip through a
+        nested dict (a break-even replaces one input a thousand times). ``None`` where
+        the general path is needed (aggregates, tables, top-level keys)."""
+        if not _is_number(new):
+            return None
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "types" and parts[2] != "name":
+            owner = next((t for t in self.types if t.name == parts[1]), None)
+        elif len(parts) == 2 and parts[0] in _SECTIONS:
+            owner = getattr(self, parts[0])
+        else:
+            return None
+        spec = None if owner is None else _SPECS[type(owner)].get(parts[-1])
+        if spec is None:
+            return None
+        source = f"{self.name} (changed {key})"
+        problems: list[Problem] = []
+        checked = _check_value(spec, new, key, problems)
+        if problems:
+            raise ScenarioError(source, problems)
+        changed = dataclasses.replace(owner, **{parts[-1]: checked})
+        if parts[0] == "types":
+            section = {"types": tuple(changed if t is owner else t for t in self.types)}
+        else:
+            section = {parts[0]: changed}
+        built = dataclasses.replace(  # a fixed value drops the input's distribution
+            self, **section, uncertain=tuple((k, d) for k, d in self.uncertain if k != key),
+            correlation=tuple(c for c in self.correlation if key not in c[:2]))
+        _check_whole(built, problems)
+        if problems:
+            raise ScenarioError(source, problems)
+        return built
+
+    def _replace_via_dict(self, changes: Mapping[str, Any]) -> Scenario:
+        """:meth:`replace` through the nested dict and :meth:`from_dict` (any change)."""
         data = self.to_dict()
         for key, new in changes.items():
             if key in AGGREGATE_INPUTS:
@@ -519,6 +574,15 @@ class Scenario:
         return keys
 
 
+#: The sections of a scenario, and each section's (and a type's) field specifications.
+_SECTIONS = {f.name for f in fields(Scenario) if "section" in f.metadata}
+_SPECS: dict[type, dict[str, _Spec]] = {
+    cls: {f.name: f.metadata["spec"] for f in fields(cls) if "spec" in f.metadata}
+    for cls in [ParticipantType, *(f.metadata["section"] for f in fields(Scenario)
+                                   if "section" in f.metadata)]
+}
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -535,7 +599,7 @@ def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _known_keys(scenario: Scenario, parents: list[str]) -> set[str]:
     """Keys allowed under a dotted parent (present or defaulted)."""
     if not parents:
-        return {f.name for f in fields(Scenario)} - {"types", "uncertain"}
+        return {f.name for f in fields(Scenario) if "internal" not in f.metadata} - {"types"}
     if parents[0] == "types":
         if len(parents) == 2 and parents[1] in scenario.type_names:
             return {f.name for f in fields(ParticipantType)} - {"name"}

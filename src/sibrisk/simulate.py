@@ -22,6 +22,7 @@ numbers).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import secrets
@@ -39,6 +40,7 @@ from . import _kernels as K
 from .contract import BASE_METRIC, price_surplus_share
 from .discount import discount_factors
 from .errors import SibriskError
+from .ledger import PARAM_KEYS, point_parameters
 from .scenario import Scenario, load_scenario
 from .schema import OUTPUT_MEANINGS, OUTPUT_UNITS
 from .uncertainty import normal_correlation
@@ -53,42 +55,6 @@ DEFAULT_CHUNK_SIZE = 65_536
 
 # purposes of the per-chunk generators
 COHORT, COMPOSITION, COPULA, FIRST_INPUT = 0, 1, 2, 3
-
-_PARAM_KEYS = {
-    K.P_SAVING: "municipality.saving_per_employed_year",
-    K.P_EFFORT_COST: "municipality.ordinary_effort_cost",
-    K.P_EFFORT_SHARE: "municipality.ordinary_effort_saved_share",
-    K.P_OTHER: "municipality.other_net_costs",
-    K.P_COST: "provider.cost_per_participant",
-    K.P_PRODUCTION: "welfare.production_per_employed_year",
-    K.P_NAF: "welfare.net_tax_factor",
-    K.P_EPS: "welfare.tax_distortion",
-    K.P_DECAY: "effect.decay",
-    K.P_PERSISTENT: "effect.persistent_share",
-    K.P_FULL_YEARS: "effect.full_effect_years",
-    K.P_HORIZON: "effect.horizon",
-}
-
-def point_parameters(scenario: Scenario) -> np.ndarray:
-    """The kernels' parameter vector (``N_PARAMS``) at the scenario's point values."""
-    return np.array([float(scenario.get(_PARAM_KEYS[j])) for j in range(K.N_PARAMS)])
-
-
-def settle_expected(scenario: Scenario, outcomes, rates: np.ndarray) -> np.ndarray:
-    """The money of given (expected) outcomes, through the Monte Carlo kernels' rules.
-
-    Returns one row of ``_kernels.OUTPUT_COLUMNS``; the deterministic accounts
-    use it so that both paths settle money with the same code.
-    """
-    years = max(scenario.effect.horizon, scenario.contract.payment_year) + 1
-    discount = discount_factors(scenario.discounting, years - 1)[None, :]
-    row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
-    out = np.empty((1, len(K.OUTPUT_COLUMNS)))
-    K.settle(row(outcomes.participants), row(outcomes.gross), row(outcomes.deadweight),
-             row(outcomes.additional), np.ascontiguousarray(rates, dtype=float), discount,
-             point_parameters(scenario), scenario.contract.payment_year, out)
-    return out[0]
-
 
 def _largest_remainder(exact: np.ndarray, total: int) -> np.ndarray:
     counts = np.floor(exact).astype(np.int64)
@@ -223,12 +189,12 @@ class _Plan:
                               for t in s.types])
         g, c = _broadcast_rows(np.stack(g, axis=-1), np.stack(c, axis=-1))
         params = self.params
-        columns = np.array([j for j in range(K.N_PARAMS) if _PARAM_KEYS[j] in draws],
+        columns = np.array([j for j in range(K.N_PARAMS) if PARAM_KEYS[j] in draws],
                            dtype=np.int64)
         rows = max((a.shape[0] for a in draws.values()), default=1)
         varying = np.empty((rows, columns.size))
         for i, j in enumerate(columns):
-            varying[:, i] = draws[_PARAM_KEYS[j]]
+            varying[:, i] = draws[PARAM_KEYS[j]]
         t = np.arange(self.discount_years)
         if "discounting.rate" in draws:
             discount = (1.0 + draws["discounting.rate"][:, None]) ** -t.astype(float)
@@ -966,7 +932,10 @@ def common_attrs(scenario: Scenario, method: str) -> dict[str, object]:
     }
 
 
+@functools.cache
 def _versions() -> dict[str, str]:
+    """The versions of sibrisk and its numerical libraries (read once: reading package
+    metadata costs milliseconds, and a solver simulates dozens of times)."""
     return {f"{name}_version": version(name)
             for name in ("sibrisk", "numpy", "scipy", "numba", "xarray")}
 

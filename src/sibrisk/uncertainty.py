@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ._quantile import quantile_table
 
@@ -175,6 +174,8 @@ class Distribution:
         return _frozen(self.kind, self.params)
 
     def _make_frozen(self) -> Any:
+        from scipy import stats  # here: loading a scenario should not import scipy.stats
+
         p = dict(self.params)
         k = self.kind
         if k == "uniform":
@@ -220,16 +221,44 @@ class Distribution:
         return k + a0, n - k + b0
 
     def mean(self) -> float:
-        """The mean (the point value when the scenario gives none)."""
-        if self.kind == "fixed":
+        """The mean (the point value when the scenario gives none).
+
+        In closed form, so that reading a scenario needs no scipy.stats (the
+        tests check every kind against scipy's own mean).
+        """
+        k, p = self.kind, dict(self.params)
+        if k == "fixed":
             raise ValueError("a fixed input has no distribution mean; give value")
-        m = float(self._frozen().mean())
-        return float(round(m)) if self.integer else m
+        if k in ("uniform", "triangular", "pert", "beta", "evidence"):
+            if k == "uniform":
+                return self._whole_mean((p["low"] + p["high"]) / 2.0)
+            if k == "triangular":
+                return self._whole_mean((p["low"] + p["mode"] + p["high"]) / 3.0)
+            a, b = self._pert_ab() if k == "pert" else self.beta_posterior()
+            low, high = (0.0, 1.0) if k == "evidence" else (p["low"], p["high"])
+            return self._whole_mean(low + (high - low) * a / (a + b))
+        if k in ("normal", "lognormal"):
+            return self._whole_mean(p["mean"])
+        # truncnormal: mean + sd (phi(a) - phi(b)) / (Phi(b) - Phi(a))
+        a, b = (p["low"] - p["mean"]) / p["sd"], (p["high"] - p["mean"]) / p["sd"]
+        mass = _normal_cdf(b) - _normal_cdf(a)
+        if mass < 1e-12:  # far in a tail: scipy's careful evaluation
+            return self._whole_mean(float(self._frozen().mean()))
+        return self._whole_mean(p["mean"] + p["sd"] * (_normal_pdf(a) - _normal_pdf(b)) / mass)
+
+    def _whole_mean(self, m: float) -> float:
+        return float(round(m)) if self.integer else float(m)
 
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take."""
-        lo, hi = self._frozen().support()
-        return float(lo), float(hi)
+        k, p = self.kind, dict(self.params)
+        if k in ("uniform", "triangular", "pert", "beta", "truncnormal"):
+            return float(p["low"]), float(p["high"])
+        if k == "evidence":
+            return 0.0, 1.0
+        if k == "lognormal":
+            return 0.0, math.inf
+        return -math.inf, math.inf  # normal
 
     # -- drawing ------------------------------------------------------------
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -255,6 +284,14 @@ class Distribution:
 def _frozen(kind: str, params: tuple[tuple[str, Any], ...]) -> Any:
     """The scipy distribution of a kind and parameters (cached: building one is slow)."""
     return Distribution(kind, params)._make_frozen()
+
+
+def _normal_pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def _whole(x: float) -> float | int:

@@ -17,6 +17,7 @@ import os
 import sys
 
 from .. import __version__
+from .._jit import on_first_compile
 from ..errors import SibriskError
 from . import catalogue, design, evidence, risk, scenario
 from ._common import language
@@ -41,13 +42,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _compiling() -> None:
+    print("sibrisk: compiling the numerical kernels, first run only (seconds to a minute; "
+          "later runs load them from numba's cache) ...", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sibrisk`` command; returns the exit status."""
     try:
         args = _parser().parse_args(argv)
         if hasattr(args, "lang"):
             args.lang = language(args)
-        args.handler(args)
+        if not args.quiet:
+            on_first_compile(_compiling)
+        try:
+            args.handler(args)
+        finally:
+            on_first_compile(None)
     except SibriskError as exc:
         print(f"sibrisk: error: {exc}", file=sys.stderr)
         return 1
