@@ -1,17 +1,17 @@
 """The generated docs match the code, the published figures hold, and the examples run.
 
-The pages in ``docs/`` that carry numbers or reference tables are generated
-by ``docs/reproduce.py``, ``docs/reference_pages.py`` and ``docs/risk_page.py``;
-these tests run the generators in-process and compare with the files in the
-repository (the Markdown; the risk page's figures are checked to exist and to
-be drawn, not compared byte by byte). They need
-a source checkout: in a test run against an installed package without
-``docs/`` or ``examples/`` they are skipped.
+The pages in ``docs/`` that carry numbers or reference tables, and their figures,
+are written by the package ``docs/_generate/`` (``python -m docs._generate``, one
+module per part of the docs); these tests import its modules, run the same check
+as ``python -m docs._generate --check`` on each and compare with the files in the
+repository (the Markdown; the figures are checked to exist and to be drawn, not
+compared byte by byte). They need a source checkout: in a test run against an
+installed package without ``docs/`` or ``examples/`` they are skipped.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 import subprocess
 import sys
@@ -28,50 +28,53 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
 _NO_DOCS = f"{DOCS} is not present (a test run without the source checkout's docs/)"
+COMMAND = "python -m docs._generate"
 
 
 def _load(name: str):
-    """Import ``docs/NAME.py`` as module ``NAME`` (the generators import each other by name)."""
-    path = DOCS / f"{name}.py"
-    if not path.exists():
+    """The generator ``docs._generate.NAME`` (the repository root is on the path through
+    pytest's ``pythonpath`` setting)."""
+    if not (DOCS / "_generate" / f"{name}.py").exists():
         pytest.skip(_NO_DOCS)
-    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"docs._generate.{name}")
+
+
+def _up_to_date(module) -> None:
+    """What ``python -m docs._generate --check NAME`` checks: every file the generator
+    writes is on disk as it would write it."""
+    old = _load("common").stale(module.PAGES)
+    assert not old, ", ".join(_stale(p, f"{COMMAND} {module.__name__.rsplit('.', 1)[1]}")
+                              for p in old)
 
 
 @pytest.fixture(scope="module")
 def reproduce():
-    return _load("reproduce")
+    return _load("catalogue")
 
 
 @pytest.fixture(scope="module")
-def reference_pages(reproduce):
-    return _load("reference_pages")
+def reference_pages():
+    return _load("reference")
 
 
 @pytest.fixture(scope="module")
-def risk_page(reproduce):
-    return _load("risk_page")
+def risk_page():
+    return _load("risk")
 
 
 @pytest.fixture(scope="module")
-def contracts_page(reference_pages):
-    return _load("contracts_page")
+def contracts_page():
+    return _load("contracts")
 
 
 @pytest.fixture(scope="module")
-def design_page(reproduce):
-    return _load("design_page")
+def design_page():
+    return _load("design")
 
 
 @pytest.fixture(scope="module")
-def evidence_page(reproduce):
-    return _load("evidence_page")
+def evidence_page():
+    return _load("evidence")
 
 
 @pytest.fixture(scope="module")
@@ -88,21 +91,14 @@ def _stale(path: Path, command: str) -> str:
 # Generated pages
 # ---------------------------------------------------------------------------
 def test_catalogue_page_is_up_to_date(reproduce):
-    fresh = reproduce.render()
-    assert reproduce.PAGE.exists(), _stale(reproduce.PAGE, "python docs/reproduce.py")
-    assert reproduce.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(reproduce.PAGE, "python docs/reproduce.py")
+    _up_to_date(reproduce)
 
 
-@pytest.mark.parametrize("page", ["scenario", "cli"])
-def test_reference_pages_are_up_to_date(reference_pages, page):
-    path, make = {
-        "scenario": (reference_pages.SCENARIO_PAGE, reference_pages.scenario_page),
-        "cli": (reference_pages.CLI_PAGE, reference_pages.cli_page),
-    }[page]
-    fresh = make()
-    assert path.exists() and path.read_text(encoding="utf-8") == fresh, \
-        _stale(path, "python docs/reference_pages.py")
+def test_reference_pages_are_up_to_date(reference_pages):
+    """The scenario file's keys and the real output of every command."""
+    assert set(reference_pages.PAGES) == {reference_pages.SCENARIO_PAGE,
+                                          reference_pages.CLI_PAGE}
+    _up_to_date(reference_pages)
 
 
 def test_contracts_page_is_up_to_date(contracts_page):
@@ -111,42 +107,7 @@ def test_contracts_page_is_up_to_date(contracts_page):
                      if p.name not in (contracts_page.OUTCOMES, "drc-two-municipalities.toml"))
     assert shipped == sorted(name for name, _, _ in contracts_page.WORKED), \
         "every shipped contract example is a worked example on docs/contracts.md"
-    fresh = contracts_page.render()
-    assert contracts_page.PAGE.exists() and \
-        contracts_page.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(contracts_page.PAGE, "python docs/contracts_page.py")
-
-
-def _page_and_figures(page, figures: int, tmp_path) -> str:
-    """A generated page is up to date, links ``figures`` PNG files that exist, and its
-    generator draws exactly those; returns the page."""
-    command = f"python docs/{Path(page.__file__).name}"
-    fresh = page.render()
-    assert page.PAGE.exists() and page.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(page.PAGE, command)
-    linked = _figures_linked_from(page.PAGE)
-    assert len(linked) == figures
-    for target in linked:
-        assert (DOCS / target).read_bytes()[:8] == _PNG, _stale(DOCS / target, command)
-    drawn = page.draw(tmp_path)
-    assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
-    return fresh
-
-
-def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
-    _page_and_figures(design_page, 4, tmp_path)
-
-
-def test_risk_page_is_up_to_date(risk_page):
-    fresh = risk_page.render()
-    assert risk_page.PAGE.exists() and risk_page.PAGE.read_text(encoding="utf-8") == fresh, \
-        _stale(risk_page.PAGE, "python docs/risk_page.py")
-
-
-def test_evidence_page_is_up_to_date_and_draws_its_figures(evidence_page, tmp_path):
-    fresh = _page_and_figures(evidence_page, 2, tmp_path)
-    assert fresh.startswith("# How solid is the evidence?\n")
-    assert "synthetic" in fresh and "assumption" in fresh
+    _up_to_date(contracts_page)
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -156,31 +117,64 @@ def _figures_linked_from(page: Path) -> list[str]:
     return re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", page.read_text(encoding="utf-8"))
 
 
-def test_risk_figures_exist_and_are_drawn(risk_page, tmp_path):
-    linked = _figures_linked_from(risk_page.PAGE)
-    assert len(linked) >= 3, "docs/risk.md should show its figures"
+def _page_and_figures(page, figures: int, tmp_path) -> str:
+    """A generated page is up to date, links ``figures`` PNG files that exist, and its
+    generator draws exactly those; returns the page."""
+    _up_to_date(page)
+    command = f"{COMMAND} {page.__name__.rsplit('.', 1)[1]}"
+    linked = _figures_linked_from(page.PAGE)
+    assert len(linked) == figures, f"{page.PAGE.name} should show {figures} figures"
     for target in linked:
         path = DOCS / target
-        assert path.exists(), _stale(path, "python docs/risk_page.py")
+        assert path.exists(), _stale(path, command)
         assert path.read_bytes()[:8] == _PNG, f"{target} is not a PNG file"
     # the generator draws every figure the page links to, and nothing else
-    drawn = risk_page.draw(tmp_path)
+    drawn = page.draw(tmp_path)
     assert sorted(p.name for p in drawn) == sorted(Path(t).name for t in linked)
     for path in drawn:
         assert path.stat().st_size > 10_000 and path.read_bytes()[:8] == _PNG
+    return page.PAGE.read_text(encoding="utf-8")
 
 
-def test_check_mode_fails_on_a_stale_page_and_passes_after_writing(reproduce, tmp_path, capsys):
+def test_design_page_is_up_to_date_and_draws_its_figures(design_page, tmp_path):
+    _page_and_figures(design_page, 4, tmp_path)
+
+
+def test_risk_page_is_up_to_date_and_draws_its_figures(risk_page, tmp_path):
+    _page_and_figures(risk_page, 3, tmp_path)
+
+
+def test_evidence_page_is_up_to_date_and_draws_its_figures(evidence_page, tmp_path):
+    fresh = _page_and_figures(evidence_page, 2, tmp_path)
+    assert fresh.startswith("# How solid is the evidence?\n")
+    assert "synthetic" in fresh and "assumption" in fresh
+
+
+def test_the_generators_are_one_package_with_one_command(monkeypatch, tmp_path, capsys):
+    """``python -m docs._generate`` knows every generator, and its ``--check`` fails on a
+    missing or stale file and passes after writing it."""
+    _load("common")
+    package = importlib.import_module("docs._generate")
+    main = _load("__main__").main
+    names = {p.stem for p in (DOCS / "_generate").glob("*.py")} - {"__init__", "__main__",
+                                                                    "common"}
+    assert set(package.GENERATORS) == names
+    for name in package.GENERATORS:
+        assert package.generator(name).PAGES, name
+    with pytest.raises(ValueError, match="not a generator"):
+        package.generator("nonsense")
+    catalogue = package.generator("catalogue")
     page = tmp_path / "page.md"
-    pages = {page: lambda: "fresh text\n"}
-    kw = {"description": "test", "command": "regenerate"}
-    assert reproduce.run_generator(pages, ["--check"], **kw) == 1  # missing
+    monkeypatch.setattr(catalogue, "PAGES", {page: lambda: "fresh text\n"})
+    assert main(["--check", "catalogue"]) == 1  # missing
     page.write_text("old text\n", encoding="utf-8")
-    assert reproduce.run_generator(pages, ["--check"], **kw) == 1  # stale
-    assert "out of date; run: regenerate" in capsys.readouterr().err
-    assert reproduce.run_generator(pages, [], **kw) == 0
+    assert main(["--check", "catalogue"]) == 1  # stale
+    assert f"out of date; run: {COMMAND} catalogue" in capsys.readouterr().err
+    assert main(["catalogue"]) == 0
     assert page.read_text(encoding="utf-8") == "fresh text\n"
-    assert reproduce.run_generator(pages, ["--check"], **kw) == 0
+    assert main(["--check", "catalogue"]) == 0
+    with pytest.raises(SystemExit):
+        main(["nonsense"])
 
 
 # ---------------------------------------------------------------------------
@@ -297,14 +291,14 @@ def test_examples_are_present():
 
 
 @pytest.fixture(scope="module")
-def guide_pages(reproduce):
-    return _load("guide_pages")
+def guide_pages():
+    return _load("guides")
 
 
 @pytest.mark.parametrize("script", _SCRIPTS, ids=[p.name for p in _SCRIPTS])
 def test_example_runs(script, tmp_path, guide_pages):
     """Every example runs; a tutorial's page shows its code and exactly what it printed
-    and drew (docs/guide_pages.py)."""
+    and drew (docs/_generate/guides.py)."""
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, f"{script.name} failed:\n{result.stderr}"
@@ -316,13 +310,13 @@ def test_example_runs(script, tmp_path, guide_pages):
         page = guide_pages.tutorial_page(name, result.stdout,
                                          sorted(p.name for p in tmp_path.glob("*.png")))
         assert (DOCS / f"{name}.md").read_text(encoding="utf-8") == page, \
-            f"docs/{name}.md is out of date; run: python docs/guide_pages.py"
+            _stale(DOCS / f"{name}.md", f"{COMMAND} guides")
 
 
 def test_getting_started_page_is_up_to_date(guide_pages):
     page = guide_pages.GETTING_STARTED.read_text(encoding="utf-8")
     assert page == guide_pages.getting_started(), \
-        "docs/getting-started.md is out of date; run: python docs/guide_pages.py"
+        _stale(guide_pages.GETTING_STARTED, f"{COMMAND} guides")
 
 
 def test_every_tutorial_has_its_page_in_the_site(guide_pages):

@@ -4,10 +4,9 @@ example's published aggregates."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -255,24 +254,18 @@ def test_the_example_reproduces_the_published_aggregates():
 
 
 def _generator():
-    path = ROOT / "docs" / "progression_example.py"
-    if not path.exists():
+    """The generator of the example (``docs/_generate/progression_example.py``; the
+    repository root is on the path through pytest's ``pythonpath`` setting)."""
+    if not (ROOT / "docs" / "_generate" / "progression_example.py").exists():
         pytest.skip("docs/ is not present (a test run without the source checkout)")
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec = importlib.util.spec_from_file_location("progression_example", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(path.parent))
-    return module
+    return importlib.import_module("docs._generate.progression_example")
 
 
 def test_regenerating_the_example_gives_the_same_file():
     gen = _generator()
     assert gen.make() == pr.EXAMPLE.read_text(encoding="utf-8"), \
         "src/sibrisk/data/progression_example.csv is out of date; run: " \
-        "python docs/progression_example.py"
+        "python -m docs._generate progression_example"
     assert gen.make(seed=1) != gen.make()  # the seed matters
 
 

@@ -250,7 +250,7 @@ def example() -> xr.Dataset:
     44 made-up participants (24 Herning, 20 Viborg) with WHO-5 and three BIP-style items
     (``bip_cooperation``, ``bip_health_coping``, ``bip_job_belief``, scale 1 to 5) at
     the start and the end, generated with a fixed seed by
-    ``docs/progression_example.py`` to match the catalogue's published aggregates:
+    ``docs/_generate/progression_example.py`` to match the catalogue's published aggregates:
     WHO-5 means 40 -> 45 in Herning and 58 -> 69 in Viborg, Viborg's gain significant
     and Herning's not; 41 %, 30 % and 23 % with a positive change on the three items,
     about one in five negative. **Not real answers.**

@@ -1,10 +1,5 @@
 """Generate src/sibrisk/data/progression_example.csv: SYNTHETIC questionnaire answers.
 
-Usage, from the repository root::
-
-    python docs/progression_example.py           # write the file
-    python docs/progression_example.py --check   # exit 1 if the file is out of date
-
 The catalogue publishes only aggregates of its progression analysis (44
 respondents, 24 in Herning and 20 in Viborg, WHO-5 and BIP questionnaires at the
 start and the end of the programme). This script makes up answers of 44
@@ -30,15 +25,13 @@ gives 48 -> 56 overall (the end mean, 56, agrees with the catalogue).
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import numpy as np
-from reproduce import run_generator  # sibling module in docs/
 from scipy import stats
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE.parent / "src" / "sibrisk" / "data" / "progression_example.csv"
+from .common import ROOT
+
+DATA = ROOT / "src" / "sibrisk" / "data" / "progression_example.csv"
 SEED = 2023
 
 #: (municipality, id prefix, respondents, start mean, end mean, gain significant)
@@ -51,9 +44,10 @@ WHO5 = tuple(f"who5_{i}" for i in range(1, 6))
 
 HEADER = (
     "SYNTHETIC DATA - NOT REAL PARTICIPANTS' ANSWERS.",
-    "Made up by docs/progression_example.py (seed {seed}) to mimic the published aggregates",
-    "of the DRC SIB catalogue (2023): 44 respondents (24 Herning and 20 Viborg) with WHO-5",
-    "items (0-5) and three BIP-style items (1-5) at the start and the end. See README.md.",
+    "Made up by docs/_generate/progression_example.py (seed {seed}) to mimic the published",
+    "aggregates of the DRC SIB catalogue (2023): 44 respondents (24 Herning and 20 Viborg)",
+    "with WHO-5 items (0-5) and three BIP-style items (1-5) at the start and the end.",
+    "See README.md.",
 )
 
 
@@ -141,10 +135,4 @@ def make(seed: int = SEED) -> str:
     return out.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_generator({DATA: make}, argv, description=__doc__.split("\n\n")[0],
-                         command="python docs/progression_example.py")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+PAGES = {DATA: make}
