@@ -13,7 +13,7 @@ from .common import COMMAND, ROOT, stale, write
 
 def _shown(path: Path) -> Path:
     """``path`` relative to the repository root, where it is inside it."""
-    return _shown(path) if path.is_relative_to(ROOT) else path
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,10 @@ import functools
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import sibrisk
+from sibrisk import plot
 from sibrisk.risk import summarize_contracts
 
 from .common import DOCS, FIGURES, draw_figures, generated_by, money
@@ -48,16 +50,8 @@ def results() -> dict:
                              f"investor.loss_probability={TARGET}",
                              contract=sibrisk.load_contract(PRICE_CONTRACT),
                              bounds=(100_000.0, 600_000.0), runs=RUNS, seed=SEED)
-    variants = []
-    for i, price in enumerate(PRICES):
-        c = dict(PRICE_CONTRACT, name=f"price-{i}",
-                 payments=[{"kind": "rate_card", "rates": {"employed": float(price)}}])
-        variants.append(sibrisk.load_contract(c))
-    ds = sibrisk.simulate(s, runs=RUNS, seed=SEED, contracts=variants, contract_stats=("npv",))
-    curve = summarize_contracts(ds)
-    loss = np.array([curve[c.name]["actors"]["investor"]["loss_probability"] for c in variants])
-    deficit = np.array([curve[c.name]["actors"]["municipality"]["loss_probability"]
-                        for c in variants])
+    curve = sibrisk.sweep(s, {"payments[0].rates.employed": PRICES},
+                          contract=sibrisk.load_contract(PRICE_CONTRACT), runs=RUNS, seed=SEED)
     check = sibrisk.simulate(s, runs=RUNS, seed=SEED + 1000, contracts=[dict(
         PRICE_CONTRACT, payments=[{"kind": "rate_card",
                                    "rates": {"employed": solution.value}}])],
@@ -68,7 +62,7 @@ def results() -> dict:
                          contract=sibrisk.load_contract(GRID_CONTRACT), runs=GRID_RUNS,
                          seed=SEED)
     return {"grid": grid, "scenario": s, "tornado": tornado, "sobol": sobol, "solution": solution,
-            "loss": loss, "deficit": deficit, "fresh": fresh, "cost": cost}
+            "curve": curve, "fresh": fresh, "cost": cost}
 
 
 def render() -> str:
@@ -157,7 +151,7 @@ def render() -> str:
         f"({FIG_PRICE.relative_to(DOCS)})",
         "",
         "Every price on the curve is settled on the same simulated outcomes (one "
-        "`simulate` call with the prices as contract variants), so the curve is monotone "
+        "`sweep` over the price, the same draws at every point), so the curve is monotone "
         "and its steps are the whole jobs, not noise. The higher the price, the more of "
         "the risk moves from the investor to the municipality.",
         "",
@@ -233,84 +227,31 @@ def _grid_text(r: dict) -> list[str]:
 
 
 def draw(outdir: Path = FIGURES) -> list[Path]:
-    """Draw the page's figures as PNG files in ``outdir``; returns their paths."""
+    """Draw the page's figures with ``sibrisk.plot`` as PNG files in ``outdir``; returns
+    their paths."""
     return draw_figures([(FIG_TORNADO.name, _fig_tornado), (FIG_SOBOL.name, _fig_sobol),
                          (FIG_PRICE.name, _fig_price), (FIG_GRID.name, _fig_grid)],
                         results(), outdir)
 
 
-def _fig_tornado(plt, r):
-    t, s = r["tornado"], r["scenario"]
-    base = t.attrs["base"] / 1e6
-    names = [str(k) for k in t.input.values][::-1]
-    low = t.output_low.values[::-1] / 1e6
-    high = t.output_high.values[::-1] / 1e6
-    fig, ax = plt.subplots(figsize=(9.5, 3.8))
-    y = np.arange(len(names))
-    ax.barh(y, low - base, left=base, color="#c0504d", label="input at its 5 % quantile")
-    ax.barh(y, high - base, left=base, color="#4f81bd", label="input at its 95 % quantile")
-    ax.axvline(base, color="black", lw=1)
-    ax.set_yticks(y, names)
-    ax.set_xlabel(f"municipality's account, million {s.currency} per cohort, present value")
-    ax.set_title("What moves the municipality's account")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
+def _fig_tornado(r):
+    return plot.tornado(r["tornado"])
 
 
-def _fig_sobol(plt, r):
-    sob = r["sobol"]
-    names = [str(k) for k in sob.input.values][::-1]
-    y = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(9.5, 3.8))
-    for offset, name, color, label in ((0.18, "first_order", "#4f81bd", "first order"),
-                                       (-0.18, "total_order", "#9bbb59", "total order")):
-        value = sob[name].values[::-1]
-        err = np.array([value - sob[f"{name}_low"].values[::-1],
-                        sob[f"{name}_high"].values[::-1] - value])
-        ax.barh(y + offset, value, height=0.34, xerr=err, color=color, label=label,
-                capsize=2)
-    ax.set_yticks(y, names)
-    ax.set_xlabel("share of the variance (Sobol' index, 95 % interval)")
-    ax.set_title("Where the variance of the municipality's account comes from")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
+def _fig_sobol(r):
+    return plot.sobol(r["sobol"])
 
 
-def _fig_price(plt, r):
-    s, sol = r["scenario"], r["solution"]
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
-    ax.step(PRICES / 1e3, 100 * r["loss"], where="post", color="#c0504d",
-            label="investor loses money")
-    ax.step(PRICES / 1e3, 100 * r["deficit"], where="post", color="#4f81bd",
-            label="municipality's account negative")
-    ax.axhline(100 * TARGET, color="grey", lw=0.8, ls="--")
-    ax.plot([sol.value / 1e3], [100 * sol.achieved], "o", color="black",
-            label=f"solved: {sol.value / 1e3:,.0f} thousand {s.currency} per job")
-    ax.set_xlabel(f"price per participant in work, thousand {s.currency}")
-    ax.set_ylabel("probability, %")
-    ax.set_title("Who carries the risk, as the price per job rises (same draws)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+def _fig_price(r):
+    return plot.sweep_curve(r["curve"], "loss_probability", x="payments[0].rates.employed",
+                            target=TARGET, mark=r["solution"].value)
 
 
-def _fig_grid(plt, r):
-    g, s = r["grid"], r["scenario"]
-    x = GRID_PRICES / 1e3
-    y = GRID_CAPS / 1e6
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for ax, actor, title in ((axes[0], "investor", "P(investor loses money)"),
-                             (axes[1], "municipality", "P(municipality's account < 0)")):
-        z = 100 * g.loss_probability.sel(actor=actor).transpose("cap", ...).values
-        mesh = ax.pcolormesh(x, y, z, shading="nearest", cmap="RdYlGn_r", vmin=0, vmax=100)
-        lines = ax.contour(x, y, z, levels=[10, 25, 50], colors="black", linewidths=0.8)
-        ax.clabel(lines, fmt="%d %%", fontsize=8)
-        ax.set_title(title)
-        ax.set_xlabel(f"price per job, thousand {s.currency}")
-    axes[0].set_ylabel(f"cap on all payments, million {s.currency}")
-    fig.colorbar(mesh, ax=axes, label="probability, %")
+def _fig_grid(r):
+    fig = Figure(figsize=(11.0, 4.2), layout="constrained")
+    for ax, actor in zip(fig.subplots(1, 2), ("investor", "municipality"), strict=True):
+        plot.sweep_map(r["grid"], "loss_probability", x="payments[0].rates.employed", y="cap",
+                       actor=actor, levels=(0.1, 0.25, 0.5), ax=ax)
     return fig
 
 

@@ -416,12 +416,12 @@ def draw(outdir: Path = FIGURES) -> list[Path]:
                         results(), outdir)
 
 
-def _fig_power(plt, r):
+def _fig_power(r):
     return plot.power_curve(r["curve"], target=TARGET,
                             n=(r["treated"][1], r["sizes"][5, "fisher", "exact"].n_treated))
 
 
-def _fig_progression(plt, r):
+def _fig_progression(r):
     return plot.progression(r["data"])
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import sibrisk
+from sibrisk import plot
 from sibrisk.simulate import fixed_counts
 
 from . import common
@@ -147,12 +148,6 @@ def _mean_se(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
 
 
-def _atoms(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a discrete distribution and their probabilities."""
-    keys, inverse = np.unique(np.round(values, 6), return_inverse=True)
-    return keys, np.bincount(inverse, weights=weights) / weights.sum()
-
-
 def control_scenario(s: sibrisk.Scenario, per_participant: float | None) -> sibrisk.Scenario:
     """The scenario with control evidence from ``per_participant`` controls per participant.
 
@@ -240,36 +235,16 @@ def results() -> Results:
         deadweight_payment=_mean_se(ds.deadweight_payment.values),
         by_type=by_type,
     )
-    r.figures = _figure_data(s, ds, exact_both_ds, main)
+    r.figures = _figure_data(s, ds, exact_both_ds)
     return r
 
 
-def _figure_data(s, ds, exact_ds, main) -> dict[str, Any]:
-    """The small arrays the figures draw (so the large dataset can go)."""
-    n = ds.sizes["run"]
-    ret = ds.investor_return.values
-    mc_x, mc_p = _atoms(ret, np.ones(n))
-    ex_x, ex_p = _atoms(exact_ds.investor_return.values, exact_ds.probability.values)
-    discount = sibrisk.account(s).discount_factor.values
-    cumulative = np.cumsum(ds.municipal_cash_flow.values * discount[None, :], axis=1)
-    if not np.allclose(cumulative[:, -1], ds.municipal_account.values, rtol=0, atol=1e-3):
-        raise AssertionError("yearly flows do not add up to the municipal account")
-    point = sibrisk.account(s, per="cohort").municipal_cumulative_pv.values
-    counts = {}
-    for t in s.types:
-        counts[t.name] = {kind: np.bincount(ds[f"{kind}_employed"].sel(type=t.name).values
-                                            .astype(int), minlength=1) / n
-                          for kind in ("gross", "deadweight")}
-    return {
-        "mc_return": (mc_x, mc_p), "exact_return": (ex_x, ex_p),
-        "var": float(main[f"investor_var_{_tag()}"]),
-        "cvar": float(main[f"investor_cvar_{_tag()}"]),
-        "years": ds.year.values,
-        "bands": np.percentile(cumulative, [5, 25, 50, 75, 95], axis=0),
-        "point": point,
-        "payback": ds.municipal_payback_year.values.copy(),
-        "counts": counts,
-    }
+def _figure_data(s, ds, exact_ds) -> dict[str, Any]:
+    """What the figures draw: the simulation's variables they need (so the rest can
+    go), the exact enumeration and the account at the point values."""
+    keep = ["investor_result", "investor_return", "municipal_cumulative_account",
+            "municipal_payback_year", "gross_employed", "additional_employed", "participants"]
+    return {"ds": ds[keep], "exact": exact_ds, "point": sibrisk.account(s, per="cohort")}
 
 
 def claim(holds: bool, text: str) -> None:
@@ -738,126 +713,23 @@ def _reproduce(r: Results) -> list[str]:
 # Figures
 # ---------------------------------------------------------------------------
 def draw(outdir: Path = FIGURES) -> list[Path]:
-    """Draw the page's figures as PNG files in ``outdir``; returns their paths."""
+    """Draw the page's figures with ``sibrisk.plot`` as PNG files in ``outdir``; returns
+    their paths."""
     return draw_figures([(FIG_INVESTOR.name, _fig_investor), (FIG_MUNICIPAL.name, _fig_municipal),
                          (FIG_DEADWEIGHT.name, _fig_deadweight)],
-                        results(), outdir)
+                        results().figures, outdir)
 
 
-def _fig_investor(plt, r: Results):
-    from matplotlib.patches import Patch
-
-    f, s = r.figures, r.scenario
-    cur = s.currency
-    x, p = f["mc_return"]
-    ex_x, ex_p = f["exact_return"]
-    step = r.rate / r.outlay
-    fig, ax = plt.subplots(figsize=(8.5, 5.0), layout="constrained")
-    lo = min(x.min(), -f["cvar"] / r.outlay) - step
-    ax.axvspan(100 * lo, 0, color="tab:red", alpha=0.08, lw=0)
-    ax.bar(100 * x, 100 * p, width=100 * step * 0.8, alpha=0.75,
-           color=np.where(x < 0, "tab:red", "tab:blue"))
-    ax.plot(100 * ex_x, 100 * ex_p, "k.", ms=4)
-    var_x, es_x = -f["var"] / r.outlay, -f["cvar"] / r.outlay
-    ax.axvline(100 * var_x, color="black", ls="--", lw=1.2)
-    ax.axvline(100 * es_x, color="black", ls=":", lw=1.6)
-    ax.text(100 * lo + 2, ax.get_ylim()[1] * 0.97,
-            f"loss in {pct(float(r.main.investor_loss_probability))}\nof cohorts",
-            color="tab:red", va="top")
-    handles = [
-        Patch(color="tab:red", alpha=0.75, label=f"Monte Carlo ({RUNS:,} runs): loss"),
-        Patch(color="tab:blue", alpha=0.75, label="Monte Carlo: gain"),
-        plt.Line2D([], [], color="black", marker=".", ls="", label="exact probabilities"),
-        plt.Line2D([], [], color="black", ls="--",
-                   label=f"value at risk 5 %: loss of {millions(f['var'])} {cur}"),
-        plt.Line2D([], [], color="black", ls=":", lw=1.6,
-                   label=f"expected shortfall 5 %: loss of {millions(f['cvar'])} {cur}"),
-    ]
-    ax.legend(handles=handles, loc="upper right", fontsize=8.5, frameon=False)
-    ax.set_xlim(100 * lo, 100 * (x.max() + step))
-    ax.set_xlabel("investor's return on outlay (%)")
-    ax.set_ylabel("probability (% of runs)")
-    top = ax.secondary_xaxis("top", functions=(lambda v: v / 100 * r.outlay / 1e6,
-                                               lambda m: m * 1e6 / r.outlay * 100))
-    top.set_xlabel(f"investor's result: payment minus outlay, million {cur} (present value)")
-    fig.suptitle(f"Investor: return on an outlay of {millions(r.outlay)} {cur} "
-                 f"for one cohort of {s.cohort.size}", fontsize=11)
-    return fig
+def _fig_investor(f: dict[str, Any]):
+    return plot.investor_result(f["ds"], level=LEVEL, exact=f["exact"], return_axis=True)
 
 
-def _fig_municipal(plt, r: Results):
-    f, s = r.figures, r.scenario
-    cur = s.currency
-    years = f["years"]
-    b = f["bands"] / 1e6
-    horizon = s.effect.horizon
-    point_payback = float(sibrisk.account(s).municipal_payback_year)
-    fig, (ax, hx) = plt.subplots(2, 1, figsize=(8.5, 7.4), sharex=True, layout="constrained",
-                                 height_ratios=(3, 2))
-    ax.fill_between(years, b[0], b[4], color="tab:green", alpha=0.18, lw=0,
-                    label="5-95 % of runs")
-    ax.fill_between(years, b[1], b[3], color="tab:green", alpha=0.3, lw=0,
-                    label="25-75 % of runs")
-    ax.plot(years, b[2], color="tab:green", lw=2, label="median")
-    ax.plot(years, f["point"] / 1e6, color="black", ls="--", lw=1.2,
-            label="point values (the catalogue's case)")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_ylabel(f"cumulative account, million {cur}\n(present value at the start)")
-    ax.set_title(f"Municipality: its own account for the cohort of {s.cohort.size}, "
-                 "savings minus the payment, year by year", fontsize=11)
-    ax.legend(loc="lower right", fontsize=8.5, frameon=False)
-
-    payback = f["payback"]
-    finite = payback[np.isfinite(payback)]
-    never = float(np.isinf(payback).mean())
-    bins = np.arange(0, horizon + 1, 1.0)
-    hx.hist(finite, bins=bins, weights=np.full(finite.size, 100.0 / payback.size),
-            color="tab:green", alpha=0.75, rwidth=0.9, label="pays back in this year")
-    hx.bar(horizon + 1.5, 100 * never, width=1.6, color="tab:red", alpha=0.75,
-           label=f"not within {horizon} years")
-    hx.text(horizon + 1.5, 100 * never, pct(never), ha="center", va="bottom", fontsize=8.5)
-    hx.axvline(point_payback, color="black", ls="--", lw=1.2,
-               label=f"point values: {_num(point_payback, 1)} years")
-    hx.set_ylim(0, 100 * never * 1.25)
-    hx.set_xlim(-0.5, horizon + 2.7)
-    ticks = list(range(0, horizon + 1, 1))
-    hx.set_xticks([*ticks, horizon + 1.5], [*map(str, ticks), "never"])
-    hx.set_xlabel("years from programme start")
-    hx.set_ylabel("% of runs")
-    hx.set_title("payback year: from when on the account stays at or above zero",
-                 fontsize=10)
-    hx.legend(loc="upper left", fontsize=8.5, frameon=False)
-    return fig
+def _fig_municipal(f: dict[str, Any]):
+    return plot.municipal_payback(f["ds"], band=((0.05, 0.95), (0.25, 0.75)), point=f["point"])
 
 
-def _fig_deadweight(plt, r: Results):
-    from matplotlib.ticker import MaxNLocator
-
-    f, s = r.figures, r.scenario
-    fig, axes = plt.subplots(1, len(s.types), figsize=(10, 4.6), layout="constrained",
-                             squeeze=False)
-    series = (("gross", "tab:blue", "in work at the measurement point (paid for)", -0.21),
-              ("deadweight", "tab:orange", "deadweight: would have been in work anyway", 0.21))
-    for ax, row in zip(axes[0], r.by_type, strict=True):
-        counts = f["counts"][row["name"]]
-        for kind, color, label, shift in series:
-            p = counts[kind]
-            ax.bar(np.arange(p.size) + shift, 100 * p, width=0.42, color=color, alpha=0.8,
-                   label=label)
-            ax.axvline(row[kind][0], color=color, ls="--", lw=1.2)
-        ax.set_title(f"{row['label'] or row['name']}: {row['participants']} participants\n"
-                     f"mean {_num(row['gross'][0], 1)} paid for, "
-                     f"{_num(row['deadweight'][0], 1)} of them deadweight (dashed: means)",
-                     fontsize=9.5)
-        ax.set_xlabel("number of participants")
-        ax.set_ylabel("probability (% of runs)")
-        ax.set_xlim(-0.8, row["participants"] + 0.8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
-    fig.suptitle(f"Jobs paid for and jobs that would have come anyway, by participant type "
-                 f"({RUNS:,} runs)", fontsize=11)
-    return fig
+def _fig_deadweight(f: dict[str, Any]):
+    return plot.outcomes(f["ds"])
 
 
 PAGES = {PAGE: render}

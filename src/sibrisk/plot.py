@@ -25,6 +25,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ._plotaxes import bars_of, is_share, legend_clear, percent
 from .errors import SibriskError
 from .language import number
 from .risk import summarize
@@ -106,6 +107,16 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+def _plain(axis: Any, lang: str) -> None:
+    """Tick labels of a sweep's term as plain numbers with thousands separators (no
+    ``1e6`` offset), few enough not to run into each other."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    axis.set_major_formatter(FuncFormatter(
+        lambda v, _: _fmt(v, lang, 0 if abs(v) >= 10 or float(v).is_integer() else 2)))
+
+
 def _need(ds: xr.Dataset, names: tuple[str, ...], what: str) -> None:
     missing = [n for n in names if n not in ds.data_vars]
     if missing:
@@ -126,22 +137,35 @@ def _money(ds: xr.Dataset, lang: str = "en") -> str:
 
 
 def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
-                    ax: Axes | None = None, lang: str = "en") -> Figure:
-    """The distribution of the investor's net present value, the losses shaded, with the
+                    ax: Axes | None = None, lang: str = "en", exact: xr.Dataset | None = None,
+                    return_axis: bool = False) -> Figure:
+    """The distribution of the investor's net present value, the losses in red, with the
     value at risk and the expected shortfall at ``level`` marked (as
-    :func:`sibrisk.summarize` computes them, so the lines match its numbers).
+    [sibrisk.summarize][sibrisk.risk.summarize] computes them, so the lines match its
+    numbers).
+
+    The result takes few distinct values when it comes from whole counts of people in
+    work: then each value gets a bar of its own (or, with more values than ``bins``,
+    each bar the same whole number of them), never a histogram whose bins catch one
+    value or two by accident. The share axis is in percent.
 
     Parameters
     ----------
     ds : xarray.Dataset
-        From :func:`sibrisk.simulate` (Monte Carlo or exact).
+        From [sibrisk.simulate][sibrisk.simulate.simulate] (Monte Carlo or exact).
     level : float
         Tail probability of the value at risk and the expected shortfall.
     bins : int
-        Bars of the histogram.
+        The most bars drawn.
     ax : matplotlib.axes.Axes, optional
     lang : {"en", "da"}
         Language of the text (as every plot here).
+    exact : xarray.Dataset, optional
+        An exact enumeration of the same scenario (``simulate(..., method="exact")``)
+        drawn as dots on the bars: its probability of each value (or bar).
+    return_axis : bool
+        Add an axis on top with the investor's return on outlay (result / outlay), when
+        the outlay is the same in every run.
     """
     _need(ds, ("investor_result",), "investor_result")
     t = _text(lang)
@@ -155,11 +179,22 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     loss = float(summary["investor_loss_probability"])
     fig, ax = _axes(ax, (7.5, 4.0))
     unit = lambda x: f"{_fmt(x, lang, 2)} {t['million']} {ds.attrs.get('currency', '')}"  # noqa
-    counts, edges = np.histogram(result, bins=bins, weights=_weights(ds))
-    share = counts / counts.sum()
-    colours = [LOSS if right <= 0.0 else GAIN for right in edges[1:]]
-    ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours,
-           edgecolor="white", linewidth=0.3)
+    centres, widths, share, edges = bars_of(result, _weights(ds), bins)
+    right = centres + (widths / 2 if edges is not None else 0.0)
+    colours = [LOSS if r < 0.0 or (edges is not None and r <= 0.0) else GAIN for r in right]
+    bars = ax.bar(centres, share, width=widths, color=colours, edgecolor="white",
+                  linewidth=0.3)
+    if exact is not None:
+        _need(exact, ("investor_result",), "investor_result: exact")
+        x = np.asarray(exact["investor_result"].values, dtype=float) / 1e6
+        if edges is None:
+            where, _, p, _ = bars_of(x, _weights(exact), x.size + 1)
+        else:
+            p, _ = np.histogram(x, bins=edges, weights=_weights(exact))
+            where, p = centres, p / p.sum()
+        shown = (where >= centres[0] - 1e-9) & (where <= centres[-1] + 1e-9)
+        ax.plot(where[shown], p[shown], ".", color="black", markersize=4,
+                label=t["exact dots"])
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.axvline(-var, color="black", linestyle="--", linewidth=1.0,
                label=t["var"].format(level=f"{100 * level:g}", value=unit(var)))
@@ -167,60 +202,116 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
                label=t["shortfall"].format(level=f"{100 * level:g}", value=unit(shortfall)))
     ax.set_xlabel(t["npv"].format(money=_money(ds, lang)))
     ax.set_ylabel(t["share of runs"] if _weights(ds) is None else t["probability"])
+    ax.set_ylim(0.0, 1.05 * float(share.max()))
+    percent(ax.yaxis, lang)
     ax.set_title(t["investor title"].format(p=_fmt(100 * loss, lang)))
-    ax.legend(fontsize=8, loc="upper left")
+    if return_axis:
+        outlay = _outlay(ds)
+        top = ax.secondary_xaxis("top", functions=(lambda m: m * 1e6 / outlay,
+                                                   lambda r: r * outlay / 1e6))
+        percent(top.xaxis, lang)
+        top.set_xlabel(t["return axis"].format(
+            outlay=f"{_fmt(outlay / 1e6, lang, 2)} {t['million']} "
+                   f"{ds.attrs.get('currency', '')}"))
+    legend_clear(ax, list(bars), fontsize=8)
     return fig
 
 
-def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95),
-                      fig: Figure | None = None, lang: str = "en") -> Figure:
+def _outlay(ds: xr.Dataset) -> float:
+    """The investor's outlay, the same in every run (result / return on outlay)."""
+    _need(ds, ("investor_result", "investor_return"), "investor_result: return_axis")
+    result = np.asarray(ds["investor_result"].values, dtype=float)
+    ret = np.asarray(ds["investor_return"].values, dtype=float)
+    pick = np.abs(ret) > 1e-9
+    outlay = result[pick] / ret[pick]
+    if outlay.size == 0 or not np.allclose(outlay, outlay[0], rtol=1e-6):
+        raise SibriskError("investor_result: return_axis needs an outlay that is the same in "
+                           "every run (a fixed provider cost)")
+    return float(outlay[0])
+
+
+def municipal_payback(ds: xr.Dataset, *,
+                      band: tuple[float, float] | tuple[tuple[float, float], ...] = (0.05, 0.95),
+                      fig: Figure | None = None, lang: str = "en",
+                      point: xr.Dataset | None = None) -> Figure:
     """A fan chart of the municipality's cumulative account in present value by year
     (median and the ``band`` of runs) above the distribution of its payback year (the
-    year from which the account stays at or above zero; runs that never pay back within
-    the horizon drawn as a bar of their own).
+    year from which the account stays at or above zero; the runs that never pay back
+    within the horizon drawn as a bar of their own, labelled where it stands, beyond the
+    last year). The payback axis is in percent of runs.
 
     Parameters
     ----------
     ds : xarray.Dataset
         From ``sibrisk.simulate(..., yearly=True)`` (Monte Carlo).
-    band : tuple of float
-        The quantiles of runs the shaded band spans.
+    band : tuple of float, or tuple of such tuples
+        The quantiles of runs the shaded band spans; several pairs draw nested bands,
+        the inner ones darker (``((0.05, 0.95), (0.25, 0.75))``).
     fig : matplotlib.figure.Figure, optional
         A figure to draw the two panels on (else a new one).
+    point : xarray.Dataset, optional
+        The account at the point values, ``sibrisk.account(scenario, per="cohort")``:
+        its cumulative account drawn as a dashed line, its payback year as a dashed
+        line on the lower panel.
     """
     t = _text(lang)
     if "municipal_cumulative_account" not in ds.data_vars:
         raise SibriskError("municipal_payback: the dataset has no yearly accounts; simulate "
                            "with yearly=True")
-    if not 0.0 <= band[0] < band[1] <= 1.0:
-        raise SibriskError(f"band = {band!r}: give two quantiles, the lower first, in [0, 1]")
+    bands = (band,) if np.ndim(band) == 1 else tuple(band)
+    for pair in bands:
+        if len(pair) != 2 or not 0.0 <= pair[0] < pair[1] <= 1.0:
+            raise SibriskError(f"band = {band!r}: give two quantiles, the lower first, in "
+                               "[0, 1] (or several such pairs)")
+    if point is not None and "municipal_cumulative_pv" not in point.data_vars:
+        raise SibriskError("municipal_payback: point has no municipal_cumulative_pv (give "
+                           "sibrisk.account(scenario, per=\"cohort\"))")
     cum = ds["municipal_cumulative_account"].transpose("run", "year").values / 1e6
     years = np.asarray(ds["year"].values)
-    low, mid, high = np.quantile(cum, [band[0], 0.5, band[1]], axis=0)
     payback = np.asarray(ds["municipal_payback_year"].values, dtype=float)
     if fig is None:
         fig = Figure(figsize=(7.5, 6.0), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    top.fill_between(years, low, high, color=GAIN, alpha=0.3,
-                     label=t["band"].format(lo=f"{100 * band[0]:g}", hi=f"{100 * band[1]:g}"))
-    top.plot(years, mid, color=GAIN, linewidth=2.0, label=t["median"])
+    top.plot(years, np.median(cum, axis=0), color=GAIN, linewidth=2.0, label=t["median"],
+             zorder=3)
+    for k, (lo, hi) in enumerate(sorted(bands, key=lambda b: b[0] - b[1])):
+        low, high = np.quantile(cum, [lo, hi], axis=0)
+        top.fill_between(years, low, high, color=GAIN, alpha=0.2 + 0.15 * k, linewidth=0,
+                         label=t["band"].format(lo=f"{100 * lo:g}", hi=f"{100 * hi:g}"))
+    if point is not None:
+        top.plot(years, point["municipal_cumulative_pv"].values / 1e6, color="black",
+                 linestyle="--", linewidth=1.2, label=t["point values"])
     top.axhline(0.0, color="black", linewidth=0.8)
     top.set_ylabel(t["account so far"].format(money=_money(ds, lang)))
     top.set_title(t["account title"])
     top.legend(fontsize=8, loc="upper left")
     never = ~np.isfinite(payback)
-    edges = np.arange(0.0, float(years[-1]) + 1.0)
+    horizon = float(years[-1])
+    edges = np.arange(0.0, horizon + 1.0)
     counts, _ = np.histogram(payback[~never], bins=edges)
     share = counts / payback.size
-    bottom.bar(edges[:-1], share, width=1.0, align="edge", color=GAIN, edgecolor="white")
-    beyond = float(years[-1]) + 0.5
-    bottom.bar([beyond], [never.mean()], width=0.8, color=LOSS,
-               label=t["not within"].format(years=int(years[-1]),
-                                            p=_fmt(100 * never.mean(), lang)))
+    bars = list(bottom.bar(edges[:-1], share, width=1.0, align="edge", color=GAIN,
+                           edgecolor="white"))
+    beyond = horizon + 1.5  # a gap of half a year, then the bar of its own
+    last = bottom.bar([beyond], [never.mean()], width=1.0, color=LOSS)
+    bars += list(last)
+    bars += bottom.bar_label(last, [f"{_fmt(100 * never.mean(), lang)} %"], fontsize=8,
+                             padding=2)
+    ticks = [y for y in years if y % (1 if horizon <= 20 else 5) == 0]
+    bottom.set_xticks([*ticks, beyond],
+                      [str(int(y)) for y in ticks] + [t["beyond horizon"].format(
+                          years=int(horizon))])
+    bottom.set_xlim(-0.5, beyond + 1.0)
+    bottom.set_ylim(0.0, 1.25 * max(float(share.max()), float(never.mean())))
+    percent(bottom.yaxis, lang)
     bottom.set_xlabel(t["years"])
     bottom.set_ylabel(t["share of runs"])
     bottom.set_title(t["payback"])
-    bottom.legend(fontsize=8, loc="upper left")
+    if point is not None and np.isfinite(float(point["municipal_payback_year"])):
+        year = float(point["municipal_payback_year"])
+        bottom.axvline(year, color="black", linestyle="--", linewidth=1.2,
+                       label=t["point payback"].format(years=_fmt(year, lang)))
+        legend_clear(bottom, bars, fontsize=8)
     return fig
 
 
@@ -243,8 +334,8 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Fig
                        for j in range(len(types))])
     fig, ax = _axes(ax, (6.5, 4.0))
     y = np.arange(len(types))
-    ax.barh(y, mean_dead, color=NEUTRAL, label=t["deadweight"])
-    ax.barh(y, mean_added, left=mean_dead, color=GAIN, label=t["added"])
+    dead_bars = ax.barh(y, mean_dead, color=NEUTRAL, label=t["deadweight"])
+    added_bars = ax.barh(y, mean_added, left=mean_dead, color=GAIN, label=t["added"])
     total = mean_added + mean_dead
     ax.errorbar(total, y, xerr=[total - ranges[:, 0], ranges[:, 1] - total], fmt="none",
                 ecolor="black", capsize=4, label=t["gross"])
@@ -252,7 +343,8 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Fig
     ax.set_yticks(y, [f"{t} ({int(n)})" for t, n in zip(types, size, strict=True)])
     ax.set_xlabel(t["in work"])
     ax.set_title(t["outcomes title"])
-    ax.legend(fontsize=8, loc="best")
+    legend_clear(ax, [*dead_bars, *added_bars], fontsize=8, room="bottom",
+                  locs=("lower right", "upper right", "lower left", "upper left"))
     return fig
 
 
@@ -279,22 +371,25 @@ def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figur
     lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
     fig, ax = _axes(ax, (8.0, 1.2 + 0.5 * len(names)))
     y = np.arange(len(names))
-    ax.barh(y, low - base, left=base, color=LOSS, label=text["at quantile"].format(q=f"{lo_q:g}"))
-    ax.barh(y, high - base, left=base, color=GAIN,
-            label=text["at quantile"].format(q=f"{hi_q:g}"))
+    lows = ax.barh(y, low - base, left=base, color=LOSS,
+                   label=text["at quantile"].format(q=f"{lo_q:g}"))
+    highs = ax.barh(y, high - base, left=base, color=GAIN,
+                    label=text["at quantile"].format(q=f"{hi_q:g}"))
     ax.axvline(base, color="black", linewidth=1.0)
     ax.set_yticks(y, names)
     key = str(t.attrs.get("output", "output"))
     output = text.get(key, key.replace("_", " "))
     ax.set_xlabel(text["output axis"].format(output=output, money=_money(t, lang)))
     ax.set_title(text["tornado title"].format(output=output))
-    ax.legend(fontsize=8, loc="lower right")
+    legend_clear(ax, [*lows, *highs], fontsize=8, room="bottom",
+                  locs=("lower right", "lower left", "upper right", "upper left"))
     return fig
 
 
 def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str,
               actor: str | None = "investor", levels: tuple[float, ...] = (0.1, 0.25, 0.5),
-              ax: Axes | None = None, lang: str = "en", **at: Any) -> Figure:
+              ax: Axes | None = None, lang: str = "en",
+              limits: tuple[float, float] | None = None, **at: Any) -> Figure:
     """A heatmap of one field of a :func:`sibrisk.sweep` over two of its axes, with
     contour lines at ``levels`` (e.g. where the investor's probability of loss is 10 %).
 
@@ -311,6 +406,10 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
         The actor to draw, for a contract sweep's fields by actor.
     levels : tuple of float
         Values at which contour lines are drawn (and labelled).
+    limits : tuple of float, optional
+        The values at the two ends of the colour scale; for a probability or a share
+        (in percent on the colour bar and the contour labels) by default 0 and 1, so
+        that two maps of one kind compare.
     **at
         A value for each other axis of the sweep (``cap=6e6``).
     """
@@ -336,18 +435,184 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
     da = da.sel(at).transpose(y, x)
     xs = np.asarray(ds[x].values, dtype=float)
     ys = np.asarray(ds[y].values, dtype=float)
+    share = is_share(field)
+    if limits is None and share:
+        limits = (0.0, 1.0)
     fig, ax = _axes(ax, (6.5, 4.5))
-    mesh = ax.pcolormesh(xs, ys, da.values, shading="nearest", cmap="RdYlGn_r")
+    mesh = ax.pcolormesh(xs, ys, da.values, shading="nearest", cmap="RdYlGn_r",
+                         **({} if limits is None else {"vmin": limits[0], "vmax": limits[1]}))
     if levels and np.isfinite(da.values).any():
         lines = ax.contour(xs, ys, da.values, levels=sorted(levels), colors="black",
                            linewidths=0.8)
-        ax.clabel(lines, fontsize=8, fmt="%g")
+        ax.clabel(lines, fontsize=8,
+                  fmt=(lambda v: f"{_fmt(100 * v, lang, 0 if (100 * v).is_integer() else 1)} %")
+                  if share else "%g")
     label = field.replace("_", " ") + (f" ({actor})" if "actor" in ds[field].dims else "")
-    fig.colorbar(mesh, ax=ax, label=label)
+    bar = fig.colorbar(mesh, ax=ax, label=label)
+    if share:
+        percent(bar.ax.yaxis, lang)
+    for axis in (ax.xaxis, ax.yaxis):
+        _plain(axis, lang)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
     ax.set_title(label + (f" {text['at']} {where}" if where else ""))
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Sensitivity and terms: Sobol' indices, one term of a sweep
+# ---------------------------------------------------------------------------
+__all__ += ["sobol", "sweep_curve"]
+
+LABELS["en"].update({
+    "exact dots": "exact probabilities", "return axis": "return on an outlay of {outlay}",
+    "point values": "point values (the catalogue's case)",
+    "point payback": "point values: {years} years",
+    "beyond horizon": "not within\n{years} years",
+    "first order": "first order (the input alone)",
+    "total order": "total order (with its interactions)",
+    "sobol axis": "share of the variance (Sobol' index, {level} % interval)",
+    "sobol title": "Where the variance of the {output} comes from",
+    "target line": "target {p} %", "mark": "{value}",
+    "municipality": "municipality", "investor": "investor", "provider": "provider",
+})
+LABELS["da"].update({
+    "exact dots": "eksakte sandsynligheder", "return axis": "afkast af en udlægning på {outlay}",
+    "point values": "punktværdier (katalogets beregning)",
+    "point payback": "punktværdier: {years} år",
+    "beyond horizon": "ikke inden\nfor {years} år",
+    "first order": "første orden (inputtet alene)",
+    "total order": "total orden (med samspil)",
+    "sobol axis": "andel af variansen (Sobols indeks, {level} %-interval)",
+    "sobol title": "Hvor variansen i {output} kommer fra",
+    "target line": "mål {p} %", "mark": "{value}",
+    "municipality": "kommunen", "investor": "investor", "provider": "leverandør",
+})
+
+
+def sobol(s: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """The Sobol' indices of [sibrisk.sobol][sibrisk.sensitivity.sobol]: for each input
+    its first-order index (its share of the output's variance alone) and its total-order
+    index (with its interactions), with their bootstrap intervals, the largest on top.
+    The axis is in percent of the variance.
+
+    Parameters
+    ----------
+    s : xarray.Dataset
+        From [sibrisk.sobol][sibrisk.sensitivity.sobol].
+    ax : matplotlib.axes.Axes, optional
+    lang : {"en", "da"}
+    """
+    text = _text(lang)
+    for name in ("first_order", "total_order"):
+        if name not in s.data_vars:
+            raise SibriskError(f"sobol: the dataset has no {name} (give the dataset of "
+                               "sibrisk.sobol)")
+    order = np.argsort(np.asarray(s["total_order"].values), kind="stable")  # largest on top
+    names = [str(s["input"].values[i]) for i in order]
+    fig, ax = _axes(ax, (8.5, 1.4 + 0.6 * len(names)))
+    y = np.arange(len(names))
+    bars = []
+    for offset, name, colour in ((0.19, "first_order", GAIN), (-0.19, "total_order", "#9bbb59")):
+        value = s[name].values[order]
+        err = None
+        if f"{name}_low" in s.data_vars:
+            err = np.clip([value - s[f"{name}_low"].values[order],
+                           s[f"{name}_high"].values[order] - value], 0.0, None)
+        bars += list(ax.barh(y + offset, value, height=0.36, xerr=err, color=colour,
+                             capsize=2, label=text[name.replace("_", " ")]))
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(y, names)
+    ax.set_xlim(min(0.0, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]) if
+                float(s["total_order"].max()) > 0.9 else ax.get_xlim()[1])
+    percent(ax.xaxis, lang)
+    key = str(s.attrs.get("output", "output"))
+    output = text.get(key, key.replace("_", " "))
+    level = float(s.attrs.get("confidence_level", 0.95))
+    ax.set_xlabel(text["sobol axis"].format(level=_fmt(100 * level, lang, 0)))
+    ax.set_title(text["sobol title"].format(output=output), fontsize=10)
+    legend_clear(ax, bars, fontsize=8, room="bottom",
+                  locs=("lower right", "upper right", "lower left", "upper left"))
+    return fig
+
+
+def sweep_curve(ds: xr.Dataset, field: str = "loss_probability", *, x: str,
+                actors: tuple[str, ...] | None = None, target: float | None = None,
+                mark: float | None = None, ax: Axes | None = None, lang: str = "en",
+                **at: Any) -> Figure:
+    """One field of a [sibrisk.sweep][sibrisk.sweep.sweep] along one of its axes, a line
+    for each actor (every point settled on the same draws, so the lines move with the
+    term and not with noise). A probability or a share is drawn in percent.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep.
+    field : str
+        A field of the sweep (``loss_probability``, ``npv_mean``, ...).
+    x : str
+        The axis to draw along.
+    actors : tuple of str, optional
+        The actors to draw, for a contract sweep's fields by actor (default: every
+        actor but the provider).
+    target : float, optional
+        A value of the field drawn as a dotted line (e.g. 0.10, a target probability).
+    mark : float, optional
+        A value of ``x`` drawn as a vertical line labelled with it (e.g. a solved term).
+    ax : matplotlib.axes.Axes, optional
+    lang : {"en", "da"}
+    **at
+        A value for each other axis of the sweep.
+    """
+    text = _text(lang)
+    if field not in ds.data_vars:
+        raise SibriskError(f"field = {field!r}: not in the sweep; its fields: "
+                           + ", ".join(str(k) for k in ds.data_vars))
+    da = ds[field]
+    if x not in da.dims:
+        raise SibriskError(f"{x!r}: not an axis of this sweep; its axes: "
+                           + ", ".join(d for d in da.dims if d not in ("quantile", "actor")))
+    if "actor" in da.dims:
+        known = [str(a) for a in ds["actor"].values]
+        actors = tuple(a for a in known if a != "provider") if actors is None else actors
+        for actor in actors:
+            if actor not in known:
+                raise SibriskError(f"actor = {actor!r}: must be one of {', '.join(known)}")
+    rest = [d for d in da.dims if d not in (x, "actor")]
+    unknown = [k for k in at if k not in rest]
+    if unknown or any(d not in at for d in rest):
+        raise SibriskError(f"give a value for each other axis ({', '.join(rest) or 'none'}) "
+                           f"as a keyword; got {', '.join(at) or 'none'}")
+    da = da.sel(at)
+    xs = np.asarray(ds[x].values, dtype=float)
+    fig, ax = _axes(ax, (7.5, 4.0))
+    colours = {"investor": LOSS, "municipality": GAIN}
+    for actor in (actors if "actor" in da.dims else (None,)):
+        line = da if actor is None else da.sel(actor=actor)
+        ax.plot(xs, line.values, marker="o", markersize=2.5, linewidth=1.4,
+                color=colours.get(actor or "", NEUTRAL),
+                label=None if actor is None else text.get(actor, actor))
+    share = is_share(field)
+    if target is not None:
+        ax.axhline(target, color=NEUTRAL, linewidth=0.8, linestyle=":",
+                   label=text["target line"].format(
+                       p=_fmt(100 * target, lang, 0 if (100 * target).is_integer() else 1))
+                   if share else f"{target:g}")
+    if mark is not None:
+        ax.axvline(mark, color="black", linewidth=0.8, linestyle="--",
+                   label=text["mark"].format(value=f"{x} = {_fmt(mark, lang, 0)}"))
+    if share:
+        ax.set_ylim(0.0, 1.0)
+        percent(ax.yaxis, lang)
+    _plain(ax.xaxis, lang)
+    ax.set_xlabel(x)
+    ax.set_ylabel(field.replace("_", " "))
+    where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
+    ax.set_title(field.replace("_", " ") + (f" {text['at']} {where}" if where else ""))
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 
