@@ -71,8 +71,9 @@ def bars_of(x: np.ndarray, weights: np.ndarray | None,
 def legend_clear(ax: Axes, bars: list, *, locs: tuple[str, ...] = ("upper right", "upper left"),
                   room: str = "top", **kw: Any) -> Any:
     """A legend on ``ax`` in the first corner of ``locs`` where it covers none of the
-    ``bars`` (patches, or any artist: the labels of bars too); if every corner covers one, the value axis is extended (above the
-    bars for ``room="top"``, below them for ``"bottom"``) until the first corner is clear.
+    ``bars`` (patches, or any artist: the labels of bars too); if every corner covers
+    one, the value axis is extended (above the bars for ``room="top"``, below them for
+    ``"bottom"``) until the corner that covers the fewest is clear.
     Returns the legend."""
     fig = ax.figure
     fig.draw_without_rendering()  # the layout, so that sizes are final
@@ -83,7 +84,7 @@ def legend_clear(ax: Axes, bars: list, *, locs: tuple[str, ...] = ("upper right"
         under = [b for b in bars if b.get_window_extent().overlaps(box)]
         if not under:
             return legend
-        if best is None:
+        if best is None or len(under) < len(best[2]):
             best = (loc, box, under)
     loc, box, under = best
     legend = ax.legend(loc=loc, **kw)
