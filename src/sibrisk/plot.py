@@ -141,7 +141,7 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
                     return_axis: bool = False) -> Figure:
     """The distribution of the investor's net present value, the losses in red, with the
     value at risk and the expected shortfall at ``level`` marked (as
-    [sibrisk.summarize][sibrisk.risk.summarize] computes them, so the lines match its
+    :func:`sibrisk.summarize` computes them, so the lines match its
     numbers).
 
     The result takes few distinct values when it comes from whole counts of people in
@@ -152,7 +152,7 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     Parameters
     ----------
     ds : xarray.Dataset
-        From [sibrisk.simulate][sibrisk.simulate.simulate] (Monte Carlo or exact).
+        From :func:`sibrisk.simulate` (Monte Carlo or exact).
     level : float
         Tail probability of the value at risk and the expected shortfall.
     bins : int
@@ -492,7 +492,7 @@ LABELS["da"].update({
 
 
 def sobol(s: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
-    """The Sobol' indices of [sibrisk.sobol][sibrisk.sensitivity.sobol]: for each input
+    """The Sobol' indices of :func:`sibrisk.sobol`: for each input
     its first-order index (its share of the output's variance alone) and its total-order
     index (with its interactions), with their bootstrap intervals, the largest on top.
     The axis is in percent of the variance.
@@ -500,7 +500,7 @@ def sobol(s: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
     Parameters
     ----------
     s : xarray.Dataset
-        From [sibrisk.sobol][sibrisk.sensitivity.sobol].
+        From :func:`sibrisk.sobol`.
     ax : matplotlib.axes.Axes, optional
     lang : {"en", "da"}
     """
@@ -541,7 +541,7 @@ def sweep_curve(ds: xr.Dataset, field: str = "loss_probability", *, x: str,
                 actors: tuple[str, ...] | None = None, target: float | None = None,
                 mark: float | None = None, ax: Axes | None = None, lang: str = "en",
                 **at: Any) -> Figure:
-    """One field of a [sibrisk.sweep][sibrisk.sweep.sweep] along one of its axes, a line
+    """One field of a :func:`sibrisk.sweep` along one of its axes, a line
     for each actor (every point settled on the same draws, so the lines move with the
     term and not with noise). A probability or a share is drawn in percent.
 
