@@ -40,7 +40,10 @@ def test_investor_result_marks_the_summary_numbers(mc):
     assert heights.sum() == pytest.approx(1.0)
     red = [b for b in ax.patches if b.get_facecolor()[:3] == pytest.approx((0.7529, 0.3137,
                                                                             0.3020), abs=1e-3)]
-    assert red and all(b.get_x() + b.get_width() <= 1e-12 for b in red)
+    # each bar stands on one value of the result: red exactly for the losses
+    centres = np.array([b.get_x() + b.get_width() / 2 for b in ax.patches])
+    assert red and len(red) == int((centres < 0).sum())
+    assert all(b.get_x() + b.get_width() / 2 < 0 for b in red)
     assert "DKK" in ax.get_xlabel()
     assert f"{100 * float(s.investor_loss_probability):.1f} %" in ax.get_title()
     _renders(fig)
@@ -200,3 +203,136 @@ def test_an_unknown_language_is_named(mc):
     """A language other than en or da is refused, naming the choices."""
     with pytest.raises(SibriskError, match="lang = 'sv': must be one of 'en', 'da'"):
         plot.investor_result(mc, lang="sv")
+
+
+# ---------------------------------------------------------------------------
+# Geometry: percent axes, bars of discrete outcomes, labelled bars, legends
+# ---------------------------------------------------------------------------
+def _drawn(fig: Figure) -> Figure:
+    fig.savefig(io.BytesIO(), format="png")  # the final layout
+    return fig
+
+
+def _clear(ax) -> None:
+    """The axes' legend covers none of its bars."""
+    legend = ax.get_legend().get_window_extent()
+    covered = [b for b in ax.patches if b.get_height() > 0 and b.get_width() > 0
+               and b.get_window_extent().overlaps(legend)]
+    assert not covered, f"the legend covers {len(covered)} bars"
+
+
+def _percent_ticks(axis) -> list[str]:
+    ticks = axis.get_majorticklocs()
+    axis.get_major_formatter().set_locs(ticks)
+    return [axis.get_major_formatter().format_pct(v, 1.0) for v in ticks]
+
+
+def test_the_investors_bars_stand_on_the_results_values(mc):
+    """The result takes few distinct values (whole jobs times the rate): one bar per value
+    with its share of runs, no comb of empty and double bins; the share axis in percent."""
+    ax = _drawn(plot.investor_result(mc)).axes[0]
+    values, counts = np.unique(np.round(mc.investor_result.values / 1e6, 9), return_counts=True)
+    centres = np.array([b.get_x() + b.get_width() / 2 for b in ax.patches])
+    np.testing.assert_allclose(centres, values, atol=1e-9)
+    np.testing.assert_allclose([b.get_height() for b in ax.patches], counts / counts.sum())
+    widths = {round(b.get_width(), 12) for b in ax.patches}
+    assert len(widths) == 1 and widths.pop() < np.diff(values).min()  # no bar touches another
+    assert _percent_ticks(ax.yaxis)[1:3] == ["2 %", "4 %"] or \
+        all(t.endswith(" %") for t in _percent_ticks(ax.yaxis))
+    _clear(ax)
+
+
+def test_many_values_on_a_lattice_are_binned_by_whole_steps():
+    """Values on a lattice too many for the bars are binned by whole steps, every bin
+    holding the same number of lattice points: a flat distribution stays flat."""
+    from sibrisk._plotaxes import bars_of
+
+    x = np.repeat(np.arange(300) * 0.7 - 50.0, 3)  # 300 equally likely values
+    centres, widths, share, edges = bars_of(x, None, 60)
+    assert edges is not None and len(centres) <= 60
+    np.testing.assert_allclose(share[:-1], share[0])  # 5 values in each full bin
+    assert share[0] == pytest.approx(5 / 300)
+    y = np.random.default_rng(1).normal(size=1_000)  # no lattice: ordinary bins
+    assert len(bars_of(y, None, 30)[0]) == 30
+
+
+def test_exact_probabilities_sit_on_the_bars():
+    """exact= draws the exact enumeration's probability of each value as a dot."""
+    ex = sibrisk.simulate(DRC, method="exact")
+    big = sibrisk.simulate(DRC, runs=20_000, seed=5)
+    ax = plot.investor_result(big, exact=ex, return_axis=True).axes[0]
+    (dots,) = [line for line in ax.get_lines() if line.get_label() == "exact probabilities"]
+    x, p = dots.get_xdata(), dots.get_ydata()
+    want = ex.probability.groupby(np.round(ex.investor_result / 1e6, 6)).sum()
+    for xi, pi in zip(x, p, strict=True):
+        assert pi == pytest.approx(float(want.sel(investor_result=round(xi, 6))), rel=1e-9)
+    top = [a for a in ax.figure.axes if a is not ax and a.get_xlabel()]
+    assert "return on an outlay of 4.15 million DKK" in ax.child_axes[0].get_xlabel() \
+        if ax.child_axes else top
+
+
+def test_payback_bar_beyond_the_horizon_is_labelled_where_it_stands(yearly):
+    """The runs that never pay back are a bar beyond the last year, with a tick label
+    under it naming the horizon and its percentage on top; the axis in percent."""
+    fig = _drawn(plot.municipal_payback(yearly, band=((0.05, 0.95), (0.25, 0.75)),
+                                        point=sibrisk.account(DRC, per="cohort")))
+    top, bottom = fig.axes[:2]
+    never = bottom.patches[-1]
+    x = never.get_x() + never.get_width() / 2
+    horizon = int(yearly.year.values[-1])
+    assert never.get_x() > horizon + 0.25  # apart from the last year's bar
+    labels = {round(float(t.get_position()[0]), 6): t.get_text()
+              for t in bottom.get_xticklabels()}
+    assert labels[round(x, 6)] == f"not within\n{horizon} years"
+    share = float(np.mean(~np.isfinite(yearly.municipal_payback_year.values)))
+    texts = [t.get_text() for t in bottom.texts]
+    assert f"{100 * share:.1f} %" in texts
+    assert all(t.endswith(" %") for t in _percent_ticks(bottom.yaxis))
+    assert len(top.collections) == 2  # the two bands
+    assert any(line.get_label().startswith("point values") for line in top.get_lines())
+    _clear(bottom)
+
+
+def test_legends_are_clear_of_the_bars(mc):
+    """Each plot with bars puts its legend where it covers none of them."""
+    for fig in (plot.investor_result(mc), plot.outcomes(mc),
+                plot.tornado(sibrisk.tornado(DRC))):
+        _clear(_drawn(fig).axes[0])
+
+
+def test_sobol_plot_shows_both_indices_in_percent():
+    s = sibrisk.sobol(DRC, n=256, seed=1, n_resamples=99)
+    ax = _drawn(plot.sobol(s)).axes[0]
+    from matplotlib.container import BarContainer
+
+    first, total = [c for c in ax.containers if isinstance(c, BarContainer)]
+    order = np.argsort(s.total_order.values, kind="stable")
+    np.testing.assert_allclose([b.get_width() for b in first], s.first_order.values[order])
+    np.testing.assert_allclose([b.get_width() for b in total], s.total_order.values[order])
+    assert ax.get_yticklabels()[-1].get_text() == str(s.input.values[order[-1]])
+    assert all(t.endswith(" %") for t in _percent_ticks(ax.xaxis))
+    _clear(ax)
+
+
+def test_sweep_curve_and_map_draw_probabilities_in_percent(grid):
+    price = "payments[0].rates.employed"
+    ax = plot.sweep_curve(grid, x=price, target=0.1, mark=200_000.0, cap=6e6).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    want = grid.loss_probability.sel(cap=6e6, actor="investor").values
+    np.testing.assert_allclose(lines["investor"].get_ydata(), want)
+    assert "provider" not in lines and ax.get_ylim() == (0.0, 1.0)
+    assert all(t.endswith(" %") for t in _percent_ticks(ax.yaxis))
+    fig = _drawn(plot.sweep_map(grid, x=price, y="cap"))
+    colourbar = fig.axes[1]
+    assert all(t.endswith(" %") for t in _percent_ticks(colourbar.yaxis))
+    assert fig.axes[0].collections[0].get_clim() == (0.0, 1.0)
+    with pytest.raises(SibriskError, match="give a value for each other axis"):
+        plot.sweep_curve(grid, x=price)
+
+
+def test_percent_ticks_in_danish():
+    from sibrisk._plotaxes import _Percent
+
+    f = _Percent("da")
+    f.set_locs([0.0, 0.025, 0.05])
+    assert [f.format_pct(v, 0.05) for v in (0.0, 0.025)] == ["0,0 %", "2,5 %"]

@@ -20,10 +20,14 @@ class _Percent(PercentFormatter):
         super().__init__(xmax=1.0, symbol=None)
         self.lang = lang
 
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        self.ticks = [float(v) for v in locs]
+
     def format_pct(self, x: float, display_range: float) -> str:
         x = self.convert_to_pct(x)
         decimals = next((d for d in range(4) if all(
-            abs(100 * v - round(100 * v, d)) < 1e-9 for v in self.locs)), 3)
+            abs(100 * v - round(100 * v, d)) < 1e-9 for v in getattr(self, "ticks", ()))), 3)
         return f"{number(round(x, decimals) or 0.0, self.lang, decimals)} %"
 
 
@@ -59,9 +63,9 @@ def bars_of(x: np.ndarray, weights: np.ndarray | None,
         return atoms, np.full(atoms.size, 0.8 * step), share, None
     steps = gaps / step
     if np.allclose(steps, np.round(steps), rtol=0.0, atol=1e-6 * steps.max()):
-        k = int(np.ceil((span / step + 1) / bins))
-        edges = atoms[0] - step / 2 + k * step * np.arange(int(np.ceil((span / step + 1) / k))
-                                                           + 1)
+        points = int(round(span / step)) + 1  # of the lattice, from the least to the most
+        k = -(-points // bins)  # lattice points per bin
+        edges = atoms[0] - step / 2 + k * step * np.arange(-(-points // k) + 1)
     else:
         edges = np.histogram_bin_edges(x, bins=bins)
     counts, edges = np.histogram(x, bins=edges, weights=w)

@@ -276,7 +276,8 @@ def municipal_payback(ds: xr.Dataset, *,
              zorder=3)
     for k, (lo, hi) in enumerate(sorted(bands, key=lambda b: b[0] - b[1])):
         low, high = np.quantile(cum, [lo, hi], axis=0)
-        top.fill_between(years, low, high, color=GAIN, alpha=0.2 + 0.15 * k, linewidth=0,
+        top.fill_between(years, low, high, color=GAIN, linewidth=0,
+                         alpha=0.3 if len(bands) == 1 else 0.2 + 0.15 * k,
                          label=t["band"].format(lo=f"{100 * lo:g}", hi=f"{100 * hi:g}"))
     if point is not None:
         top.plot(years, point["municipal_cumulative_pv"].values / 1e6, color="black",
