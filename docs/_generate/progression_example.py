@@ -45,9 +45,8 @@ WHO5 = tuple(f"who5_{i}" for i in range(1, 6))
 HEADER = (
     "SYNTHETIC DATA - NOT REAL PARTICIPANTS' ANSWERS.",
     "Made up by docs/_generate/progression_example.py (seed {seed}) to mimic the published",
-    "aggregates of the DRC SIB catalogue (2023): 44 respondents (24 Herning and 20 Viborg)",
-    "with WHO-5 items (0-5) and three BIP-style items (1-5) at the start and the end.",
-    "See README.md.",
+    "aggregates of the DRC SIB catalogue (2023): 44 respondents (24 Herning, 20 Viborg) with",
+    "WHO-5 items (0-5) and three BIP-style items (1-5) at the start and end. See README.md.",
 )
 
 
