@@ -932,7 +932,8 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
                 item = tomlkit.inline_table()
                 item.update({"value": value} | uncertain[key].to_dict())
             elif isinstance(value, str):
-                item = tomlkit.string(value, multiline="\n" in value)
+                # a multi-line string may turn \r\n into \n on reading: escape a \r instead
+                item = tomlkit.string(value, multiline="\n" in value and "\r" not in value)
             else:
                 item = value
             table.add(f.name, item)
