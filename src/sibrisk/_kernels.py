@@ -276,6 +276,31 @@ def binomial(n, p, u):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
+def composition(sizes, conditional, u, out):  # pragma: no cover - compiled
+    """Participants of each type in each cohort of every run, drawn by inversion
+    (jit-compiled).
+
+    A multinomial draw as a chain of binomials: in each cohort of size
+    ``sizes[c]``, type ``t`` gets ``Binomial(left, conditional[t])`` of the
+    participants not yet given a type, with ``conditional[t]`` its share of the
+    shares from ``t`` on (the last type takes the rest), each from its own uniform
+    ``u[r, c, t]``. So the counts are multinomial, and a small change of the shares
+    or the size moves the counts of a vanishing share of runs (common random
+    numbers), where numpy's multinomial would draw anew. Writes ``out`` (runs,
+    cohort x type), cohort-major.
+    """
+    k_types = conditional.shape[0]
+    for r in range(u.shape[0]):
+        for c in range(sizes.shape[0]):
+            left = sizes[c]
+            for t in range(k_types - 1):
+                x = binomial(left, conditional[t], u[r, c, t])
+                out[r, c * k_types + t] = x
+                left -= x
+            out[r, c * k_types + k_types - 1] = left
+
+
+@njit(cache=_CACHE, nogil=True)
 def binomial_many(n, p, u, out):  # pragma: no cover - compiled
     """``out[i] = binomial(n[i], p[i], u[i])`` (jit-compiled; for tests and benchmarks)."""
     for i in range(u.shape[0]):
