@@ -15,9 +15,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     sw = sub.add_parser("sweep", help="the risk summary at every point of a grid",
                         description="Simulate every point of a grid of scenario inputs (or, "
                         "with --contract, of numbers in the contract file) and summarise "
-                        "each; points that differ only in contract terms share their draws "
-                        "(drawn once and settled by a compiled kernel, where the contract "
-                        "allows).")
+                        "each; every point draws the same random numbers for the same "
+                        "purpose (common random numbers), so neighbouring points differ by "
+                        "their inputs, not by noise; points that differ only in contract "
+                        "terms settle the very same outcomes (drawn once and settled by a "
+                        "compiled kernel, where the contract allows).")
     sw.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                     help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
                     "or the scenario the --contract file names)")
