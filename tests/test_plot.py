@@ -301,7 +301,7 @@ def test_legends_are_clear_of_the_bars(mc):
 
 
 def test_sobol_plot_shows_both_indices_in_percent():
-    s = sibrisk.sobol(DRC, n=256, seed=1, n_resamples=99)
+    s = sibrisk.sobol(DRC, n=256, seed=1)
     ax = _drawn(plot.sobol(s)).axes[0]
     from matplotlib.container import BarContainer
 

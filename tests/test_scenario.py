@@ -59,7 +59,10 @@ BAD = [
     ("effect.decay", math.nan, "effect.decay = nan"),
     ("effect.horizon", -1, "effect.horizon = -1: must be a whole number in [0, 500]"),
     ("effect.horizon", 2.5, "effect.horizon = 2.5: must be a whole number"),
-    ("cohort.size", 0, "cohort.size = 0: must be a whole number >= 1"),
+    ("cohort.size", 0, "cohort.size = 0: must be a whole number in [1, 9007199254740991]"),
+    # counts are drawn as whole numbers of a double: exact up to 2^53 - 1
+    ("cohort.size", 2**53, "cohort.size = 9007199254740992: must be a whole number in [1, "
+     "9007199254740991]"),
     ("types.no_experience.gross_employment", 1.2, "types.no_experience.gross_employment = 1.2"),
     ("types.no_experience.share", 0.5, "shares must sum to 1"),
     ("types.no_experience.control_employment", 0.3,

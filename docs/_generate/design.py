@@ -103,8 +103,10 @@ def render() -> str:
         f"![Tornado chart of the municipality's account]({FIG_TORNADO.relative_to(DOCS)})",
         "",
         f"`sibrisk.sobol` splits the account's variance over the same inputs ({SOBOL_N:,} "
-        f"base samples, {sob.attrs['evaluations']:,} evaluations, seed {SEED}; 95 % "
-        "percentile-bootstrap intervals; the inputs taken as independent):",
+        f"base samples in each of {sob.attrs['replicates']} independent scrambles, "
+        f"{sob.attrs['evaluations']:,} evaluations, seed {SEED}; the mean over the "
+        "scrambles, with 95 % Student-t intervals over them; the inputs taken as "
+        "independent):",
         "",
         "| input | first order | total order |",
         "|---|---:|---:|",
@@ -182,7 +184,14 @@ def render() -> str:
         "100,000 runs each take seconds to a minute (`benchmarks/sweep.py` measures it; "
         "the README has the numbers). A contract outside that family, or "
         "`measures=(\"npv\", \"irr\", \"exposure\")`, is simulated block by block "
-        "instead, with the same numbers (the tests compare the two ways).",
+        "instead, with the same numbers (the tests compare the two ways). Every point "
+        "draws the same uniforms for the same purpose (common random numbers): the "
+        "contract variants are settled on the very same outcomes, and a grid over "
+        "scenario inputs (`effect.decay`, a type's employment rate) inverts the same "
+        "uniforms at every point, so a tiny change of an input changes a vanishing share "
+        "of runs and a curve over a fine grid is smooth, not jagged. Only a change of the "
+        "draws' structure (the number of types or cohorts, the set of correlated inputs) "
+        "is not coupled; [The model](model.md#common-random-numbers) has the details.",
         "",
         "`sweep(..., client=...)` runs the same grid on a dask cluster with the same "
         "numbers, bit for bit; `sibrisk sweep --axis NAME=START:STOP:N ...` does it from "

@@ -631,10 +631,14 @@ def cli_page() -> str:
         "`NAME=V1,V2,...`) for each input, any numeric input of the scenario or, with "
         "`--contract FILE`, a number in the contract file (`payments[0].rates.employed`); "
         "`--zip` pairs the axes' values instead of forming the grid; `--out FILE.nc` keeps "
-        "the whole summary (one dim per axis), `--json` prints every point. Points that "
-        "differ only in contract terms (`contract.*`, or the contract file's terms) share "
-        "their draws, so their differences are not noise; the others draw from a stream "
-        "fixed by their own values. In Python: `sibrisk.sweep`.",
+        "the whole summary (one dim per axis), `--json` prints every point. Every point "
+        "draws the same uniforms for the same purpose (common random numbers): points "
+        "that differ only in contract terms (`contract.*`, or the contract file's terms) "
+        "settle the very same outcomes, and points that change an input invert the same "
+        "uniforms through their own distributions, so a small change of an input changes "
+        "a vanishing share of runs and the differences between points are not noise. A "
+        "point is `simulate` of the scenario at that point with the same seed. In Python: "
+        "`sibrisk.sweep`.",
         "",
         *_run(["sweep", "--axis", "contract.investor_surplus_share=0.3:0.7:3", "--axis",
                "effect.decay=0.1,0.2", "--runs", "20000", "--seed", "1"]),
@@ -677,8 +681,10 @@ def cli_page() -> str:
         "",
         "Which uncertain inputs move an output: each input from a low to a high quantile of "
         "its distribution, the others at their point values (`--level`, default 0.9), and "
-        "variance-based Sobol' indices (first and total order, 95 % bootstrap intervals, "
-        "`--n` base samples, `--seed`) by `scipy.stats.sobol_indices`. The model is "
+        "variance-based Sobol' indices (first and total order by "
+        "`scipy.stats.sobol_indices`, the mean over 8 independent scrambles of a Sobol' "
+        "sequence of `--n` base samples each, `--seed`; 95 % Student-t intervals over the "
+        "scrambles). The model is "
         "evaluated without the cohort's luck (expected outcomes given the inputs), per "
         "cohort, with the contract held at its base price; `--output` is any per-run "
         "output of `simulate`. In Python: `sibrisk.tornado`, `sibrisk.sobol`.",

@@ -27,7 +27,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["njit", "prange", "Kernel", "interpreted", "compile_all", "on_first_compile"]
+__all__ = ["njit", "prange", "Kernel", "cython_special", "interpreted", "compile_all",
+           "on_first_compile"]
 
 #: Every kernel, in the order defined, and the modules that define them.
 _KERNELS: list[Kernel] = []
@@ -69,6 +70,42 @@ class Kernel:
         return f"<sibrisk kernel {self.__qualname__} ({state})>"
 
 
+class CythonSpecial:
+    """A function of ``scipy.special.cython_special`` that kernels call: ``name(*args, 0)``
+    (the last argument is Cython's dispatch flag). In Python, scipy.special's ufunc of
+    the same name; compiled, the Cython function itself, called through a symbol
+    registered with LLVM when numba is first used (not an address baked into the
+    code, so the kernels that call it stay cacheable on disk)."""
+
+    def __init__(self, name: str, exported: str, arity: int) -> None:
+        self.name, self.exported, self.arity = name, exported, arity
+        self.external: Any = None
+
+    def __call__(self, *args: Any) -> float:
+        import scipy.special
+
+        return float(getattr(scipy.special, self.name)(*args[: self.arity]))
+
+    def compiled(self) -> Any:
+        if self.external is None:
+            import llvmlite.binding as llvm
+            from numba import types
+            from numba.extending import get_cython_function_address
+
+            symbol = f"sibrisk_scipy_{self.name}"
+            llvm.add_symbol(symbol, get_cython_function_address(
+                "scipy.special.cython_special", self.exported))
+            self.external = types.ExternalFunction(
+                symbol, types.float64(*([types.float64] * self.arity), types.intc))
+        return self.external
+
+
+def cython_special(name: str, exported: str, arity: int) -> CythonSpecial:
+    """A function of ``scipy.special.cython_special`` for kernels: ``name`` in
+    scipy.special, ``exported`` in cython_special's C API, taking ``arity`` doubles."""
+    return CythonSpecial(name, exported, arity)
+
+
 def njit(*args: Any, **options: Any) -> Any:
     """Record a kernel: ``@njit`` or ``@njit(cache=..., nogil=..., ...)`` as in numba."""
     if args and callable(args[0]) and not options:
@@ -104,6 +141,8 @@ def compile_all() -> None:
             for key, value in list(space.items()):
                 if isinstance(value, Kernel):
                     space[key] = value.dispatcher
+                elif isinstance(value, CythonSpecial):
+                    space[key] = value.compiled()
                 elif value is prange:
                     space[key] = numba.prange
 

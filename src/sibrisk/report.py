@@ -480,7 +480,7 @@ def format_sensitivity(r: dict[str, Any]) -> str:
                _money(t["output_high"]), _money(t["swing"])) for t in r["tornado"]]
     lines += _rows(table, header=True)
     lines += ["", f"Share of the variance (Sobol' indices, n = {r['sobol_n']:,}, seed "
-              f"{r['sobol_seed']}; 95 % bootstrap intervals; {r['sobol_note']})"]
+              f"{r['sobol_seed']}; 95 % intervals over independent scrambles; {r['sobol_note']})"]
     table = [("input", "first order", "", "total order", "")]
     table += [(x["input"], f"{x['first_order']:.3f}",
                f"[{x['first_order_low']:.3f}, {x['first_order_high']:.3f}]",

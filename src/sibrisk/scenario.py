@@ -155,7 +155,9 @@ class ParticipantType:
 class Cohort:
     """The group of participants the contract covers."""
 
-    size: int = _int("Number of participants in the cohort.", lo=1, unit="participants",
+    # counts are drawn and summed as doubles, exact up to 2^53 - 1
+    size: int = _int("Number of participants in the cohort.", lo=1, hi=2**53 - 1,
+                     unit="participants",
                      certain="the cohort size is chosen; compare sizes in separate runs")
     composition: str = _spec_field(
         "choice", "Participants of each type: 'fixed' counts (shares times size, rounded by "

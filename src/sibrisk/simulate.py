@@ -8,16 +8,31 @@ returns every run's money as an :class:`xarray.Dataset`.
 Randomness is reproducible and independent of scheduling: runs are cut into
 chunks of a fixed size, and every chunk draws from its own generators, one per
 purpose, keyed ``SeedSequence(seed, spawn_key=(stream, chunk, purpose))``:
-the cohort's uniforms (0), the composition (1), the correlated inputs'
-normals (2), and each other uncertain input (3 plus the CRC-32 of its dotted
-key, so an input keeps its numbers whatever other inputs there are). A
-chunk's numbers therefore depend only on the seed, the stream, the chunk's
-index and the chunk size: one thread or many, and any order of chunks, give
-bit-identical results, and the first ``m`` runs of a larger simulation equal a
-simulation of ``m`` runs. Because each purpose has its own stream, changing
-one input's distribution, or switching parameter uncertainty off, leaves the
-cohort's luck and the other inputs' draws as they were (common random
-numbers).
+the cohort's uniforms (0), the composition's uniforms (1), the correlated
+inputs' normals (2), each other uncertain input (3 plus the CRC-32 of its
+dotted key, so an input keeps its numbers whatever other inputs there are),
+each contract metric after ``employed`` (3 plus the CRC-32 of
+``metric.NAME``) and the comparison group's draws of each metric (3 plus the
+CRC-32 of ``comparison.NAME``). A chunk's numbers therefore depend only on
+the seed, the stream, the chunk's index and the chunk size: one thread or
+many, and any order of chunks, give bit-identical results, and the first
+``m`` runs of a larger simulation equal a simulation of ``m`` runs.
+
+Common random numbers. Every draw is an inversion of one uniform (or, for
+correlated inputs, of one normal through the copula), monotone in it: an
+input through its quantile function, every count by the exact inversion of
+its binomial distribution (``_kernels.binomial``), a drawn composition as a
+chain of binomials (each type a binomial of the participants not yet given a
+type). So two simulations with the same seed and stream, of scenarios that
+differ in their inputs, draw the same uniforms for the same purpose, and a
+small change of an input changes the draws of a vanishing share of runs:
+changing one input's value or distribution, or switching parameter
+uncertainty off, leaves the cohort's luck and the other inputs' draws as they
+were. Contract variants (``contracts=``) are settled on the very same draws.
+What is not coupled: a change of the structure, that is the number of types
+or of cohorts (the cohort's uniforms are drawn per cell), or the set of
+correlated inputs (their normals are drawn as one block in the order of
+their names); and two different streams, which are independent.
 """
 
 from __future__ import annotations
@@ -146,6 +161,11 @@ class _Plan:
         weights = np.array([t.share for t in scenario.types])
         weights = weights / weights.sum()  # shares sum to 1 within 1e-6; make it exact
         self.weights = weights
+        # each type's share of the shares from it on: the chain of binomials of a drawn
+        # composition (the last type takes the rest)
+        tail = np.cumsum(weights[::-1])[::-1]
+        self.conditional_shares = np.clip(np.divide(weights, tail, out=np.ones_like(weights),
+                                                    where=tail > 0), 0.0, 1.0)
         self.cohort_sizes = cohort_sizes(scenario)
         if not cohort_uncertainty:  # expectations, fractional
             self.counts = (self.cohort_sizes[:, None] * weights[None, :]).ravel()
@@ -278,8 +298,8 @@ def simulate(
         Chunks computed at once; default ``numba.get_num_threads()``
         (``NUMBA_NUM_THREADS``). The result does not depend on it.
     stream : int
-        Independent stream of random numbers for the same seed (a sweep gives
-        each outcome model its own).
+        Independent stream of random numbers for the same seed (default 0;
+        every point of a :func:`sibrisk.sweep` draws from stream 0).
     progress : callable, optional
         Called as ``progress(runs_done, runs)`` as chunks finish.
     contracts : Contract, path, or list of them, optional
@@ -384,14 +404,11 @@ def simulate(
         rows = slice(start, start + size)
         draws = plan.draw_inputs(seed, stream, j, size)
         g, c, params, varying, columns, discount = plan.arrays(draws)
-        if plan.drawn_composition:
-            rng = chunk_generator(seed, stream, j, COMPOSITION)
-            if plan.cohorts == 1:
-                n = rng.multinomial(scenario.cohort.size, plan.weights, size=size)
-            else:
-                n = rng.multinomial(plan.cohort_sizes, plan.weights,
-                                    size=(size, plan.cohorts)).reshape(size, cells)
-            n = n.astype(float)
+        if plan.drawn_composition:  # a chain of binomials by inversion (common random numbers)
+            n = np.empty((size, cells))
+            K.composition(plan.cohort_sizes, plan.conditional_shares,
+                          chunk_generator(seed, stream, j, COMPOSITION).random(
+                              (size, plan.cohorts, k_types)), n)
         else:
             n = plan.counts[None, :]
         u = chunk_generator(seed, stream, j, COHORT).random((size, cells, 2))

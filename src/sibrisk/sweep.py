@@ -7,17 +7,28 @@ with one dim per axis holding the risk summary of every point: the fields
 and standard errors of :func:`sibrisk.summarize` (or, with a contract, of
 :func:`sibrisk.risk.summarize_contracts` by actor).
 
-Random numbers: every point draws from ``SeedSequence(seed, spawn_key=(stream,
-chunk, purpose))``, with ``stream`` a function of the values of the axes that
-change the outcome model (every input that is not a contract term), so
+Random numbers: every point draws from the same stream,
+``SeedSequence(seed, spawn_key=(0, chunk, purpose))``, the stream of
+``simulate(scenario_at_point, runs, seed)``, so every point uses the same
+uniforms for the same purpose (common random numbers; the purposes are listed in
+:mod:`sibrisk.simulate`):
 
 - points that differ only in contract terms (``contract.*`` inputs, or terms
-  of the contract file) have the same outcome draws: common random numbers,
-  and their differences are not noise;
-- points that change the outcome model draw from their own stream, fixed by
-  their values, whatever the grid around them: a point is reproduced by
-  ``simulate(scenario_at_point, runs, seed, stream=...)`` alone
-  (``stream`` is in the dataset).
+  of the contract file) settle the very same outcomes: their differences are
+  not noise;
+- points that change the outcome model (any other input) invert the same
+  uniforms through their own distributions: every sampler is monotone in its
+  uniform, so a small change of an input changes the draws of a vanishing
+  share of runs, and an output that is monotone in an input run by run is
+  monotone over the grid (the catalogue's investor loses more often at a faster
+  decay, the price falling with it, run by run on the same counts);
+- a point does not depend on the grid around it: it is
+  ``simulate(scenario_at_point, runs, seed)`` (``outcome_stream``, 0, is in
+  the dataset).
+
+What is not coupled: points that change the structure of the draws, the
+number of types or of cohorts, or the set of inputs that are correlated (see
+:mod:`sibrisk.simulate`).
 
 Only summaries are kept (unless ``keep_runs``), so memory does not grow with the
 number of points.
@@ -32,7 +43,6 @@ from __future__ import annotations
 import builtins
 import itertools
 import pickle
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -64,13 +74,9 @@ def _is_contract_term(key: str, contract: Contract | None) -> bool:
                     "lag_months", "termination_month")
 
 
-def _outcome_stream(items: Sequence[tuple[str, Any]]) -> int:
-    """The random-number stream of an outcome model: 0 for the scenario as given, else
-    fixed by the values of the axes that change it (not by their place in the grid)."""
-    if not items:
-        return 0
-    text = ";".join(f"{k}={v!r}" for k, v in sorted(items))
-    return 1 + zlib.crc32(text.encode("utf-8"))
+#: The random-number stream of every point (common random numbers: see the module's
+#: docstring).
+OUTCOME_STREAM = 0
 
 
 def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
@@ -146,8 +152,9 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     xarray.Dataset
         One dim per axis (or ``point``), the summary's fields (and a
         ``quantile`` dim for quantile fields; with a contract an ``actor``
-        dim), ``outcome_stream`` (the stream each point drew from), and the
-        summary's labels in ``attrs``.
+        dim), ``outcome_stream`` (the stream each point drew from: 0 for all,
+        the stream of :func:`sibrisk.simulate`), and the summary's labels in
+        ``attrs``.
 
     Examples
     --------
@@ -194,8 +201,6 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     else:
         points = list(itertools.product(*values.values()))
         shape = tuple(len(values[k]) for k in names)
-    outcome_axes = [k for k in names if not k.startswith("contract.")
-                    and not _is_contract_term(k, base_contract)]
     term_axes = [k for k in names if _is_contract_term(k, base_contract)]
     measures = _check_measures(measures)
     if keep_runs:  # the values, and a stacked copy of them while the dataset is built
@@ -231,7 +236,7 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     plan: list[tuple[Any, list[tuple]]] = []  # (outcome job or None, tasks)
     for key, members in groups.items():
         s = scenario.replace(dict(key)) if key else scenario
-        stream = _outcome_stream([(k, v) for k, v in key if k in outcome_axes])
+        stream = OUTCOME_STREAM
         if base_contract is None:
             plan.append((None, [(s, stream, members, None)]))
             continue
@@ -478,7 +483,8 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
     else:
         coords = {k: values[k] for k in names}
     data: dict[str, Any] = {"outcome_stream": (dims, streams.reshape(shape), {
-        "long_name": "random-number stream of the point's outcome model"})}
+        "long_name": "random-number stream the point drew from (the same for every point: "
+        "common random numbers)"})}
     if contract is None:
         first = summaries[0]
         for name, value in first.items():
@@ -511,7 +517,8 @@ def _dataset(scenario, names, values, points, shape, zipped, summaries, streams,
                 **({"measures": ", ".join(attrs["measures"])} if contract is not None else {}),
                 "points": len(points), "grid": "zipped" if zipped else "full",
                 "random_numbers": "SeedSequence(seed, spawn_key=(outcome_stream, chunk, "
-                "purpose)); points that differ only in contract terms share a stream"}
+                "purpose)), the same stream at every point: every point inverts the same "
+                "uniforms for the same purpose (common random numbers)"}
     return ds
 
 

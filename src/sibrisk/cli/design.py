@@ -15,9 +15,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     sw = sub.add_parser("sweep", help="the risk summary at every point of a grid",
                         description="Simulate every point of a grid of scenario inputs (or, "
                         "with --contract, of numbers in the contract file) and summarise "
-                        "each; points that differ only in contract terms share their draws "
-                        "(drawn once and settled by a compiled kernel, where the contract "
-                        "allows).")
+                        "each; every point draws the same random numbers for the same "
+                        "purpose (common random numbers), so neighbouring points differ by "
+                        "their inputs, not by noise; points that differ only in contract "
+                        "terms settle the very same outcomes (drawn once and settled by a "
+                        "compiled kernel, where the contract allows).")
     sw.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                     help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
                     "or the scenario the --contract file names)")
@@ -75,9 +77,10 @@ def add(sub: argparse._SubParsersAction) -> None:
 
     se = sub.add_parser("sensitivity", help="which uncertain inputs move an output",
                         description="One-way (tornado) ranges of an output for every uncertain "
-                        "input, and variance-based (Sobol') indices with confidence "
-                        "intervals; expected outcomes given the inputs, per cohort, contract "
-                        "held at its base price.")
+                        "input, and variance-based (Sobol') indices with 95 % intervals "
+                        "over 8 independent scrambles of the Sobol' sequence; expected "
+                        "outcomes given the inputs, per cohort, contract held at its base "
+                        "price.")
     scenario_arg(se)
     se.add_argument("--output", default="municipal_account",
                     choices=OUTPUT_COLUMNS, metavar="OUTPUT",
@@ -86,7 +89,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     se.add_argument("--level", type=float, default=0.90,
                     help="tornado: central probability between low and high (default 0.9)")
     se.add_argument("--n", type=int, default=4096,
-                    help="Sobol' base sample size, a power of 2 (default 4096)")
+                    help="Sobol' base sample size of each of the 8 replicates, a power of 2 "
+                    "(default 4096)")
     se.add_argument("--seed", type=int, default=0, help="seed of the Sobol' samples (0)")
     se.add_argument("--json", action="store_true", help="print one JSON object")
     se.set_defaults(handler=_sensitivity)
