@@ -22,7 +22,6 @@ import functools
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import tomlkit
 
+from ._textfile import parse_data, read_text, wrong_kind
 from .errors import _MISSING, _NO_VALUE, Problem, ScenarioError
 from .files import atomic_write
 from .uncertainty import Distribution, normal_correlation
@@ -343,6 +343,10 @@ class Scenario:
         default=(), metadata={"derived": True})
     uncertain: tuple[tuple[str, Distribution], ...] = field(
         default=(), metadata={"derived": True, "internal": True})
+    #: Where the scenario came from (a file, a built-in name, ``"<dict>"``), for messages;
+    #: not part of the scenario (two scenarios that differ only in it are equal).
+    source: str = field(default="<dict>", compare=False, repr=False,
+                        metadata={"derived": True, "internal": True})
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -381,7 +385,8 @@ class Scenario:
         if not problems:
             built = dataclasses.replace(
                 built, uncertain=tuple(uncertain.items()),
-                correlation=_read_correlations(data.get("correlation", []), uncertain, problems))
+                correlation=_read_correlations(data.get("correlation", []), uncertain, problems),
+                source=source)
             _check_whole(built, problems)
         if problems:
             raise ScenarioError(source, problems)
@@ -389,16 +394,9 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Scenario:
-        """Read a scenario from a TOML file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(str(path), [Problem("file", _NO_VALUE, "no such file")]) from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-            raise ScenarioError(str(path),
-                                [Problem("file", _NO_VALUE, f"cannot be read ({exc})")]) from None
-        return cls.from_toml_text(text, source=str(path))
+        """Read a scenario from a TOML file (UTF-8; a byte-order mark is accepted)."""
+        source = os.fspath(path)
+        return cls.from_toml_text(read_text(path, _fail(source)), source=source)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "<toml>") -> Scenario:
@@ -410,11 +408,9 @@ class Scenario:
 
     @classmethod
     def _parse(cls, text: str, source: str) -> Scenario:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(source,
-                                [Problem("TOML", _NO_VALUE, f"not valid TOML ({exc})")]) from None
+        fail = _fail(source)
+        data = parse_data(text.removeprefix("\ufeff"), "TOML", fail)
+        wrong_kind(data, "scenario", fail)
         return cls.from_dict(data, source=source)
 
     # -- output -------------------------------------------------------------
@@ -463,7 +459,8 @@ class Scenario:
         data: Any = self.point_values()
         for part in key.split("."):
             if not isinstance(data, dict) or part not in data:
-                raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
+                raise ScenarioError(self.source, [Problem("input", key,
+                                                          _unknown_input(self, key))])
             data = data[part]
         return data
 
@@ -504,13 +501,14 @@ class Scenario:
                 if not isinstance(node, dict):
                     break
             if not isinstance(node, dict) or parts[-1] not in _known_keys(self, parts[:-1]):
-                raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
+                raise ScenarioError(self.source, [Problem("input", key,
+                                                          _unknown_input(self, key))])
             node[parts[-1]] = new
         if "correlation" in data:  # inputs given a fixed value lose their correlations
             still = {k for k, v in _walk(data) if k.endswith(".dist")}
             data["correlation"] = [row for row in data["correlation"]
                                    if all(f"{name}.dist" in still for name in row["inputs"])]
-        return Scenario.from_dict(data, source=f"{self.name} (changed {', '.join(changes)})")
+        return Scenario.from_dict(data, source=f"{self.source} (changed {', '.join(changes)})")
 
     def numeric_inputs(self) -> list[str]:
         """Dotted keys of every numeric input, aggregates first."""
@@ -521,6 +519,14 @@ class Scenario:
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _finite(v: Any) -> bool:
+    """A number that is finite as a float (a whole number beyond 1e308 is not)."""
+    try:
+        return _is_number(v) and math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -535,7 +541,7 @@ def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _known_keys(scenario: Scenario, parents: list[str]) -> set[str]:
     """Keys allowed under a dotted parent (present or defaulted)."""
     if not parents:
-        return {f.name for f in fields(Scenario)} - {"types", "uncertain"}
+        return {f.name for f in fields(Scenario) if "internal" not in f.metadata} - {"types"}
     if parents[0] == "types":
         if len(parents) == 2 and parents[1] in scenario.type_names:
             return {f.name for f in fields(ParticipantType)} - {"name"}
@@ -570,8 +576,8 @@ def _unknown_input(scenario: Scenario, key: str) -> str:
 
 
 def _set_aggregate(scenario: Scenario, data: dict[str, Any], key: str, new: Any) -> None:
-    if not _is_number(new) or not math.isfinite(new):
-        raise ScenarioError(scenario.name, [Problem(key, new, "must be a finite number")])
+    if not _finite(new):
+        raise ScenarioError(scenario.source, [Problem(key, new, "must be a finite number")])
     types = data["types"]
     base = getattr(scenario, key)
     for t in scenario.types:
@@ -613,11 +619,14 @@ def _check_value(spec: _Spec, value: Any, key: str, problems: list[Problem],
                     problems.append(Problem(key, value, spec.allowed()))
                     return _MISSING
                 value = int(value)
+            if not -(2**63) <= value < 2**63:  # as TOML: numpy and numba need 64 bits
+                problems.append(Problem(key, value, spec.allowed() + " (within 64 bits)"))
+                return _MISSING
         else:
-            value = float(value)
-            if not math.isfinite(value):
+            if not _finite(value):
                 problems.append(Problem(key, value, spec.allowed() + " (finite)"))
                 return _MISSING
+            value = float(value)
         too_low = spec.lo is not None and (value <= spec.lo if spec.lo_open else value < spec.lo)
         too_high = spec.hi is not None and value > spec.hi
         if too_low or too_high:
@@ -908,6 +917,14 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
                                     "drawn through a Gaussian copula."))
         doc.add("correlation", rows)
     return tomlkit.dumps(doc)
+
+
+def _fail(source: str):
+    """The error of the file reader for a scenario file (see :mod:`sibrisk._textfile`)."""
+    def fail(key: str, value: Any, allowed: str) -> ScenarioError:
+        return ScenarioError(source, [Problem(key, _NO_VALUE if value is None else value,
+                                              allowed)])
+    return fail
 
 
 @functools.lru_cache(maxsize=32)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import math
 import pickle
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +43,7 @@ import xarray as xr
 
 from ._compiled import CONTRACT_FIELDS, BlockSummary, _plain
 from ._compiled import Workspace as _Workspace
+from ._limits import check_memory
 from .contract import Contract, load_contract
 from .errors import SibriskError
 from .risk import MEASUREMENT_FIELDS, QUANTILES, summarize, summarize_contracts
@@ -171,6 +173,9 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
     if not axes:
         raise SibriskError("axes: give at least one axis, e.g. {'effect.decay': [0.1, 0.2]}")
     names = list(axes)
+    lengths = [len(axes[k]) if hasattr(axes[k], "__len__") and not isinstance(axes[k], str)
+               else 1 for k in names]
+    check_points(max(lengths) if zip else math.prod(lengths))
     values = {}
     for key in names:
         vals = list(np.asarray(axes[key]).tolist()) if not isinstance(axes[key], str) else None
@@ -297,6 +302,18 @@ def sweep(scenario: Scenario | str | None, axes: Mapping[str, Sequence[Any]], *,
 
 
 _zip = builtins.zip  # the parameter ``zip`` of sweep shadows the builtin there
+
+#: Memory a sweep keeps per point, in bytes, whatever its runs: the point's summary
+#: (tens of numbers per actor), the variant or scenario it simulates while it is made,
+#: and its share of the dataset. Measured: 1 to 5 KiB; estimated generously.
+POINT_BYTES = 16 * 2**10
+
+
+def check_points(points: int) -> None:
+    """Refuse, before anything is built, a grid whose points would not fit in memory
+    (the runs of each point are checked by :func:`sibrisk.simulate` as it starts)."""
+    check_memory(f"{points:,} points", points * POINT_BYTES,
+                 "give fewer values per axis (or --zip the axes)")
 
 #: What a contract sweep can summarise per actor.
 MEASURES = ("npv", "irr", "exposure")
