@@ -11,7 +11,7 @@ file gets the same checks and the same kind of one-line error naming the file:
   levels (which would otherwise end in a ``RecursionError``);
 - a whole number outside the 64-bit range TOML allows (Python would read it, and
   fail later where it meets a float);
-- JSON's ``NaN`` and ``Infinity``, which are not JSON.
+- JSON's ``NaN`` and ``Infinity`` (Python writes them; they are not JSON).
 
 :func:`kind_of` tells a scenario, a contract and an outcomes file apart, so that a
 file given in the wrong place is named for what it is instead of failing with every
@@ -21,6 +21,7 @@ key it lacks.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -88,7 +89,7 @@ def parse_data(text: str, kind: str, fail: Fail) -> dict[str, Any]:
     for depth and for whole numbers out of TOML's range."""
     try:
         if kind == "JSON":
-            data = json.loads(text, parse_constant=_not_json)
+            data = json.loads(text)  # NaN and Infinity: refused below, naming the key
         else:
             data = tomllib.loads(text)
     except RecursionError:
@@ -100,10 +101,6 @@ def parse_data(text: str, kind: str, fail: Fail) -> dict[str, Any]:
                    f"{'an array' if isinstance(data, list) else 'a single value'}")
     _check_tree(data, kind, fail)
     return data
-
-
-def _not_json(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _check_tree(data: dict[str, Any], kind: str, fail: Fail) -> None:
@@ -124,6 +121,8 @@ def _check_tree(data: dict[str, Any], kind: str, fail: Fail) -> None:
                 and not _INT64[0] <= node <= _INT64[1]:
             raise fail(key, node, "a whole number beyond the 64-bit range that TOML allows "
                        "(-2^63 to 2^63 - 1)")
+        elif kind == "JSON" and isinstance(node, float) and not math.isfinite(node):
+            raise fail(key, node, "NaN and Infinity are not numbers in JSON")
 
 
 #: Top-level tables of a scenario file.

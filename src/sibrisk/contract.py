@@ -637,7 +637,7 @@ class _Reader:
         key = f"{where}.{name}" if where else name
         value = data.get(name, default)
         if not isinstance(value, str) or value not in allowed:
-            self.bad(key, value, f"must be {what}: " + ", ".join(repr(a) for a in sorted(allowed)))
+            self.bad(key, value, f"must {what}: " + ", ".join(repr(a) for a in sorted(allowed)))
             return None
         return value
 
@@ -716,9 +716,9 @@ def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
     metrics = _read_metrics(r, top.get("metrics", []))
     known = {m.name for m in metrics}
     # a metric whose definition has a mistake is still declared: no second error for its uses
-    declared = known | {row.get("name") for row in top.get("metrics", [])
-                        if isinstance(top.get("metrics"), list) and isinstance(row, Mapping)
-                        and isinstance(row.get("name"), str)}
+    rows = top.get("metrics", [])
+    declared = known | {row.get("name") for row in (rows if isinstance(rows, list) else [])
+                        if isinstance(row, Mapping) and isinstance(row.get("name"), str)}
     raw = top.get("payments", _MISSING)
     payments: list[Mechanism] = []
     if raw is _MISSING or not isinstance(raw, list) or not raw:
@@ -779,7 +779,7 @@ def _read_metrics(r: _Reader, raw: Any) -> tuple[Metric, ...]:
         if name in seen:
             r.bad(f"{where}.name", name, "two metrics share this name")
             continue
-        of = r.ref(t, "of", where, seen, "the name of a metric listed before it")
+        of = r.ref(t, "of", where, seen, "name a metric listed before it")
         if of is None:
             continue
         retention = r.number(t, "retention", where, lo=0.0, hi=1.0,
@@ -803,7 +803,8 @@ def _read_trigger(r: _Reader, raw: Any, where: str, metrics: set[str]) -> Trigge
     t = r.table(raw, where, _TRIGGER)
     if t is None:
         return None
-    metric = r.ref(t, "metric", where, metrics, "one of the contract's metrics", BASE_METRIC)
+    metric = r.ref(t, "metric", where, metrics, "be one of the contract's metrics",
+                   BASE_METRIC)
     a = r.number(t, "any_cohort_at_least", where, None, lo=-1.0, hi=1.0)
     b = r.number(t, "pooled_at_least", where, None, lo=-1.0, hi=1.0)
     if a is None and b is None and not r.problems:
@@ -830,7 +831,7 @@ def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str],
         else None
 
     def metric_of(key: str = "metric") -> str:
-        return r.ref(t, key, where, metrics, "one of the contract's metrics", BASE_METRIC)
+        return r.ref(t, key, where, metrics, "be one of the contract's metrics", BASE_METRIC)
 
     common = {"name": name, "cap": cap, "trigger": trigger}
     if kind == "rate_card":

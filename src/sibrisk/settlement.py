@@ -252,6 +252,10 @@ def _types_hint(given: Any, types: tuple[str, ...]) -> str:
     return "; " + "; ".join(parts) if parts else ""
 
 
+def _proportion(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float) and 0 <= v <= 1
+
+
 def _file_error(source: str):
     """The error of the file reader for an outcomes file (see :mod:`sibrisk._textfile`)."""
     def fail(key: str, value: Any, allowed: str) -> ContractError:
@@ -469,7 +473,9 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             if k in allowed:
                 continue
             if isinstance(row[k], Mapping) and set(row[k]) == set(types):
-                ignored.add(k)  # counts of a metric this contract does not pay on
+                # counts of a metric this contract does not pay on: checked, then ignored
+                if by_type(row[k], f"{where}.{k}", ci) is not None:
+                    ignored.add(k)
             else:
                 problems.append(Problem(f"{where}.{k}", row[k], "unknown key; allowed: "
                                         + ", ".join(allowed) + ", or counts by participant type "
@@ -508,9 +514,12 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             problems.append(Problem(f"{where}.comparison", comp,
                                     "must be a table of metric = comparison-group rate"))
             comp = {}
-        for m in comp:
+        for m in comp:  # every rate checked, measured by this contract or not
             if m not in bound.metric_order:
                 problems.append(Problem(f"{where}.comparison.{m}", comp[m], "unknown metric"))
+            elif not _proportion(comp[m]):
+                problems.append(Problem(f"{where}.comparison.{m}", comp[m],
+                                        "must be a proportion in [0, 1]"))
         effects = row.get("measured_effect", {})
         if not isinstance(effects, Mapping):
             problems.append(Problem(f"{where}.measured_effect", effects,
@@ -534,10 +543,7 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
                                         "a trigger or effect payment measures this metric: "
                                         "give the comparison group's rate (a proportion) or "
                                         "the measured effect (measured_effect)"))
-            elif isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-                problems.append(Problem(f"{where}.comparison.{m}", v,
-                                        "must be a proportion in [0, 1]"))
-            else:
+            elif _proportion(v):  # else reported above
                 comparison[m][0, ci] = v
         if "additional" in row:
             v = by_type(row["additional"], f"{where}.additional", ci, lo=-n[0, ci], hi=n[0, ci])
