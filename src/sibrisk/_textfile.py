@@ -99,6 +99,8 @@ def parse_data(text: str, kind: str, fail: Fail) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise fail(kind, None, "must hold an object ({...}) at the top, not "
                    f"{'an array' if isinstance(data, list) else 'a single value'}")
+    if not data:
+        raise fail("file", None, "is empty (no keys)")
     _check_tree(data, kind, fail)
     return data
 

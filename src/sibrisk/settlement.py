@@ -242,11 +242,12 @@ def _types_hint(given: Any, types: tuple[str, ...]) -> str:
     each may be a misspelling of) and the missing ones."""
     if not isinstance(given, Mapping):
         return ""
-    parts = []
+    parts, meant = [], set()
     for t in (t for t in given if t not in types):
         close = difflib.get_close_matches(str(t), types, n=1)
+        meant.update(close)
         parts.append(f"{t!r} is not one" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    missing = [t for t in types if t not in given]
+    missing = [t for t in types if t not in given and t not in meant]
     if missing:
         parts.append("no " + ", ".join(repr(t) for t in missing))
     return "; " + "; ".join(parts) if parts else ""

@@ -110,7 +110,8 @@ def _interrupts() -> Iterator[None]:
     """While a command runs, Ctrl-C raises KeyboardInterrupt (so files being written are
     removed on the way out, and :func:`main` says "interrupted"); afterwards, the
     handler from before."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # e.g. a background job
         yield
         return
     before = signal.signal(signal.SIGINT, signal.default_int_handler)

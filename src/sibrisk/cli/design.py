@@ -246,11 +246,14 @@ def _solve(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
+    from .._limits import check_memory
     from ..report import format_sensitivity
     from ..scenario import load_scenario
     from ..sensitivity import sobol, tornado
 
     scenario = load_scenario(args.scenario)
+    d = len(scenario.uncertain)  # scipy's Saltelli samples: about n (d + 2)^2 numbers
+    check_memory(f"--n {args.n:,}", 8 * args.n * (d + 2) ** 2, "give a smaller --n")
     t = tornado(scenario, args.output, level=args.level)
     sob = sobol(scenario, args.output, n=args.n, seed=args.seed)
     rows = lambda ds, names: [  # noqa: E731
