@@ -91,7 +91,9 @@ class _Repr(reprlib.Repr):
     def repr_str(self, x: str, level: int) -> str:
         if len(x) <= MAX_VALUE:
             return repr(x)
-        return repr(x[:MAX_VALUE - 10]) + f"... ({len(x):,} characters)"
+        # its start and its end (a path's file name is at its end)
+        return repr(x[:MAX_VALUE // 2] + "..." + x[-MAX_VALUE // 3:]) + \
+            f" ({len(x):,} characters)"
 
     def repr_dict(self, x: dict, level: int) -> str:
         # a small table in TOML's inline form, else {table}
@@ -135,10 +137,12 @@ class ScenarioError(SibriskError):
             text = f"{source}: {self.problems[0]}"
         else:
             shown = self.problems[:MAX_PROBLEMS]
-            text = f"{source}: {len(self.problems)} problems: " + "; ".join(
-                one_line(str(p), MAX_MESSAGE // MAX_PROBLEMS) for p in shown)
-            if len(self.problems) > len(shown):
-                text += f"; and {len(self.problems) - len(shown)} more"
+            head = f"{source}: {len(self.problems)} problems: "
+            tail = f"; and {len(self.problems) - len(shown)} more" \
+                if len(self.problems) > len(shown) else ""
+            # each problem gets its share of the line, so the count at the end is kept
+            share = max((MAX_MESSAGE - len(head) - len(tail)) // len(shown) - 30, 40)
+            text = head + "; ".join(one_line(str(p), share) for p in shown) + tail
         super().__init__(text)
 
 

@@ -981,6 +981,11 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
     if isinstance(name_or_path, Scenario):
         return name_or_path
     text = os.fspath(name_or_path)
+    if not text.strip():  # Path("") is the current folder: never read that instead
+        raise ScenarioError(repr(text), [Problem("scenario", _NO_VALUE, "empty: give a "
+                                                 "built-in scenario name ("
+                                                 + ", ".join(list_scenarios())
+                                                 + ") or a TOML file")])
     if text in _builtin_names():
         return Scenario.from_toml_text(_builtin_text(text), source=text)
     path = Path(text)
