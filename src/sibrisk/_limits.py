@@ -42,8 +42,8 @@ def size_text(nbytes: float) -> str:
                         ("MiB", 2**20), ("KiB", 2**10)):
         if nbytes >= scale:
             value = nbytes / scale
-            if unit == "EiB" and value >= 1e4:
-                return f"{value:.1e} {unit}"
+            if value >= 1e6:
+                return f"over a million {unit}"
             return f"{value:,.{0 if value >= 10 else 1}f} {unit}"
     return f"{nbytes:,.0f} bytes"
 

@@ -140,9 +140,10 @@ class ScenarioError(SibriskError):
             head = f"{source}: {len(self.problems)} problems: "
             tail = f"; and {len(self.problems) - len(shown)} more" \
                 if len(self.problems) > len(shown) else ""
-            # each problem gets its share of the line, so the count at the end is kept
-            share = max((MAX_MESSAGE - len(head) - len(tail)) // len(shown) - 30, 40)
-            text = head + "; ".join(one_line(str(p), share) for p in shown) + tail
+            text = head + "; ".join(str(p) for p in shown) + tail
+            if len(text) > MAX_MESSAGE:  # each problem gets its share, the count is kept
+                share = max((MAX_MESSAGE - len(head) - len(tail)) // len(shown) - 30, 40)
+                text = head + "; ".join(one_line(str(p), share) for p in shown) + tail
         super().__init__(text)
 
 
