@@ -296,3 +296,38 @@ def test_damaged_files_never_end_in_a_traceback(capsys, folder, data, kind):
     file.write_bytes(damaged(data.draw, text))
     (folder / "out.nc").unlink(missing_ok=True)
     no_traceback(capsys, args, folder)
+
+
+# ---------------------------------------------------------------------------
+# Arguments: any text in any option of the quick commands
+# ---------------------------------------------------------------------------
+ARGS = [
+    ("evidence", "effect", "--treated", None, "--control", "48/280"),
+    ("evidence", "effect", "--treated", "19/56", "--control", "48/280", "--level", None),
+    ("evidence", "power", "--treated-rate", None, "--control-rate", "0.2", "--n", "20"),
+    ("evidence", "power", "--treated-rate", "0.35", "--control-rate", "0.17", "--n", None,
+     "--method", "normal"),
+    ("evidence", "progression", "--scale", None),
+    ("evidence", "progression", "--by", None),
+    ("breakeven", "--vary", None),
+    ("breakeven", "--vary", "effect.decay", "--target", None),
+    ("account", None),
+    ("scenario", "inputs", None),
+    ("simulate", "--runs", None, "--method", "exact"),
+    ("sweep", "--axis", None, "--runs", "0"),
+]
+
+
+@FUZZ
+@given(args=st.sampled_from(ARGS),
+       text=st.one_of(st.text(max_size=30), st.sampled_from(
+           ["", " ", "nan", "inf", "-1", "1e400", "1e20", "0", "1/0", "-5/3", "1:", ":",
+            "a=b", "x" * 5000, "\n", "5%", "wave", "types", "-"])))
+def test_any_text_as_an_argument_is_one_line_or_works(capsys, args, text):
+    argv = [text if a is None else a for a in args]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    if code != 0:
+        assert code in (1, 2) and err.startswith("sibrisk: error: ")
+        assert err.count("\n") == 1 and len(err) < 1200, err

@@ -483,7 +483,7 @@ class Contract:
             raise ContractError(self.source, [Problem(
                 "scenario", _MISSING, "name a built-in scenario or a scenario file to "
                 "evaluate the contract in")])
-        if self.scenario not in _builtin_names() and not Path(self.scenario).exists():
+        if self.scenario not in _builtin_names() and not _is_file(self.scenario):
             raise ContractError(self.source, [Problem(
                 "scenario", self.scenario, "neither a built-in scenario ("
                 + ", ".join(list_scenarios()) + ") nor a file")])
@@ -532,6 +532,13 @@ class Contract:
     def metric(self, name: str) -> Metric:
         """One metric by name."""
         return {m.name: m for m in self.metrics}[name]
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:  # e.g. a name too long for the file system
+        return False
 
 
 def _plain_fields(obj: Any, skip: tuple[str, ...] = ()) -> Any:

@@ -989,7 +989,11 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
     if text in _builtin_names():
         return Scenario.from_toml_text(_builtin_text(text), source=text)
     path = Path(text)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:  # e.g. a name too long for the file system: not a file
+        exists = False
+    if path.suffix == ".toml" or exists:
         return Scenario.from_toml(path)
     close = difflib.get_close_matches(text, list_scenarios(), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""

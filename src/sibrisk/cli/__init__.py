@@ -43,7 +43,7 @@ import contextlib  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 from .. import __version__  # noqa: E402
-from ..errors import SibriskError  # noqa: E402
+from ..errors import SibriskError, one_line  # noqa: E402
 from . import catalogue, design, evidence, risk, scenario  # noqa: E402
 from ._common import Parser, UsageError, language  # noqa: E402
 
@@ -97,7 +97,7 @@ def _main(argv: list[str] | None) -> int:
         return 0
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"sibrisk: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"sibrisk: error: {one_line(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return 1
     except MemoryError:  # the estimates before each simulation missed: still one line
         print("sibrisk: error: out of memory; give fewer runs or points", file=sys.stderr)
