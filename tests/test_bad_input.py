@@ -24,6 +24,7 @@ from sibrisk._textfile import parse_data
 from sibrisk.cli import main
 from sibrisk.cli._common import RUNS, SEED, real, whole
 from sibrisk.errors import ContractError, Problem, ScenarioError, SibriskError, _show
+from sibrisk.sweep import POINT_BYTES
 
 ROOT = Path(__file__).parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"
@@ -168,7 +169,8 @@ def test_whole_runs_written_as_1e3_give_the_same_numbers(capsys):
 def test_a_sweep_too_large_for_memory_is_refused_before_allocating(capsys):
     err = one_line(*run(capsys, "sweep", "--axis", "contract.investor_surplus_share=0:1:1e11",
                         "-q")[::2])
-    assert "100,000,000,000 points: would need about 1.5 PiB of memory" in err
+    need = size_text(10**11 * POINT_BYTES[False])
+    assert f"100,000,000,000 points: would need about {need} of memory" in err
     assert f"the {size_text(memory_limit())} of this machine" in err
     with pytest.raises(SibriskError, match="points: would need"):
         sibrisk.sweep("drc-sib-2023", {"effect.decay": range(10**6),

@@ -149,7 +149,7 @@ def _axes(args: argparse.Namespace) -> dict[str, list[float]]:
         raise SibriskError(f"--axis {twice}: given {names.count(twice)} times; give each input "
                            "one axis (with all its values)")
     sizes = [n for _, n, _ in specs]
-    check_points(max(sizes) if args.zip else math.prod(sizes))
+    check_points(max(sizes) if args.zip else math.prod(sizes), args.contract is not None)
     return {name: np.linspace(*how).tolist() if isinstance(how, tuple) else how
             for name, _, how in specs}
 
