@@ -153,7 +153,7 @@ def test_simulate_writes_netcdf_and_text(capsys, tmp_path):
     code, _, err = run(capsys, "simulate", "--runs", "10", "--out", str(tmp_path / "x.csv"))
     assert code == 1 and "must end in .nc" in err
     code, _, err = run(capsys, "simulate", "--runs", "0")
-    assert code == 1 and "runs = 0" in err
+    assert code == 2 and "argument --runs: '0': must be a whole number >= 1" in err
 
 
 def test_run_prints_account_and_risk(capsys):

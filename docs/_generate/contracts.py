@@ -177,7 +177,8 @@ own estimate of a cohort's effect (regression-adjusted, say) goes in
 `measured_effect = { employed = 0.16 }`, which replaces the share employed
 minus the comparison rate (the pooled effect is the participant-weighted
 mean of the cohorts'). Counts of metrics a contract does not pay on are
-ignored, so one file serves every contract. Without `--outcomes` the
+checked, then ignored, so one file serves every contract; so are comparison
+rates of metrics it does not measure. Without `--outcomes` the
 scenario's expected outcomes are settled, split into its
 `cohort.cohorts` cohorts.
 """

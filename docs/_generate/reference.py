@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -100,7 +101,10 @@ def scenario_page() -> str:
         "welfare-economic factors. It is a [TOML](https://toml.io) file; "
         "`sibrisk.load_scenario(path)` reads one, `Scenario.from_dict` builds one from "
         "Python, and `sibrisk scenario init my-contract.toml` writes an editable copy of "
-        "the built-in scenario with every key explained in a comment.",
+        "the built-in scenario with every key explained in a comment. The file is UTF-8 "
+        "text (a byte-order mark, as Windows editors write it, is fine); a mistake in it is "
+        "reported on one line naming the file, the key, the value and what is allowed (see "
+        "[bad input](cli.md#bad-input)).",
         "",
         "Amounts are in the scenario's `currency` and `price_year` prices. Unless a key says "
         "otherwise they are per participant and already a present value at the start of the "
@@ -714,7 +718,50 @@ def cli_page() -> str:
         out += _run(["scenario", "init", "my-contract.toml"])
         out += _run(["breakeven", "my-contract.toml", "--vary", "provider.cost_per_participant"])
     out += _evidence_section()
+    out += _bad_input_section()
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _bad_input_section() -> list[str]:
+    """What every command checks before it starts, and how it says what is wrong."""
+    out = [
+        "## Bad input",
+        "",
+        "Every argument and every value in a file is checked before any work starts, and a "
+        "mistake ends in one line on standard error that names the option, or the file and "
+        "the key (or line and column) the value came from, with the value and what is "
+        "allowed; exit status 1 for bad input and 2 for a malformed command line, never a "
+        "traceback, and no output file is written. A file with many problems lists the "
+        "first five and counts the rest (\"and 12 more\"); a long value is cut.",
+        "",
+        "- Numbers: whole numbers may be written `100000`, `100_000` or `1e5` (exact: "
+        "`1.5` is not a whole number); `nan` and `inf` are refused; `--seed` is a whole "
+        "number from 0 to 2^128 - 1; counts in `sibrisk evidence` go up to 2^53.",
+        "- An option that takes one value is given once (argparse would keep the last "
+        "one), each input has one `--axis`, and no value is empty (`--out ''` would write "
+        "nothing; `sibrisk simulate ''` is not the current folder).",
+        "- Memory: the runs of a simulation (and the points of a sweep, or the Sobol' "
+        "sample of `sensitivity --n`) are estimated before anything is allocated, and "
+        "refused when they would take more than the machine's memory, with the estimate "
+        "and the limit (`sibrisk simulate --runs 1e20` would need about 16,000 EiB).",
+        "- Files: UTF-8 text, with or without the byte-order mark that Windows editors "
+        "write (UTF-16 is named as such); at most 256 MiB; TOML or JSON nested at most 32 "
+        "levels deep, with whole numbers within 64 bits (and in JSON no `NaN`); a folder, "
+        "an empty file or a binary one is named as such. A scenario, contract or outcomes "
+        "file given in another's place is named for what it is. CSV data files may be "
+        "separated by commas, semicolons (as Excel saves them where the decimal separator "
+        "is a comma, e.g. in Denmark) or tabs: the header line tells which.",
+        "- Ctrl-C ends any command with the line `sibrisk: interrupted` and exit status "
+        "130, and a file being written is removed.",
+        "",
+        *_run(["simulate", "--runs", "1e5", "--runs", "10"]),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("standard.toml", "outcomes.toml"):
+            shutil.copy(ROOT / "examples" / "contracts" / name, Path(tmp) / name)
+        out += _run_in(Path(tmp), ["account", "standard.toml"])
+        out += _run_in(Path(tmp), ["settle", "standard.toml", "--outcomes", "standard.toml"])
+    return out
 
 
 def _evidence_section() -> list[str]:
@@ -758,8 +805,9 @@ def _evidence_section() -> list[str]:
         "`progression` compares questionnaires at the start and the end of a programme, "
         "participant by participant: the WHO-5 well-being score and every other item of the "
         "file, by municipality (`--by`: a group column, or `none`), with the Wilcoxon "
-        "signed-rank test of the changes. The file is a CSV table with one row per "
-        "participant and wave (`id`, `wave` = start or end, `municipality`, `who5_1` ... "
+        "signed-rank test of the changes. The file is a CSV table (cells separated by "
+        "commas, semicolons or tabs) with one row per participant and wave (`id`, "
+        "`wave` = start or end, `municipality`, `who5_1` ... "
         "`who5_5`, and any other items; see `sibrisk.progression`); `--scale LOW:HIGH` "
         "checks the other items' answers. Without a file it reads the synthetic example "
         "shipped with sibrisk, made up to mimic the catalogue's published aggregates, and "

@@ -24,13 +24,7 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("sibrisk")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 #: Public name -> the module that defines it.
 _WHERE: dict[str, str] = {
@@ -98,6 +92,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # looked up when asked: importlib.metadata is slow to import
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("sibrisk")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0+unknown"
+        globals()[name] = value
+        return value
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'sibrisk' has no attribute {name!r}")
@@ -107,7 +110,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return sorted({*globals(), *_WHERE, "__version__"})
 
 
 class _Package(types.ModuleType):

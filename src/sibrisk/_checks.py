@@ -39,14 +39,21 @@ def open_unit(name: str, value: Any, what: str = "a number") -> float:
     return x
 
 
+#: The largest count accepted: whole numbers up to 2^53 are exact as floats, and the
+#: computations (numpy, scipy) need them to fit in 64 bits.
+MAX_COUNT = 2**53
+
+
 def whole(name: str, value: Any, low: int, high: int | None = None) -> int:
-    """A whole number in [low, high] (high ``None``: no upper limit)."""
+    """A whole number in [low, high] (high ``None``: up to :data:`MAX_COUNT`)."""
     ok = isinstance(value, Integral) and not isinstance(value, bool)
     if not ok and isinstance(value, float) and value.is_integer():
         ok = True  # 56.0 is a whole number
     if not ok or value < low or (high is not None and value > high):
         span = f">= {low}" if high is None else f"in [{low}, {high}]"
         raise fail(name, value, f"must be a whole number {span}")
+    if value > MAX_COUNT:
+        raise fail(name, value, f"must be a whole number from {low} to 2^53")
     return int(value)
 
 

@@ -4,23 +4,25 @@ Shared by the readers of :mod:`sibrisk.evidence` (participants) and
 :mod:`sibrisk.progression` (questionnaire answers). Lines that start with ``#``
 are comments (a file can say where it came from); blank lines are skipped; the
 first other line is the header. Column names are matched without case and
-surrounding spaces.
+surrounding spaces. The cells are separated by commas, semicolons (as Excel saves
+"CSV" where the decimal separator is a comma, e.g. in Denmark) or tabs: the header
+line tells which. A UTF-8 byte-order mark (as Windows editors write) is accepted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.resources.abc import Traversable
-from pathlib import Path
 
+from ._textfile import FileLike, read_text, source_name
 from .errors import DataFileError
 
-#: Anything the readers accept as a file: a path, or a file inside the package.
-FileLike = str | os.PathLike | Traversable
+__all__ = ["FileLike", "Row", "Table", "read_table", "source_name"]
+
+#: The separators a data file may use between cells.
+DELIMITERS = ",;\t"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,30 +47,15 @@ class Table:
         return DataFileError(self.source, line, column, value, allowed)
 
 
-def source_name(path: FileLike) -> str:
-    """How a file is named in messages: the path as given, or a package file's name."""
-    if isinstance(path, str | os.PathLike):
-        return os.fspath(path)
-    return path.name
-
-
 def read_table(path: FileLike, required: tuple[str, ...]) -> Table:
     """Read a CSV file whose header has at least the ``required`` columns."""
     source = source_name(path)
-    try:
-        if isinstance(path, str | os.PathLike):
-            text = Path(path).read_text(encoding="utf-8-sig")
-        else:
-            text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError(source, None, None, None, "no such file") from None
-    except UnicodeDecodeError:
-        raise DataFileError(source, None, None, None, "not a UTF-8 text file (save the "
-                            "table as CSV UTF-8)") from None
+    text = read_text(path, lambda key, value, allowed: DataFileError(source, None, None, None,
+                                                                     allowed))
     comments: list[str] = []
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
-    for line, cells in _records(text):
+    for line, cells in _records(text, source):
         if cells and cells[0].lstrip().startswith("#"):
             comments.append(",".join(cells).lstrip()[1:].strip())
             continue
@@ -96,10 +83,26 @@ def read_table(path: FileLike, required: tuple[str, ...]) -> Table:
     return Table(source, header, tuple(rows), tuple(comments))
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
     """Each CSV record with the line on which it starts (1 for the first line)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     start = 1
-    for cells in reader:
-        yield start, cells
-        start = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:  # e.g. a cell beyond the csv module's field size limit
+        raise DataFileError(source, start, None, None, f"not a CSV line ({exc})") from None
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header line (the first line that is neither blank nor a
+    comment), as :class:`csv.Sniffer` finds it among :data:`DELIMITERS`; a comma if the
+    header has a single column."""
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            try:
+                return csv.Sniffer().sniff(line, delimiters=DELIMITERS).delimiter
+            except csv.Error:
+                return ","
+    return ","

@@ -380,7 +380,7 @@ def breakeven(
     """
     scenario = load_scenario(scenario)
     if scenario.uncertain:  # a break-even is deterministic: only point values matter
-        scenario = Scenario.from_dict(scenario.point_values(), source=scenario.name)
+        scenario = Scenario.from_dict(scenario.point_values(), source=scenario.source)
     if output not in OUTPUTS:
         close = difflib.get_close_matches(output, list(OUTPUTS), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -390,7 +390,7 @@ def breakeven(
         raise SibriskError(f"target = {target!r}: must be a finite number")
     base = scenario.get(vary)
     if isinstance(base, bool) or not isinstance(base, int | float):
-        raise ScenarioError(scenario.name, [Problem("vary", vary, "must name a numeric input")])
+        raise ScenarioError(scenario.source, [Problem("vary", vary, "must name a numeric input")])
     lo, hi, whole = _bounds(scenario, vary)
     if bounds is not None:
         lo, hi = (float(b) for b in bounds)

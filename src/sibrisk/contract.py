@@ -41,16 +41,16 @@ import difflib
 import math
 import os
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._textfile import parse_data, read_text, wrong_kind
 from .discount import discount_at, discount_factors
-from .errors import _MISSING, _NO_VALUE, ContractError, Problem, ScenarioError, SibriskError
+from .errors import _MISSING, _NO_VALUE, ContractError, Problem, SibriskError
 from .ledger import build_ledger
 from .outcomes import expected_outcomes
 from .scenario import _NAME, Scenario, _builtin_names, list_scenarios, load_scenario
@@ -152,7 +152,7 @@ def price_surplus_share(scenario: Scenario, *, payment_month: float | None = Non
     g_bar = scenario.gross_employment
     if g_bar <= 0.0:
         raise SibriskError(
-            f"{scenario.name}: expected gross employment is 0, so no rate per employed "
+            f"{scenario.source}: expected gross employment is 0, so no rate per employed "
             "participant exists; raise types.*.gross_employment above 0"
         )
     # P is a present value; the nominal payment falls at the end of contract.payment_year
@@ -466,9 +466,11 @@ class Contract:
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Contract:
         """Read a contract from a TOML file (its ``scenario`` path is relative to the file)."""
+        source = os.fspath(path)
+        fail = _fail(source)
+        data = parse_data(read_text(path, fail), "TOML", fail)
+        contract = _read_contract(data, source)
         path = Path(path)
-        data = _read_toml(path, ContractError)
-        contract = _read_contract(data, str(path))
         if contract.scenario is not None and contract.scenario not in list_scenarios():
             target = Path(contract.scenario)
             if not target.is_absolute():
@@ -481,7 +483,7 @@ class Contract:
             raise ContractError(self.source, [Problem(
                 "scenario", _MISSING, "name a built-in scenario or a scenario file to "
                 "evaluate the contract in")])
-        if self.scenario not in _builtin_names() and not Path(self.scenario).exists():
+        if self.scenario not in _builtin_names() and not _is_file(self.scenario):
             raise ContractError(self.source, [Problem(
                 "scenario", self.scenario, "neither a built-in scenario ("
                 + ", ".join(list_scenarios()) + ") nor a file")])
@@ -532,6 +534,13 @@ class Contract:
         return {m.name: m for m in self.metrics}[name]
 
 
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:  # e.g. a name too long for the file system
+        return False
+
+
 def _plain_fields(obj: Any, skip: tuple[str, ...] = ()) -> Any:
     """A contract part as plain TOML values: tables, lists, numbers and strings."""
     if dataclasses.is_dataclass(obj):
@@ -553,17 +562,12 @@ def load_contract(contract: str | os.PathLike[str] | Mapping[str, Any] | Contrac
     return Contract.from_toml(contract)
 
 
-def _read_toml(path: Path, error: type[ScenarioError]) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(str(path), [Problem("file", _NO_VALUE, "no such file")]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise error(str(path), [Problem("file", _NO_VALUE, f"cannot be read ({exc})")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(str(path), [Problem("TOML", _NO_VALUE, f"not valid TOML ({exc})")]) from None
+def _fail(source: str):
+    """The error of the file reader for a contract file (see :mod:`sibrisk._textfile`)."""
+    def fail(key: str, value: Any, allowed: str) -> ContractError:
+        return ContractError(source, [Problem(key, _NO_VALUE if value is None else value,
+                                              allowed)])
+    return fail
 
 
 # ---------------------------------------------------------------------------
@@ -633,6 +637,17 @@ class _Reader:
             return None
         return value
 
+    def ref(self, data: Mapping[str, Any], name: str, where: str, allowed: Collection[str],
+            what: str, default: Any = _MISSING) -> Any:
+        """A name that must be one of ``allowed`` (a metric, a tranche): a string first,
+        so a list or a table given in its place is reported, not looked up."""
+        key = f"{where}.{name}" if where else name
+        value = data.get(name, default)
+        if not isinstance(value, str) or value not in allowed:
+            self.bad(key, value, f"must {what}: " + ", ".join(repr(a) for a in sorted(allowed)))
+            return None
+        return value
+
     def text(self, data: Mapping[str, Any], name: str, where: str, default: str = "") -> str:
         key = f"{where}.{name}" if where else name
         value = data.get(name, default)
@@ -693,32 +708,24 @@ _KEYS = {
 }
 
 
-#: Tables of a scenario file that no contract has.
-_SCENARIO_TABLES = ("cohort", "types", "effect", "municipality", "provider", "discounting")
-
-
 def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
-    if isinstance(data, Mapping) and "payments" not in data and \
-            sum(k in data for k in _SCENARIO_TABLES) >= 2:
-        raise ContractError(source, [Problem(
-            "payments", _MISSING, "this looks like a scenario file (it has "
-            + ", ".join(f"[{k}]" for k in _SCENARIO_TABLES if k in data) + "), not a "
-            "contract: give it as SCENARIO, e.g. sibrisk simulate SCENARIO.toml --contract "
-            "CONTRACT.toml")])
+    wrong_kind(data, "contract", _fail(source))
     r = _Reader()
     top = r.table(data, "", _TOP)
     if top is None:
         raise ContractError(source, r.problems)
     name = r.name(top, "name", "")
     scenario = top.get("scenario")
-    if scenario is not None and not isinstance(scenario, str):
+    if scenario is not None and (not isinstance(scenario, str) or not scenario.strip()):
         r.bad("scenario", scenario, "must be a built-in scenario name or a scenario file path")
         scenario = None
+    description = r.text(top, "description", "")
     metrics = _read_metrics(r, top.get("metrics", []))
     known = {m.name for m in metrics}
     # a metric whose definition has a mistake is still declared: no second error for its uses
-    declared = known | {row.get("name") for row in top.get("metrics", [])
-                        if isinstance(top.get("metrics"), list) and isinstance(row, Mapping)}
+    rows = top.get("metrics", [])
+    declared = known | {row.get("name") for row in (rows if isinstance(rows, list) else [])
+                        if isinstance(row, Mapping) and isinstance(row.get("name"), str)}
     raw = top.get("payments", _MISSING)
     payments: list[Mechanism] = []
     if raw is _MISSING or not isinstance(raw, list) or not raw:
@@ -750,7 +757,7 @@ def _read_contract(data: Mapping[str, Any], source: str) -> Contract:
         _check_actors(r, payers, capital, evaluation)
     if r.problems:
         raise ContractError(source, r.problems)
-    return Contract(name=name, scenario=scenario, description=r.text(top, "description", ""),
+    return Contract(name=name, scenario=scenario, description=description,
                     metrics=metrics, payments=tuple(payments), settlement=settlement,
                     lag_months=lag, termination_month=termination, cap=cap, payers=payers,
                     capital=capital, evaluation=evaluation, source=source)
@@ -779,10 +786,8 @@ def _read_metrics(r: _Reader, raw: Any) -> tuple[Metric, ...]:
         if name in seen:
             r.bad(f"{where}.name", name, "two metrics share this name")
             continue
-        of = t.get("of", _MISSING)
-        if of not in seen:
-            r.bad(f"{where}.of", of, "must name a metric listed before it: "
-                  + ", ".join(repr(m) for m in sorted(seen)))
+        of = r.ref(t, "of", where, seen, "name a metric listed before it")
+        if of is None:
             continue
         retention = r.number(t, "retention", where, lo=0.0, hi=1.0,
                              what="must be a number in [0, 1]: the share of those reaching "
@@ -805,10 +810,8 @@ def _read_trigger(r: _Reader, raw: Any, where: str, metrics: set[str]) -> Trigge
     t = r.table(raw, where, _TRIGGER)
     if t is None:
         return None
-    metric = t.get("metric", BASE_METRIC)
-    if metric not in metrics:
-        r.bad(f"{where}.metric", metric, "must be one of the contract's metrics: "
-              + ", ".join(repr(m) for m in sorted(metrics)))
+    metric = r.ref(t, "metric", where, metrics, "be one of the contract's metrics",
+                   BASE_METRIC)
     a = r.number(t, "any_cohort_at_least", where, None, lo=-1.0, hi=1.0)
     b = r.number(t, "pooled_at_least", where, None, lo=-1.0, hi=1.0)
     if a is None and b is None and not r.problems:
@@ -835,11 +838,7 @@ def _read_mechanism(r: _Reader, row: Any, where: str, metrics: set[str],
         else None
 
     def metric_of(key: str = "metric") -> str:
-        m = t.get(key, BASE_METRIC)
-        if m not in metrics:
-            r.bad(f"{where}.{key}", m, "must be one of the contract's metrics: "
-                  + ", ".join(repr(x) for x in sorted(metrics)))
-        return m
+        return r.ref(t, key, where, metrics, "be one of the contract's metrics", BASE_METRIC)
 
     common = {"name": name, "cap": cap, "trigger": trigger}
     if kind == "rate_card":

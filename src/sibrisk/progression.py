@@ -339,7 +339,7 @@ def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "munic
         labels = np.array(["all"] * pairs.sizes["participant"], dtype=object)
         names = ["all"]
     else:
-        if by not in data.coords:
+        if by not in GROUP_COLUMNS or by not in data.coords:  # 'wave' is a coordinate too
             have = [c for c in GROUP_COLUMNS if c in data.coords]
             raise check.fail("by", by, "must be a group column of the file ("
                              + (", ".join(have) if have else "it has none") + ") or None")

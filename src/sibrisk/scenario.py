@@ -22,7 +22,6 @@ import functools
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import tomlkit
 
+from ._textfile import parse_data, read_text, wrong_kind
 from .errors import _MISSING, _NO_VALUE, Problem, ScenarioError
 from .files import atomic_write
 from .uncertainty import Distribution, normal_correlation
@@ -350,6 +350,10 @@ class Scenario:
     _points: dict[str, Any] | None = field(
         default=None, init=False, repr=False, compare=False,
         metadata={"derived": True, "internal": True})
+    #: Where the scenario came from (a file, a built-in name, ``"<dict>"``), for messages;
+    #: not part of the scenario (two scenarios that differ only in it are equal).
+    source: str = field(default="<dict>", compare=False, repr=False,
+                        metadata={"derived": True, "internal": True})
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -388,7 +392,8 @@ class Scenario:
         if not problems:
             built = dataclasses.replace(
                 built, uncertain=tuple(uncertain.items()),
-                correlation=_read_correlations(data.get("correlation", []), uncertain, problems))
+                correlation=_read_correlations(data.get("correlation", []), uncertain, problems),
+                source=source)
             _check_whole(built, problems)
         if problems:
             raise ScenarioError(source, problems)
@@ -396,16 +401,9 @@ class Scenario:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Scenario:
-        """Read a scenario from a TOML file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError(str(path), [Problem("file", _NO_VALUE, "no such file")]) from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-            raise ScenarioError(str(path),
-                                [Problem("file", _NO_VALUE, f"cannot be read ({exc})")]) from None
-        return cls.from_toml_text(text, source=str(path))
+        """Read a scenario from a TOML file (UTF-8; a byte-order mark is accepted)."""
+        source = os.fspath(path)
+        return cls.from_toml_text(read_text(path, _fail(source)), source=source)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str = "<toml>") -> Scenario:
@@ -417,11 +415,9 @@ class Scenario:
 
     @classmethod
     def _parse(cls, text: str, source: str) -> Scenario:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(source,
-                                [Problem("TOML", _NO_VALUE, f"not valid TOML ({exc})")]) from None
+        fail = _fail(source)
+        data = parse_data(text.removeprefix("\ufeff"), "TOML", fail)
+        wrong_kind(data, "scenario", fail)
         return cls.from_dict(data, source=source)
 
     # -- output -------------------------------------------------------------
@@ -476,7 +472,8 @@ class Scenario:
         data: Any = self.point_values()  # a section, or a key that is not there
         for part in key.split("."):
             if not isinstance(data, dict) or part not in data:
-                raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
+                raise ScenarioError(self.source, [Problem("input", key,
+                                                          _unknown_input(self, key))])
             data = data[part]
         return data
 
@@ -529,7 +526,7 @@ class Scenario:
         spec = None if owner is None else _SPECS[type(owner)].get(parts[-1])
         if spec is None:
             return None
-        source = f"{self.name} (changed {key})"
+        source = f"{self.source} (changed {key})"
         problems: list[Problem] = []
         checked = _check_value(spec, new, key, problems)
         if problems:
@@ -541,7 +538,7 @@ class Scenario:
             section = {parts[0]: changed}
         built = dataclasses.replace(  # a fixed value drops the input's distribution
             self, **section, uncertain=tuple((k, d) for k, d in self.uncertain if k != key),
-            correlation=tuple(c for c in self.correlation if key not in c[:2]))
+            correlation=tuple(c for c in self.correlation if key not in c[:2]), source=source)
         _check_whole(built, problems)
         if problems:
             raise ScenarioError(source, problems)
@@ -561,13 +558,14 @@ class Scenario:
                 if not isinstance(node, dict):
                     break
             if not isinstance(node, dict) or parts[-1] not in _known_keys(self, parts[:-1]):
-                raise ScenarioError(self.name, [Problem("input", key, _unknown_input(self, key))])
+                raise ScenarioError(self.source, [Problem("input", key,
+                                                          _unknown_input(self, key))])
             node[parts[-1]] = new
         if "correlation" in data:  # inputs given a fixed value lose their correlations
             still = {k for k, v in _walk(data) if k.endswith(".dist")}
             data["correlation"] = [row for row in data["correlation"]
                                    if all(f"{name}.dist" in still for name in row["inputs"])]
-        return Scenario.from_dict(data, source=f"{self.name} (changed {', '.join(changes)})")
+        return Scenario.from_dict(data, source=f"{self.source} (changed {', '.join(changes)})")
 
     def numeric_inputs(self) -> list[str]:
         """Dotted keys of every numeric input, aggregates first."""
@@ -587,6 +585,14 @@ _SPECS: dict[type, dict[str, _Spec]] = {
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _finite(v: Any) -> bool:
+    """A number that is finite as a float (a whole number beyond 1e308 is not)."""
+    try:
+        return _is_number(v) and math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -636,8 +642,8 @@ def _unknown_input(scenario: Scenario, key: str) -> str:
 
 
 def _set_aggregate(scenario: Scenario, data: dict[str, Any], key: str, new: Any) -> None:
-    if not _is_number(new) or not math.isfinite(new):
-        raise ScenarioError(scenario.name, [Problem(key, new, "must be a finite number")])
+    if not _finite(new):
+        raise ScenarioError(scenario.source, [Problem(key, new, "must be a finite number")])
     types = data["types"]
     base = getattr(scenario, key)
     for t in scenario.types:
@@ -679,11 +685,14 @@ def _check_value(spec: _Spec, value: Any, key: str, problems: list[Problem],
                     problems.append(Problem(key, value, spec.allowed()))
                     return _MISSING
                 value = int(value)
+            if not -(2**63) <= value < 2**63:  # as TOML: numpy and numba need 64 bits
+                problems.append(Problem(key, value, spec.allowed() + " (within 64 bits)"))
+                return _MISSING
         else:
-            value = float(value)
-            if not math.isfinite(value):
+            if not _finite(value):
                 problems.append(Problem(key, value, spec.allowed() + " (finite)"))
                 return _MISSING
+            value = float(value)
         too_low = spec.lo is not None and (value <= spec.lo if spec.lo_open else value < spec.lo)
         too_high = spec.hi is not None and value > spec.hi
         if too_low or too_high:
@@ -977,6 +986,14 @@ def _to_toml(s: Scenario, *, comments: bool) -> str:
     return tomlkit.dumps(doc)
 
 
+def _fail(source: str):
+    """The error of the file reader for a scenario file (see :mod:`sibrisk._textfile`)."""
+    def fail(key: str, value: Any, allowed: str) -> ScenarioError:
+        return ScenarioError(source, [Problem(key, _NO_VALUE if value is None else value,
+                                              allowed)])
+    return fail
+
+
 @functools.lru_cache(maxsize=32)
 def _parsed(text: str, source: str) -> Scenario:
     return Scenario._parse(text, source)
@@ -1031,10 +1048,19 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
     if isinstance(name_or_path, Scenario):
         return name_or_path
     text = os.fspath(name_or_path)
+    if not text.strip():  # Path("") is the current folder: never read that instead
+        raise ScenarioError(repr(text), [Problem("scenario", _NO_VALUE, "empty: give a "
+                                                 "built-in scenario name ("
+                                                 + ", ".join(list_scenarios())
+                                                 + ") or a TOML file")])
     if text in _builtin_names():
         return Scenario.from_toml_text(_builtin_text(text), source=text)
     path = Path(text)
-    if path.suffix == ".toml" or path.exists():
+    try:
+        exists = path.exists()
+    except OSError:  # e.g. a name too long for the file system: not a file
+        exists = False
+    if path.suffix == ".toml" or exists:
         return Scenario.from_toml(path)
     close = difflib.get_close_matches(text, list_scenarios(), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""

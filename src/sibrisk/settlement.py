@@ -28,17 +28,16 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import _kernels as K
 from ._compiled import _plain
+from ._textfile import parse_data, read_text, wrong_kind
 from .contract import (
     BASE_METRIC,
     Contract,
@@ -230,12 +229,40 @@ def bind_checked(contract: Contract, scenario: Scenario | str | None = None) -> 
     if contract.evaluation is not None:
         months.append(contract.evaluation.month)
     if problems:
-        raise ContractError(f"{contract.source} in scenario {scenario.name}", problems)
+        raise ContractError(f"{contract.source} (in scenario {scenario.source})", problems)
     measured = sorted({m.trigger.metric for m in contract.payments if m.trigger is not None}
                       | {m.metric for m in contract.payments if isinstance(m, EffectPayment)})
     return Bound(contract, scenario, types, order, parent, retention, pay_month,
                  tuple(mechanisms), years=int(math.ceil(max(months) / 12.0 - 1e-12)) + 1,
                  savings_years=savings_years, measured=tuple(measured))
+
+
+def _types_hint(given: Any, types: tuple[str, ...]) -> str:
+    """What is wrong with a table by participant type: the unknown types (with the type
+    each may be a misspelling of) and the missing ones."""
+    if not isinstance(given, Mapping):
+        return ""
+    parts, meant = [], set()
+    for t in (t for t in given if t not in types):
+        close = difflib.get_close_matches(str(t), types, n=1)
+        meant.update(close)
+        parts.append(f"{t!r} is not one" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    missing = [t for t in types if t not in given and t not in meant]
+    if missing:
+        parts.append("no " + ", ".join(repr(t) for t in missing))
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def _proportion(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float) and 0 <= v <= 1
+
+
+def _file_error(source: str):
+    """The error of the file reader for an outcomes file (see :mod:`sibrisk._textfile`)."""
+    def fail(key: str, value: Any, allowed: str) -> ContractError:
+        return ContractError(source, [Problem(key, _NO_VALUE if value is None else value,
+                                              allowed)])
+    return fail
 
 
 def _chain(parent: dict[str, str | None], name: str) -> list[str]:
@@ -257,7 +284,8 @@ def _bind_card(card: RateCard, where: str, types: tuple[str, ...],
             if unknown or missing:
                 problems.append(Problem(f"{where}.rates.{m}", dict(rate),
                                         "must give a rate for each participant type of the "
-                                        f"scenario: {', '.join(types)}"))
+                                        f"scenario: {', '.join(types)}"
+                                        + _types_hint(rate, types)))
                 continue
             raw[i] = [rate[t] for t in types]
         else:
@@ -379,27 +407,11 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
     if isinstance(path, Mapping):
         data, source = dict(path), "<outcomes>"
     else:
-        p = Path(path)
-        source = str(p)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ContractError(source, [Problem("file", _NO_VALUE,
-                                                 f"cannot be read ({exc.strerror})")]) from None
-        except UnicodeDecodeError as exc:
-            raise ContractError(source, [Problem("file", _NO_VALUE, "cannot be read: not UTF-8 "
-                                                 f"text ({exc.reason} at byte {exc.start})")]
-                                ) from None
-        try:
-            if p.suffix == ".json":
-                import json
-                data = json.loads(text)
-            else:
-                data = tomllib.loads(text)
-        except ValueError as exc:
-            raise ContractError(source, [Problem("file", _NO_VALUE, f"not valid "
-                                                 f"{'JSON' if p.suffix == '.json' else 'TOML'} "
-                                                 f"({exc})")]) from None
+        source = os.fspath(path)
+        fail = _file_error(source)
+        data = parse_data(read_text(path, fail), "JSON" if source.endswith(".json") else "TOML",
+                          fail)
+    wrong_kind(data, "outcomes", _file_error(source))
     problems: list[Problem] = []
     types = bound.types
     s = bound.scenario
@@ -433,7 +445,8 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
         """Counts by type: whole numbers >= 0, or numbers in [lo, hi] when given."""
         if not isinstance(value, Mapping) or set(value) != set(types):
             problems.append(Problem(key, value, "must be a table with a count for each "
-                                    f"participant type: {', '.join(types)}"))
+                                    f"participant type: {', '.join(types)}"
+                                    + _types_hint(value, types)))
             return None
         out = np.zeros(len(types))
         for j, t in enumerate(types):
@@ -461,7 +474,9 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             if k in allowed:
                 continue
             if isinstance(row[k], Mapping) and set(row[k]) == set(types):
-                ignored.add(k)  # counts of a metric this contract does not pay on
+                # counts of a metric this contract does not pay on: checked, then ignored
+                if by_type(row[k], f"{where}.{k}", ci) is not None:
+                    ignored.add(k)
             else:
                 problems.append(Problem(f"{where}.{k}", row[k], "unknown key; allowed: "
                                         + ", ".join(allowed) + ", or counts by participant type "
@@ -500,9 +515,12 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
             problems.append(Problem(f"{where}.comparison", comp,
                                     "must be a table of metric = comparison-group rate"))
             comp = {}
-        for m in comp:
+        for m in comp:  # every rate checked, measured by this contract or not
             if m not in bound.metric_order:
                 problems.append(Problem(f"{where}.comparison.{m}", comp[m], "unknown metric"))
+            elif not _proportion(comp[m]):
+                problems.append(Problem(f"{where}.comparison.{m}", comp[m],
+                                        "must be a proportion in [0, 1]"))
         effects = row.get("measured_effect", {})
         if not isinstance(effects, Mapping):
             problems.append(Problem(f"{where}.measured_effect", effects,
@@ -526,10 +544,7 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
                                         "a trigger or effect payment measures this metric: "
                                         "give the comparison group's rate (a proportion) or "
                                         "the measured effect (measured_effect)"))
-            elif isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-                problems.append(Problem(f"{where}.comparison.{m}", v,
-                                        "must be a proportion in [0, 1]"))
-            else:
+            elif _proportion(v):  # else reported above
                 comparison[m][0, ci] = v
         if "additional" in row:
             v = by_type(row["additional"], f"{where}.additional", ci, lo=-n[0, ci], hi=n[0, ci])

@@ -52,6 +52,7 @@ import xarray as xr
 from scipy import special
 
 from . import _kernels as K
+from ._limits import check_memory
 from .contract import BASE_METRIC, price_surplus_share
 from .discount import discount_factors
 from .errors import SibriskError
@@ -375,6 +376,7 @@ def simulate(
     plan = _Plan(scenario, parameter_uncertainty, cohort_uncertainty, bound)
     k_types = len(plan.types)
     cells = k_types * plan.cohorts
+    _check_memory(plan, runs, yearly, bound, contract_stats, _book)
     out = np.empty((runs, len(K.OUTPUT_COLUMNS)))
     gross = np.empty((runs, k_types))
     add = np.empty((runs, k_types))
@@ -465,6 +467,19 @@ def simulate(
     if book is not None:
         ds = book.add_to(ds)
     return ds
+
+
+def _check_memory(plan: _Plan, runs: int, yearly: bool, bound: tuple, stats: tuple[str, ...],
+                  book: type | None) -> None:
+    """Refuse before allocating if the arrays of ``runs`` runs would not fit in memory
+    (their size per run is that of the arrays below, and of the contracts' keeper made
+    for one run)."""
+    columns = len(K.OUTPUT_COLUMNS) + len(plan.inputs) + (3 * plan.years if yearly else 0)
+    per_run = 8 * (columns + (4 if plan.drawn_composition else 3) * len(plan.types))
+    if bound:
+        probe = (book or _ContractBook)(plan, 1, yearly, stats)
+        per_run += sum(a.nbytes for a in vars(probe).values() if isinstance(a, np.ndarray))
+    check_memory(f"runs = {runs:,}", runs * per_run, "give fewer runs")
 
 
 def _bind_contracts(contracts, scenario: Scenario) -> tuple:

@@ -67,10 +67,14 @@ def _parse_target(target: str | tuple[str, float]) -> tuple[str, float]:
     if isinstance(target, tuple):
         return target
     match = re.fullmatch(r"\s*([A-Za-z0-9_.\-:]+)\s*=\s*([-+0-9.eE]+)\s*", str(target))
-    if not match:
-        raise SibriskError(f"target = {target!r}: write METRIC=VALUE, e.g. "
-                           "investor_loss_probability=0.10")
-    return match.group(1), float(match.group(2))
+    try:  # "1.2.3" matches the pattern but is no number; "1e400" is no finite one
+        value = float(match.group(2)) if match else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise SibriskError(f"target = {target!r}: write METRIC=VALUE with a finite number, "
+                           "e.g. investor_loss_probability=0.10")
+    return match.group(1), value
 
 
 def _pick(summary: dict[str, Any], metric: str) -> tuple[float, float]:

@@ -80,7 +80,7 @@ class Distribution:
         ``(subkey, value, allowed)`` problems (empty when valid)."""
         problems: list[tuple[str, Any, str]] = []
         kind = table.get("dist")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:  # a list or table is no kind
             problems.append(("dist", kind if kind is not None else "(missing)",
                              "must be one of " + ", ".join(repr(k) for k in KINDS)))
             return cls("fixed", ()), problems
@@ -100,11 +100,11 @@ class Distribution:
             params.append((key, table.get(key, default)))
         for key, value in params:
             if key == "prior":
-                if value not in PRIORS:
+                if not isinstance(value, str) or value not in PRIORS:
                     problems.append((key, value, "must be one of "
                                      + ", ".join(repr(p) for p in PRIORS)))
             elif isinstance(value, bool) or not isinstance(value, int | float) \
-                    or not math.isfinite(value):
+                    or not math.isfinite(float(value) if abs(value) < 1e300 else math.inf):
                 problems.append((key, value, "must be a finite number"))
         if problems:
             return cls("fixed", ()), problems

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import SibriskError
 from ..schema import OUTPUTS
-from ._common import lang_arg, print_json, scenario_arg
+from ._common import RUNS, SEED, lang_arg, print_json, real, scenario_arg
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +16,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                          description="Run sibrisk's main job: the catalogue's account report "
                          "and the risk summary of a Monte Carlo simulation.")
     scenario_arg(run)
-    run.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
-    run.add_argument("--seed", type=int, default=None,
+    run.add_argument("--runs", type=RUNS, default=100_000, help="Monte Carlo runs (100,000)")
+    run.add_argument("--seed", type=SEED, default=None,
                      help="random seed (default: a fresh one, printed)")
     run.add_argument("--json", action="store_true",
                      help="print one JSON object {account, risk}")
@@ -47,7 +47,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     be.add_argument("--vary", required=True, metavar="INPUT", help="input to vary")
     be.add_argument("--output", default="budget_surplus", metavar="OUTPUT",
                     help=f"output to watch (default budget_surplus); one of: {', '.join(OUTPUTS)}")
-    be.add_argument("--target", type=float, default=0.0, help="target value (default 0)")
+    be.add_argument("--target", type=real(), default=0.0, help="target value (default 0)")
     be.add_argument("--reprice", action="store_true",
                     help="price the contract again at each value instead of holding it")
     be.add_argument("--json", action="store_true", help="print one JSON object")

@@ -8,7 +8,19 @@ import sys
 
 from ..errors import SibriskError
 from ..schema import OUTPUT_COLUMNS
-from ._common import DEFAULT_SCENARIO, Progress, lang_arg, print_json, scenario_arg
+from ._common import (
+    COUNT,
+    DEFAULT_SCENARIO,
+    RUNS,
+    SEED,
+    Progress,
+    lang_arg,
+    out_file,
+    print_json,
+    real,
+    scenario_arg,
+    whole,
+)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -34,12 +46,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--measures", default="npv", metavar="LIST",
                     help="with --contract, what to summarise per actor: npv, and any of irr, "
                     "exposure (comma-separated; slower; default npv)")
-    sw.add_argument("--runs", type=int, default=100_000, help="runs per point (100,000)")
-    sw.add_argument("--seed", type=int, default=None,
+    sw.add_argument("--runs", type=RUNS, default=100_000, help="runs per point (100,000)")
+    sw.add_argument("--seed", type=SEED, default=None,
                     help="random seed (default: a fresh one, recorded)")
     sw.add_argument("--out", metavar="FILE.nc", help="write the sweep to a netCDF file")
     lang_arg(sw, "the table")
-    sw.add_argument("--comparison-size", type=int, default=None, metavar="M",
+    sw.add_argument("--comparison-size", type=COUNT, default=None, metavar="M",
                     help="with a --contract paying on a measured effect: measure the "
                     "comparison group on M people per cohort, and report per point how often "
                     "the payment misjudges the true effect")
@@ -68,10 +80,10 @@ def add(sub: argparse._SubParsersAction) -> None:
                      help="the fair split: where two measures are equal, e.g. "
                      "investor_loss_probability,municipal_deficit_probability")
     so.add_argument("--contract", metavar="CONTRACT.toml", help="a contract file")
-    so.add_argument("--bounds", nargs=2, type=float, metavar=("LOW", "HIGH"),
+    so.add_argument("--bounds", nargs=2, type=real(), metavar=("LOW", "HIGH"),
                     help="range to search (default: the input's allowed range)")
-    so.add_argument("--runs", type=int, default=100_000, help="Monte Carlo runs (100,000)")
-    so.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    so.add_argument("--runs", type=RUNS, default=100_000, help="Monte Carlo runs (100,000)")
+    so.add_argument("--seed", type=SEED, default=0, help="random seed (0)")
     so.add_argument("--json", action="store_true", help="print one JSON object")
     so.set_defaults(handler=_solve)
 
@@ -86,46 +98,85 @@ def add(sub: argparse._SubParsersAction) -> None:
                     choices=OUTPUT_COLUMNS, metavar="OUTPUT",
                     help="output to explain (default municipal_account); one of: "
                     + ", ".join(OUTPUT_COLUMNS))
-    se.add_argument("--level", type=float, default=0.90,
+    se.add_argument("--level", type=real(0.0, 1.0, open_low=True, open_high=True), default=0.90,
                     help="tornado: central probability between low and high (default 0.9)")
-    se.add_argument("--n", type=int, default=4096,
+    se.add_argument("--n", type=whole(2, 2**40, high_text="2^40"), default=4096,
                     help="Sobol' base sample size of each of the 8 replicates, a power of 2 "
                     "(default 4096)")
-    se.add_argument("--seed", type=int, default=0, help="seed of the Sobol' samples (0)")
+    se.add_argument("--seed", type=SEED, default=0, help="seed of the Sobol' samples (0)")
     se.add_argument("--json", action="store_true", help="print one JSON object")
     se.set_defaults(handler=_sensitivity)
 
 
-def _axis(text: str) -> tuple[str, list[float]]:
+def _axis(text: str) -> tuple[str, int, object]:
+    """One ``--axis``: its name, its number of values, and how to make them (a list, or
+    ``(start, stop, n)`` for :func:`numpy.linspace`), checked but not yet made."""
+    name, sep, spec = text.partition("=")
+    name = name.strip()
+    form = "write NAME=START:STOP:N (N values from START to STOP) or NAME=V1,V2,..."
+    if not sep or not name or not spec.strip():
+        raise SibriskError(f"--axis {text!r}: {form}")
+    if ":" in spec:
+        parts = spec.split(":")
+        start, stop = (_number(text, x) for x in parts[:2]) if len(parts) == 3 else (None, None)
+        if start is None or stop is None:
+            raise SibriskError(f"--axis {text!r}: {form}")
+        try:
+            n = whole(1)(parts[2].strip())
+        except argparse.ArgumentTypeError:
+            raise SibriskError(f"--axis {text!r}: N = {parts[2].strip()!r} must be a whole "
+                               "number >= 1") from None
+        return name, n, (start, stop, n)
+    return name, spec.count(",") + 1, [_number(text, v) for v in spec.split(",")]
+
+
+def _number(axis: str, text: str) -> float:
+    try:
+        return real()(text.strip())
+    except argparse.ArgumentTypeError as exc:
+        raise SibriskError(f"--axis {axis!r}: {exc}") from None
+
+
+def _axes(args: argparse.Namespace) -> dict[str, list[float]]:
+    """The ``--axis`` options as lists of values: each name once, and the grid's size
+    checked against memory before any value is made."""
+    import math
+
     import numpy as np
 
-    name, sep, spec = text.partition("=")
-    if not sep or not name.strip() or not spec.strip():
-        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N or NAME=V1,V2,...")
-    try:
-        if ":" in spec:
-            start, stop, n = spec.split(":")
-            if int(n) < 1:
-                raise ValueError
-            return name.strip(), np.linspace(float(start), float(stop), int(n)).tolist()
-        return name.strip(), [float(v) for v in spec.split(",")]
-    except ValueError:
-        raise SibriskError(f"--axis {text!r}: write NAME=START:STOP:N (N a whole number >= 1) "
-                           "or NAME=V1,V2,... with numbers") from None
+    from ..sweep import check_points
+
+    specs = [_axis(a) for a in args.axis]
+    names = [name for name, _, _ in specs]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise SibriskError(f"--axis {twice}: given {names.count(twice)} times; give each input "
+                           "one axis (with all its values)")
+    sizes = [n for _, n, _ in specs]
+    check_points(max(sizes) if args.zip else math.prod(sizes), args.contract is not None)
+    return {name: np.linspace(*how).tolist() if isinstance(how, tuple) else how
+            for name, _, how in specs}
+
+
+def _measures(text: str) -> list[str]:
+    measures = [m.strip() for m in text.split(",")]
+    if not all(measures):
+        raise SibriskError(f"--measures {text!r}: give names separated by commas, e.g. "
+                           "npv,irr")
+    return measures
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
     from ..contract import load_contract
     from ..files import save
     from ..report import catalogue_report, format_sweep
     from ..scenario import load_scenario
     from ..sweep import sweep, sweep_to_dict
 
-    if args.out and (not args.out.endswith(".nc") or not Path(args.out).parent.exists()):
-        raise SibriskError(f"--out {args.out}: give a .nc file in an existing folder")
-    axes = dict(_axis(a) for a in args.axis)
+    if args.out:
+        out_file("--out", args.out, ".nc", "a netCDF file")
+    axes = _axes(args)
+    measures = _measures(args.measures)
     scenario = args.scenario
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
@@ -143,11 +194,12 @@ def _sweep(args: argparse.Namespace) -> None:
                                "'sibrisk[dask]'") from None
         try:
             client = Client(args.scheduler, timeout="10s")
-        except OSError as exc:
-            raise SibriskError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            raise SibriskError(f"--scheduler {args.scheduler!r}: cannot connect ({exc}); give "
+                               "a scheduler's address, e.g. tcp://10.0.0.5:8786") from None
     try:
         ds = sweep(scenario, axes, contract=args.contract, runs=args.runs, seed=args.seed,
-                   zip=args.zip, measures=[m.strip() for m in args.measures.split(",")],
+                   zip=args.zip, measures=measures,
                    progress=progress, client=client, comparison_size=args.comparison_size)
     finally:
         if client is not None:
@@ -198,11 +250,14 @@ def _solve(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
+    from .._limits import check_memory
     from ..report import format_sensitivity
     from ..scenario import load_scenario
     from ..sensitivity import sobol, tornado
 
     scenario = load_scenario(args.scenario)
+    d = len(scenario.uncertain)  # scipy's Saltelli samples: about n (d + 2)^2 numbers
+    check_memory(f"--n {args.n:,}", 8 * args.n * (d + 2) ** 2, "give a smaller --n")
     t = tornado(scenario, args.output, level=args.level)
     sob = sobol(scenario, args.output, n=args.n, seed=args.seed)
     rows = lambda ds, names: [  # noqa: E731

@@ -6,7 +6,7 @@ import argparse
 
 from ..errors import SibriskError
 from ..schema import ALTERNATIVES, METHODS, TESTS
-from ._common import print_json
+from ._common import COUNT, print_json, real, whole
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                      help="programme group: K of N had the outcome, e.g. 19/56")
     eff.add_argument("--control", required=True, metavar="K/N",
                      help="control group: K of N had the outcome, e.g. 48/280")
-    eff.add_argument("--level", type=float, default=0.95,
+    eff.add_argument("--level", type=real(), default=0.95,
                      help="confidence level of the intervals (default 0.95)")
     eff.add_argument("--json", action="store_true", help="print one JSON object")
     pw = evsub.add_parser("power", help="a trial's power, or the size it needs for a power",
@@ -37,15 +37,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     pw.add_argument("--control-rate", required=True, metavar="P",
                     help="true rate in the control group, e.g. 0.17 or 17%%")
     goal = pw.add_mutually_exclusive_group(required=True)
-    goal.add_argument("--n", type=int, metavar="N", help="programme participants: the power "
+    goal.add_argument("--n", type=COUNT, metavar="N", help="programme participants: the power "
                       "of this trial")
-    goal.add_argument("--target-power", type=float, metavar="POWER",
+    goal.add_argument("--target-power", type=real(), metavar="POWER",
                       help="the smallest programme group with this power, e.g. 0.8")
     controls = pw.add_mutually_exclusive_group()
-    controls.add_argument("--control-n", type=int, metavar="M", help="controls (with --n)")
-    controls.add_argument("--control-ratio", type=float, metavar="R",
+    controls.add_argument("--control-n", type=COUNT, metavar="M", help="controls (with --n)")
+    controls.add_argument("--control-ratio", type=real(), metavar="R",
                           help="controls per programme participant (default 1)")
-    pw.add_argument("--alpha", type=float, default=0.05,
+    pw.add_argument("--alpha", type=real(), default=0.05,
                     help="significance level (default 0.05)")
     pw.add_argument("--alternative", choices=ALTERNATIVES, default="two-sided",
                     help="two-sided (default) or greater: the programme's rate is higher")
@@ -137,6 +137,7 @@ def _evidence(args: argparse.Namespace) -> None:
             print(text.power_text(report), end="")
     else:
         from ..progression import (
+            GROUP_COLUMNS,
             SYNTHETIC,
             WHO5_ITEMS,
             example,
@@ -145,18 +146,24 @@ def _evidence(args: argparse.Namespace) -> None:
             read_questionnaires,
         )
 
-        data = example() if args.file is None else read_questionnaires(args.file)
         scale = None
         if args.scale:
             low, sep, high = args.scale.partition(":")
             try:
-                scale = (int(low), int(high)) if sep else None
-            except ValueError:
+                scale = (whole(-10**6, 10**6)(low.strip()), whole(-10**6, 10**6)(high.strip())) \
+                    if sep else None
+            except argparse.ArgumentTypeError:
                 scale = None
-            if scale is None:
+            if scale is None or scale[0] >= scale[1]:
                 raise SibriskError(f"--scale {args.scale!r}: write LOW:HIGH with whole "
-                                   "numbers, e.g. 1:5")
-        by = None if args.by.lower() == "none" else args.by
+                                   "numbers, the lowest first, e.g. 1:5")
+        data = example() if args.file is None else read_questionnaires(args.file)
+        by = None if args.by.strip().lower() == "none" else args.by.strip()
+        groups = [c for c in GROUP_COLUMNS if c in data.coords]
+        if by is not None and by not in groups:
+            raise SibriskError(f"--by {args.by!r}: must be a group column of "
+                               f"{data.attrs['source']} ({', '.join(groups) or 'it has none'}) "
+                               "or none")
         items = [c for c in data.data_vars if c != "line" and c not in WHO5_ITEMS]
         if all(c in data for c in WHO5_ITEMS):
             items.insert(0, "who5")

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import SibriskError
-from ._common import DEFAULT_SCENARIO, Progress, lang_arg, print_json
+from ._common import (
+    COUNT,
+    DEFAULT_SCENARIO,
+    RUNS,
+    SEED,
+    Progress,
+    lang_arg,
+    out_file,
+    print_json,
+)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +24,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                      help=f"built-in scenario name or TOML file (default: {DEFAULT_SCENARIO}, "
                      "or the scenario the --contract files name)")
-    sim.add_argument("--runs", type=int, default=None, help="Monte Carlo runs (100,000)")
-    sim.add_argument("--seed", type=int, default=None,
+    sim.add_argument("--runs", type=RUNS, default=None, help="Monte Carlo runs (100,000)")
+    sim.add_argument("--seed", type=SEED, default=None,
                      help="random seed (default: a fresh one, recorded in the output)")
     sim.add_argument("--method", choices=("mc", "exact"), default="mc",
                      help="Monte Carlo (default) or exact enumeration of the outcome counts")
@@ -31,7 +39,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--contract", action="append", default=[], metavar="CONTRACT.toml",
                      help="also evaluate this contract on the same draws (repeat for "
                      "variants); without SCENARIO, the contracts' own scenario is simulated")
-    sim.add_argument("--comparison-size", type=int, default=None, metavar="M",
+    sim.add_argument("--comparison-size", type=COUNT, default=None, metavar="M",
                      help="with --contract paying on a measured effect: the evaluation measures "
                      "the comparison group on M people per cohort, and the summary says how "
                      "often the payment misjudges the programme's true effect")
@@ -84,16 +92,17 @@ def risk_summary(args: argparse.Namespace, scenario, contracts=None) -> dict:
     return summary
 
 
-def contract_scenario(contracts: list) -> str:
-    """The one scenario a list of contracts names."""
+def contract_scenario(contracts: list):
+    """The one scenario a list of contracts names (an error names the contract file)."""
     named = {c.scenario for c in contracts}
     if None in named:
-        raise SibriskError("give SCENARIO: a --contract file does not name its scenario")
+        source = next(c.source for c in contracts if c.scenario is None)
+        raise SibriskError(f"give SCENARIO: --contract {source} does not name its scenario")
     if len(named) > 1:
         raise SibriskError("the --contract files name different scenarios ("
                            + ", ".join(sorted(named)) + "); give SCENARIO to simulate them in "
                            "one")
-    return named.pop()
+    return contracts[0].scenario_object()
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -101,16 +110,14 @@ def _simulate(args: argparse.Namespace) -> None:
     from ..report import format_contract_risk, format_risk_summary
     from ..scenario import load_scenario
 
-    if args.out and not args.out.endswith(".nc"):
-        raise SibriskError(f"--out {args.out}: a netCDF file must end in .nc")
+    if args.out:
+        out_file("--out", args.out, ".nc", "a netCDF file")
     if args.method == "exact" and (args.runs is not None or args.seed is not None):
         raise SibriskError("--runs and --seed do not apply to --method exact (it lists every "
                            "outcome, with no sampling)")
     if args.yearly and (not args.out or args.method == "exact"):
         raise SibriskError("--yearly keeps yearly cash flows of Monte Carlo runs in the --out "
                            "file; give --out, with --method mc")
-    if args.out and not Path(args.out).parent.exists():
-        raise SibriskError(f"--out {args.out}: folder {Path(args.out).parent} does not exist")
     if args.runs is None:
         args.runs = 100_000
     contracts = [load_contract(c) for c in args.contract]

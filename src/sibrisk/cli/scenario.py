@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import SibriskError
-from ._common import DEFAULT_SCENARIO, print_json, scenario_arg
+from ._common import DEFAULT_SCENARIO, out_file, print_json, scenario_arg
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -67,8 +67,8 @@ def _scenario(args: argparse.Namespace) -> None:
     elif args.action == "import":
         from ..workbook import read_inputs
 
-        if args.out and (not args.out.endswith(".toml") or not Path(args.out).parent.exists()):
-            raise SibriskError(f"--out {args.out}: give a .toml file in an existing folder")
+        if args.out:
+            out_file("--out", args.out, ".toml", "a scenario file")
         scenario = read_inputs(args.workbook)
         if args.out:
             scenario.save(args.out)
@@ -79,7 +79,6 @@ def _scenario(args: argparse.Namespace) -> None:
         path = Path(args.path)
         if path.exists() and not args.force:
             raise SibriskError(f"{path} exists; use --force to overwrite it")
-        if path.suffix != ".toml":
-            raise SibriskError(f"{path}: a scenario file must end in .toml")
+        out_file("PATH", args.path, ".toml", "a scenario file")
         load_scenario(args.source).save(path)
         print(f"wrote {path}; edit it, then: sibrisk account {path}")
