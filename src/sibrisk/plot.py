@@ -26,7 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .errors import SibriskError
-from .language import number
+from .labels import actor_label, input_label, measure_label
+from .language import number, numbers_for
 from .risk import summarize
 
 __all__ = ["investor_result", "municipal_payback", "outcomes", "tornado", "sweep_map"]
@@ -55,10 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outcomes title": "Who is paid for: added jobs and deadweight",
         "at quantile": "input at its {q} % quantile",
         "output axis": "{output}, {money}, present value",
-        "tornado title": "What moves the {output}",
-        "municipal_account": "municipality's account", "investor_result": "investor's result",
-        "budget_surplus": "budget surplus", "welfare_surplus": "welfare-economic surplus",
-        "at": "at",
+        "tornado title": "What moves the {output}", "at": "at",
     },
     "da": {
         "million": "mio.", "per cohort": "pr. hold",
@@ -79,10 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outcomes title": "Hvad der betales for: merbeskæftigelse og dødvægt",
         "at quantile": "input ved sin {q} %-fraktil",
         "output axis": "{output}, {money}, nutidsværdi",
-        "tornado title": "Hvad flytter {output}",
-        "municipal_account": "kommunens eget regnskab", "investor_result": "investors resultat",
-        "budget_surplus": "budgetøkonomisk overskud",
-        "welfare_surplus": "samfundsøkonomisk overskud", "at": "ved",
+        "tornado title": "Hvad flytter {output}", "at": "ved",
     },
 }
 
@@ -97,6 +92,35 @@ def _fmt(x: float, lang: str, decimals: int = 1) -> str:
     """``x`` with thousands separators and ``decimals`` decimals, Danish style for 'da'
     (1.234,5)."""
     return number(x, lang, decimals)
+
+
+def _danish_ticks(fig: Figure, lang: str) -> Figure:
+    """Tick labels in the style of ``lang``: in Danish a decimal comma (0,5) and a point
+    between thousands, on every axis that shows plain numbers (matplotlib's default
+    formatter)."""
+    if lang != "da":
+        return fig
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_DanishFormatter())
+    return fig
+
+
+def _DanishFormatter() -> Any:
+    """matplotlib's default tick formatter, writing its numbers the Danish way."""
+    from matplotlib.ticker import ScalarFormatter
+
+    class DanishFormatter(ScalarFormatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return super().__call__(x, pos).translate(_DANISH_DIGITS)
+
+    return DanishFormatter()
+
+
+_DANISH_DIGITS = str.maketrans({",": ".", ".": ","})
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -169,7 +193,7 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
     ax.set_ylabel(t["share of runs"] if _weights(ds) is None else t["probability"])
     ax.set_title(t["investor title"].format(p=_fmt(100 * loss, lang)))
     ax.legend(fontsize=8, loc="upper left")
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95),
@@ -221,7 +245,7 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
     bottom.set_ylabel(t["share of runs"])
     bottom.set_title(t["payback"])
     bottom.legend(fontsize=8, loc="upper left")
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
@@ -253,7 +277,7 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Fig
     ax.set_xlabel(t["in work"])
     ax.set_title(t["outcomes title"])
     ax.legend(fontsize=8, loc="best")
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -262,9 +286,12 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     return [float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)]) for q in qs]
 
 
-def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
+def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en",
+            scenario: Any = None) -> Figure:
     """A tornado chart of :func:`sibrisk.tornado`: the output with each input at its low
-    and high quantile, the others at their point values, widest swing on top."""
+    and high quantile, the others at their point values, widest swing on top. Each bar
+    is labelled with its input's human label and unit (:func:`sibrisk.labels.input_label`;
+    ``scenario`` gives the participant types' own labels)."""
     text = _text(lang)
     for name in ("output_low", "output_high"):
         if name not in t.data_vars:
@@ -283,13 +310,14 @@ def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figur
     ax.barh(y, high - base, left=base, color=GAIN,
             label=text["at quantile"].format(q=f"{hi_q:g}"))
     ax.axvline(base, color="black", linewidth=1.0)
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [input_label(n, lang, scenario, currency=t.attrs.get("currency"))
+                      for n in names])
     key = str(t.attrs.get("output", "output"))
-    output = text.get(key, key.replace("_", " "))
+    output = measure_label(key, lang, unit=False)
     ax.set_xlabel(text["output axis"].format(output=output, money=_money(t, lang)))
     ax.set_title(text["tornado title"].format(output=output))
     ax.legend(fontsize=8, loc="lower right")
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str,
@@ -342,13 +370,15 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
         lines = ax.contour(xs, ys, da.values, levels=sorted(levels), colors="black",
                            linewidths=0.8)
         ax.clabel(lines, fontsize=8, fmt="%g")
-    label = field.replace("_", " ") + (f" ({actor})" if "actor" in ds[field].dims else "")
+    label = measure_label(field, lang, currency=ds.attrs.get("currency")) + (
+        f" ({actor_label(actor, lang)})" if "actor" in ds[field].dims else "")
     fig.colorbar(mesh, ax=ax, label=label)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
+    ax.set_xlabel(input_label(x, lang))
+    ax.set_ylabel(input_label(y, lang))
+    where = ", ".join(f"{input_label(k, lang, unit=False)} = {numbers_for(lang).general(v)}"
+                      for k, v in at.items())
     ax.set_title(label + (f" {text['at']} {where}" if where else ""))
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 # ---------------------------------------------------------------------------
@@ -475,7 +505,7 @@ def power_curve(ds: xr.Dataset, *, target: float | None = 0.8,
         fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "municipality",
@@ -560,4 +590,4 @@ def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "munic
     ax.set_ylabel(axis.format(item=item, wave=t["wave end"]))
     ax.set_title(t["progression title"].format(item=name), fontsize=10)
     ax.legend(fontsize=8, loc="upper left", title=t["bigger dots"], title_fontsize=7)
-    return fig
+    return _danish_ticks(fig, lang)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import SibriskError
+from ..language import words
 from ._common import DEFAULT_SCENARIO, Progress, lang_arg, print_json
 
 
@@ -51,6 +52,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                     help="scenario for costs, savings and discounting (default: the one the "
                     "contract names)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(st, "the settlement")
     st.set_defaults(handler=_settle)
 
 
@@ -80,7 +82,7 @@ def risk_summary(args: argparse.Namespace, scenario, contracts=None) -> dict:
         save(ds, args.out)
     summary = summary_to_dict(summarize(ds))
     if contracts:
-        summary["contracts"] = summarize_contracts(ds)
+        summary["contracts"] = summarize_contracts(ds, level=summary["level"])
     return summary
 
 
@@ -129,10 +131,10 @@ def _simulate(args: argparse.Namespace) -> None:
     else:
         print(format_risk_summary(summary, args.lang), end="")
         if contracts:
-            print(format_contract_risk(summary["contracts"], summary["currency"], args.lang),
-                  end="")
+            print(format_contract_risk(summary["contracts"], summary["currency"], args.lang,
+                                       summary["level"]), end="")
         if args.out:
-            print(f"wrote every run to {args.out}")
+            print(words(args.lang)("wrote every run to {path}", path=args.out))
 
 
 def _settle(args: argparse.Namespace) -> None:
@@ -146,4 +148,4 @@ def _settle(args: argparse.Namespace) -> None:
     if args.json:
         print_json(report)
     else:
-        print(format_settlement(report), end="")
+        print(format_settlement(report, args.lang), end="")
