@@ -78,18 +78,23 @@ def test_outcomes_of_an_exact_enumeration_are_weighted():
 
 def test_tornado_puts_the_widest_swing_on_top():
     """Inputs sorted by swing, widest on top; each bar runs from the base to the output."""
+    from sibrisk.labels import input_label
+
     t = sibrisk.tornado(DRC)
-    ax = plot.tornado(t).axes[0]
+    scenario = sibrisk.load_scenario(DRC)
+    ax = plot.tornado(t, scenario=scenario).axes[0]
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     widest = str(t.input.values[int(np.argmax(t.swing.values))])
-    assert labels[-1] == widest
+    assert labels[-1].replace("\n", " ") == input_label(widest, scenario=scenario) == \
+        "Decay of the effect (per year)"
+    labels = [label.replace("\n", " ") for label in labels]
     low = ax.containers[0]
     base = t.attrs["base"] / 1e6
     by_name = dict(zip(labels, low, strict=True))
     for name, out_low in zip(t.input.values, t.output_low.values, strict=True):
-        assert by_name[str(name)].get_x() + by_name[str(name)].get_width() == \
-            pytest.approx(out_low / 1e6)
-        assert by_name[str(name)].get_x() == pytest.approx(base)
+        bar = by_name[input_label(str(name), scenario=scenario)]
+        assert bar.get_x() + bar.get_width() == pytest.approx(out_low / 1e6)
+        assert bar.get_x() == pytest.approx(base)
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@ def report_html(scenario: Scenario, ds: xr.Dataset, account: dict, risk: dict,
     figures = [
         (plot.investor_result(ds, level=risk.get("level", 0.05), lang=lang), t["fig investor"]),
         (plot.municipal_payback(ds, lang=lang), t["fig payback"]),
-        (plot.outcomes(ds, lang=lang), t["fig outcomes"]),
+        (plot.outcomes(ds, lang=lang, scenario=scenario), t["fig outcomes"]),
     ]
     if scenario.uncertain_inputs:  # a tornado needs inputs that vary
         figures.append((plot.tornado(tornado(scenario), lang=lang, scenario=scenario),

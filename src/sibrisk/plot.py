@@ -94,6 +94,13 @@ def _fmt(x: float, lang: str, decimals: int = 1) -> str:
     return number(x, lang, decimals)
 
 
+def _wrap(label: str, width: int = 30) -> str:
+    """A long tick label on several lines (an input's label with its unit)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width, break_on_hyphens=False)) or label
+
+
 def _danish_ticks(fig: Figure, lang: str) -> Figure:
     """Tick labels in the style of ``lang``: in Danish a decimal comma (0,5) and a point
     between thousands, on every axis that shows plain numbers (matplotlib's default
@@ -248,10 +255,12 @@ def municipal_payback(ds: xr.Dataset, *, band: tuple[float, float] = (0.05, 0.95
     return _danish_ticks(fig, lang)
 
 
-def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
+def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en",
+             scenario: Any = None) -> Figure:
     """Participants in work by participant type: the mean number the programme added
     and the mean number who would have found work anyway (deadweight, which the
-    contract pays for too), with the 5-95 % range of the gross number."""
+    contract pays for too), with the 5-95 % range of the gross number. Each type is
+    labelled with its own label from ``scenario`` (else its name)."""
     _need(ds, ("gross_employed", "additional_employed", "participants"), "outcomes")
     t = _text(lang)
     w = _weights(ds)
@@ -273,7 +282,9 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Fig
     ax.errorbar(total, y, xerr=[total - ranges[:, 0], ranges[:, 1] - total], fmt="none",
                 ecolor="black", capsize=4, label=t["gross"])
     size = ds["participants"].transpose(run, "type").values[0]
-    ax.set_yticks(y, [f"{t} ({int(n)})" for t, n in zip(types, size, strict=True)])
+    own = {t.name: t.label for t in scenario.types} if scenario is not None else {}
+    ax.set_yticks(y, [_wrap(f"{own.get(t) or t} ({int(n)})")
+                      for t, n in zip(types, size, strict=True)])
     ax.set_xlabel(t["in work"])
     ax.set_title(t["outcomes title"])
     ax.legend(fontsize=8, loc="best")
@@ -304,14 +315,16 @@ def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en",
     base = float(t.attrs["base"]) / 1e6
     level = float(t.attrs.get("level", 0.9))
     lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
-    fig, ax = _axes(ax, (8.0, 1.2 + 0.5 * len(names)))
+    labels = [_wrap(input_label(n, lang, scenario, currency=t.attrs.get("currency")))
+              for n in names]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = _axes(ax, (8.0, 1.2 + 0.3 * len(names) + 0.2 * lines))
     y = np.arange(len(names))
     ax.barh(y, low - base, left=base, color=LOSS, label=text["at quantile"].format(q=f"{lo_q:g}"))
     ax.barh(y, high - base, left=base, color=GAIN,
             label=text["at quantile"].format(q=f"{hi_q:g}"))
     ax.axvline(base, color="black", linewidth=1.0)
-    ax.set_yticks(y, [input_label(n, lang, scenario, currency=t.attrs.get("currency"))
-                      for n in names])
+    ax.set_yticks(y, labels)
     key = str(t.attrs.get("output", "output"))
     output = measure_label(key, lang, unit=False)
     ax.set_xlabel(text["output axis"].format(output=output, money=_money(t, lang)))
