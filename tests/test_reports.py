@@ -213,8 +213,8 @@ def test_danish_output_is_free_of_english_labels(danish):
     own = [s.title, *(t.label for t in s.types)]
     for args, out in outputs.items():
         flat = " ".join(out.split())  # a label wrapped over lines is whole again
-        for text in own:
-            flat = flat.replace(text, "")
+        for mine in own:
+            flat = flat.replace(mine, "")
         flat = re.sub(r"[\w\[\]-]+(?:[._][\w\[\]-]+)+", "", flat)  # keys, for scripts
         found = _ENGLISH.search(flat)
         assert found is None, f"{' '.join(args)}: {flat[max(0, found.start() - 60):][:120]!r}"

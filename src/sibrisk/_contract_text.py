@@ -68,6 +68,7 @@ def settlement_blocks(d: dict[str, Any], lang: str = "en") -> list[Block]:
                   contract=d["contract"], scenario=d["scenario"]), 1),
         Text(w("{currency}, {year} prices, nominal unless marked PV (present value at t = 0)",
                currency=d["currency"], year=d["price_year"])),
+        Text(""),
         Table(rows, indent="  "),
         Heading(w("By actor")),
         Table(table, header=True),

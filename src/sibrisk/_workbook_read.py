@@ -144,7 +144,8 @@ def _shown(value: Any, dist: dict[str, Any] | None) -> str:
     """An input as the scenario file writes it: ``0.15`` or ``{dist = "pert", ...}``."""
     if dist is None:
         return f"{value:.15g}" if isinstance(value, float) else repr(value)
-    params = ", ".join(f"{k} = {v:.15g}" if isinstance(v, float) else f"{k} = {v!r}"
+    params = ", ".join(f"{k} = {v:.15g}" if isinstance(v, float) else
+                       f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v!r}"
                        for k, v in dist.items() if k != "dist")
     point = f"{value:.15g}" if isinstance(value, float) else repr(value)
     return f'{{value = {point}, dist = "{dist["dist"]}", {params}}}'
