@@ -205,3 +205,39 @@ def test_an_unknown_language_is_named(mc):
     """A language other than en or da is refused, naming the choices."""
     with pytest.raises(SibriskError, match="lang = 'sv': must be one of 'en', 'da'"):
         plot.investor_result(mc, lang="sv")
+
+
+def _ticks(axis) -> list[str]:
+    """The tick labels of an axis as drawn."""
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_danish_tick_labels_and_labels_not_keys(mc):
+    """lang='da': tick labels with a decimal comma (the same ticks as in English), the
+    tornado's inputs by their Danish labels, the types by their own labels."""
+    from sibrisk.labels import input_label
+
+    scenario = sibrisk.load_scenario(DRC)
+    en = plot.investor_result(mc).axes[0]
+    da = plot.investor_result(mc, lang="da").axes[0]
+    en_ticks, da_ticks = _ticks(en.xaxis), _ticks(da.xaxis)
+    assert [t.replace(".", ",") for t in en_ticks] == da_ticks
+    assert any("," in t for t in _ticks(da.yaxis)) and not any("." in t
+                                                               for t in _ticks(da.yaxis))
+    ax = plot.tornado(sibrisk.tornado(DRC), lang="da", scenario=scenario).axes[0]
+    names = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert "Effektens aftagen (pr. år)" in names
+    assert input_label("types.no_experience.gross_employment", "da", scenario) in names
+    types = [t.get_text().replace("\n", " ")
+             for t in plot.outcomes(mc, scenario=scenario).axes[0].get_yticklabels()]
+    assert types == ["Danish work experience in the last 2 years (20)",
+                     "No Danish work experience in the last 2 years (36)"]
+
+
+def test_sweep_map_labels_its_axes(grid):
+    """The axes and the colour bar by their labels: a measure in words with its actor."""
+    fig = plot.sweep_map(grid, "loss_probability", x="payments[0].rates.employed", y="cap",
+                         lang="da")
+    assert fig.axes[0].get_xlabel() == "payments[0].rates.employed"  # a contract's own path
+    assert fig.axes[1].get_ylabel() == "sandsynlighed for tab (investor)"

@@ -184,19 +184,23 @@ _ENGLISH = re.compile(r"\b(probability|payback|return|surplus|account|quantile|h
 
 
 @pytest.fixture(scope="module")
-def danish(capsys_module=None):
-    """Every printing command's output in Danish, and the texts asked for in Danish that
-    have none."""
+def danish(tmp_path_factory):
+    """Every printing command's output in Danish (and the page, the workbook and the plots
+    of `run --out --xlsx --contract`), and the texts asked for in Danish that have none."""
     import contextlib
     import io
 
     language.untranslated(clear=True)
     outputs = {}
-    for args in COMMANDS:
+    folder = tmp_path_factory.mktemp("da") / "rapport"
+    files = ("run", "--runs", "500", "--seed", "1", "--out", str(folder), "--xlsx",
+             "--contract", str(CONTRACTS / "tranches.toml"))
+    for args in (*COMMANDS, files):
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
             assert main([*args, "--lang", "da", "-q"]) == 0, args
         outputs[args] = out.getvalue()
+    assert (folder / "workbook.xlsx").exists() and (folder / "report.html").exists()
     return outputs, language.untranslated(clear=True)
 
 

@@ -75,7 +75,6 @@ DANISH: dict[str, str] = {
         "(scenariets takstkort: {rate_card}; regel: {rule})",
     "catalogue rule": "katalogets regel",
     "payout-neutral": "udbetalingsneutral",
-    "{rule} *": "{rule} *",
     "expected payment per participant": "forventet betaling pr. deltager",
     "* the scenario's rule (contract.by_type_rule)":
         "* scenariets regel (contract.by_type_rule)",
@@ -112,8 +111,6 @@ DANISH: dict[str, str] = {
     "Investor": "Investor",
     "probability of losing money": "sandsynlighed for tab",
     "expected return on outlay": "forventet afkast af udlægget",
-    "{label}, median": "{label}, median",
-    "{label}, {q} % quantile": "{label}, {q} %-fraktil",
     "return": "afkast",
     "payback year": "tilbagebetalingsår",
     "value at risk ({level})": "Value at Risk ({level})",
@@ -124,13 +121,8 @@ DANISH: dict[str, str] = {
         "sandsynlighed for tilbagebetaling inden for {years} år",
     "share of the payment for jobs that would have come anyway":
         "andel af betalingen for job, der ville være kommet alligevel (dødvægt)",
-    "> horizon": "> horisont",
-    "(> horizon: the account is still negative at the end of the horizon)":
-        "(> horisont: regnskabet er stadig negativt ved horisontens slutning)",
     "not available: {scope}": "ikke tilgængelig: {scope}",
     # contracts' risk and sweeps
-    "Contract {name} ({currency}, present value at t = 0)":
-        "Kontrakt {name} ({currency}, nutidsværdi ved t = 0)",
     "expected outcome payment": "forventet resultatbetaling",
     "probability a cap cuts a claim": "sandsynlighed for at et loft beskærer et krav",
     "expected declared reinvestment": "forventet erklæret geninvestering",
@@ -142,9 +134,6 @@ DANISH: dict[str, str] = {
         "betalt, skønt den sande effekt ikke når målet",
     "payment minus the payment on the true effect":
         "betaling minus betalingen ved den sande effekt",
-    "{actor}: expected NPV": "{actor}: forventet nutidsværdi",
-    "{actor}: probability of a loss": "{actor}: sandsynlighed for tab",
-    "{actor}: median IRR": "{actor}: median intern rente",
     "undefined": "udefineret",
     "Sweep of scenario {scenario}": "Gennemløb af scenariet {scenario}",
     ", contract {contract}": ", kontrakt {contract}",
@@ -161,8 +150,6 @@ DANISH: dict[str, str] = {
     "P(municipal deficit)": "P(kommunalt underskud)",
     "median payback": "median tilbagebetaling",
     # the workbook (sibrisk.workbook)
-    "Edit the values in column B, then: sibrisk scenario import {file}":
-        "Ret værdierne i kolonne B, og kør derefter: sibrisk scenario import {file}",
     "input": "input",
     "value": "værdi",
     "measure": "mål",
@@ -181,8 +168,6 @@ DANISH: dict[str, str] = {
     "control employment (without the programme)": "beskæftigelse i kontrolgruppen (uden "
                                                    "programmet)",
     "Rates by participant type": "Takster efter deltagertype",
-    "with Danish work experience": "med dansk arbejdserfaring",
-    "without Danish work experience": "uden dansk arbejdserfaring",
     "Break-even points": "Break-even-punkter",
     "investor: gross employment": "investor: bruttobeskæftigelse",
     "budget surplus: marginal effect": "budgetøkonomisk overskud: marginal effekt",
