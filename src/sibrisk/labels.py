@@ -37,8 +37,8 @@ from typing import Any
 from .language import check_lang
 
 __all__ = ["input_label", "input_unit", "input_is_share", "measure_label", "measure_unit",
-           "measure_kind", "actor_label", "quantile_label", "INPUTS", "MEASURES", "UNITS",
-           "ACTORS"]
+           "measure_kind", "actor_label", "quantile_label", "INPUTS", "MEASURES", "SHORT",
+           "UNITS", "ACTORS"]
 
 #: Short labels of the scenario's fields: dotted key (``types.*.`` for every participant
 #: type) -> (English, Danish). The field's unit is added from its specification.
@@ -207,6 +207,29 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "marginal_effect": ("marginal effect", "marginal effekt", "share"),
 }
 
+#: Shorter labels of the risk summary's measures, for a table under the actor's own
+#: heading ("Investor: probability of losing money"): name -> (English, Danish).
+SHORT: dict[str, tuple[str, str]] = {
+    "investor_loss_probability": ("probability of losing money", "sandsynlighed for tab"),
+    "investor_return_mean": ("expected return on outlay", "forventet afkast af udlægget"),
+    "investor_return_quantiles": ("return", "afkast"),
+    "investor_var_{level}": ("value at risk ({level})", "Value at Risk ({level})"),
+    "investor_cvar_{level}": ("expected shortfall ({level})", "Expected Shortfall ({level})"),
+    "investor_result_mean": ("expected result", "forventet resultat"),
+    "municipal_deficit_probability": ("probability its own account is negative",
+                                      "sandsynlighed for negativt eget regnskab"),
+    "municipal_account_mean": ("expected own account", "forventet eget regnskab"),
+    "payback_year_quantiles": ("payback year", "tilbagebetalingsår"),
+    "payback_within_{years}_years_probability": (
+        "probability of payback within {years} years",
+        "sandsynlighed for tilbagebetaling inden for {years} år"),
+    "deadweight_share_mean": ("share of the payment for jobs that would have come anyway",
+                              "andel af betalingen for job, der ville være kommet alligevel "
+                              "(dødvægt)"),
+    "welfare_surplus_mean": ("expected welfare-economic surplus",
+                             "forventet samfundsøkonomisk overskud"),
+}
+
 #: Actors of the contracts that have a Danish name (others, such as a tranche's name,
 #: are the contract file's own and stay as written).
 ACTORS: dict[str, tuple[str, str]] = {
@@ -315,18 +338,24 @@ def input_label(key: str, lang: str = "en", scenario: Any = None, *, unit: bool 
     return label
 
 
-def _measure(name: str) -> tuple[tuple[str, str, str], dict[str, str]] | None:
+def _pattern_of(name: str) -> tuple[str, dict[str, str]] | None:
+    """The registry's key of a measure, and the fields its name carries."""
     if name in MEASURES:
-        return MEASURES[name], {}
+        return name, {}
     m = re.fullmatch(r"(investor|npv)_(c?var)_(\d+(?:_\d+)?)", name)
     if m:
         level = m.group(3).replace("_", ".")
-        return MEASURES[f"{m.group(1)}_{m.group(2)}_{{level}}"], {"level": f"{level} %"}
+        return f"{m.group(1)}_{m.group(2)}_{{level}}", {"level": f"{level} %"}
     m = re.fullmatch(r"payback_within_(\d+(?:_\d+)?)_years_probability", name)
     if m:
-        return MEASURES["payback_within_{years}_years_probability"], {
-            "years": m.group(1).replace("_", ".")}
+        return "payback_within_{years}_years_probability", {"years": m.group(1).replace("_",
+                                                                                        ".")}
     return None
+
+
+def _measure(name: str) -> tuple[tuple[str, str, str], dict[str, str]] | None:
+    found = _pattern_of(name)
+    return None if found is None else (MEASURES[found[0]], found[1])
 
 
 def measure_kind(name: str) -> str:
@@ -356,14 +385,16 @@ def measure_unit(name: str, lang: str = "en", currency: str | None = None) -> st
 
 
 def measure_label(name: str, lang: str = "en", *, unit: bool = True,
-                  currency: str | None = None) -> str:
+                  currency: str | None = None, short: bool = False) -> str:
     """The human label of a measure, with its unit after a comma (money and years).
 
     ``name`` is a field of a risk summary (``investor_loss_probability``,
     ``investor_var_5``, ``payback_within_10_years_probability``), of a contract's or an
     actor's summary (``loss_probability``, ``npv_var_5``), or an output of the accounts
     or of a simulation (``budget_surplus``); a name the registry does not know is
-    returned with its underscores as spaces.
+    returned with its underscores as spaces. ``short``: the label under the actor's own
+    heading, where the registry has one (:data:`SHORT`: "probability of losing money"
+    under "Investor").
 
     >>> measure_label("payback_within_10_years_probability", "da")
     'sandsynlighed for at kommunen er tilbagebetalt inden for 10 år'
@@ -375,7 +406,9 @@ def measure_label(name: str, lang: str = "en", *, unit: bool = True,
     entry, fields = found
     if lang == "da":  # a level of 2.5 % is 2,5 % in Danish
         fields = {k: v.replace(".", ",") for k, v in fields.items()}
-    label = entry[_LANG[lang]].format(**fields)
+    pattern = _pattern_of(name)[0]  # type: ignore[index]
+    words = SHORT[pattern] if short and pattern in SHORT else entry[:2]
+    label = words[_LANG[lang]].format(**fields)
     if unit:
         text = measure_unit(name, lang, currency)
         if text and entry[2] == "money":

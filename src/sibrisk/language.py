@@ -109,31 +109,9 @@ DANISH: dict[str, str] = {
     "{currency}, {year} prices, per cohort of {size} participants, {valuation}":
         "{currency}, {year}-priser, pr. hold på {size} deltagere, {valuation}",
     "Investor": "Investor",
-    "probability of losing money": "sandsynlighed for tab",
-    "expected return on outlay": "forventet afkast af udlægget",
-    "return": "afkast",
-    "payback year": "tilbagebetalingsår",
-    "value at risk ({level})": "Value at Risk ({level})",
-    "expected shortfall ({level})": "Expected Shortfall ({level})",
     "Municipality (commissioner)": "Kommunen (bestiller)",
-    "probability its own account is negative": "sandsynlighed for negativt eget regnskab",
-    "probability of payback within {years} years":
-        "sandsynlighed for tilbagebetaling inden for {years} år",
-    "share of the payment for jobs that would have come anyway":
-        "andel af betalingen for job, der ville være kommet alligevel (dødvægt)",
     "not available: {scope}": "ikke tilgængelig: {scope}",
     # contracts' risk and sweeps
-    "expected outcome payment": "forventet resultatbetaling",
-    "probability a cap cuts a claim": "sandsynlighed for at et loft beskærer et krav",
-    "expected declared reinvestment": "forventet erklæret geninvestering",
-    "probability the true effect meets the target":
-        "sandsynlighed for at den sande effekt når målet",
-    "not paid, though the true effect meets the target":
-        "ikke betalt, skønt den sande effekt når målet",
-    "paid, though the true effect misses the target":
-        "betalt, skønt den sande effekt ikke når målet",
-    "payment minus the payment on the true effect":
-        "betaling minus betalingen ved den sande effekt",
     "undefined": "udefineret",
     "Sweep of scenario {scenario}": "Gennemløb af scenariet {scenario}",
     ", contract {contract}": ", kontrakt {contract}",

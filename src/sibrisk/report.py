@@ -234,12 +234,12 @@ def format_catalogue_report(r: dict[str, Any], lang: str = "en") -> str:
 # ---------------------------------------------------------------------------
 # The risk summary
 # ---------------------------------------------------------------------------
-def _measure_rows(r: dict[str, Any], name: str, label: str, lang: str
-                  ) -> list[tuple[str, ...]]:
-    """A measure of a summary dict and its standard error as rows: one, or one per
-    quantile (``label`` of a quantile measure is its stem: "return")."""
+def _measure_rows(r: dict[str, Any], name: str, lang: str) -> list[tuple[str, ...]]:
+    """A measure of a summary dict and its standard error as rows, by its short label
+    (:func:`sibrisk.labels.measure_label`): one, or one per quantile."""
     f = numbers_for(lang)
     kind = measure_kind(name)
+    label = measure_label(name, lang, unit=False, short=True)
     value, se = r[name], r.get(f"{name}_se")
     show = {"money": f.money, "share": f.percent, "year": lambda v: f.year(_inf(v)),
             "number": f.general}[kind]
@@ -258,31 +258,20 @@ def risk_blocks(r: dict[str, Any], lang: str = "en") -> list[Block]:
                 count=f.whole(count))
     else:
         how = w("Monte Carlo, {runs} runs, seed {seed}", runs=f.whole(r["runs"]), seed=r["seed"])
-    level = f.level(r["level"])
     tag = f"{100 * r['level']:g}".replace(".", "_")
     rows: list[tuple[str, ...]] = [
-        *_measure_rows(r, "investor_loss_probability", w("probability of losing money"), lang),
-        *_measure_rows(r, "investor_return_mean", w("expected return on outlay"), lang),
-        *_measure_rows(r, "investor_return_quantiles", w("return"), lang),
-        *_measure_rows(r, f"investor_var_{tag}", w("value at risk ({level})", level=level),
-                       lang),
-        *_measure_rows(r, f"investor_cvar_{tag}",
-                       w("expected shortfall ({level})", level=level), lang),
+        *(row for name in ("investor_loss_probability", "investor_return_mean",
+                           "investor_return_quantiles", f"investor_var_{tag}",
+                           f"investor_cvar_{tag}") for row in _measure_rows(r, name, lang)),
         (w("Municipality (commissioner)"),),
     ]
     notes: tuple[str, ...] = ()
     if "municipal_deficit_probability" in r:
         within = f"{r['within_years']:g}".replace(".", "_")
-        rows += [
-            *_measure_rows(r, "municipal_deficit_probability",
-                           w("probability its own account is negative"), lang),
-            *_measure_rows(r, "payback_year_quantiles", w("payback year"), lang),
-            *_measure_rows(r, f"payback_within_{within}_years_probability",
-                           w("probability of payback within {years} years",
-                             years=f.general(r["within_years"])), lang),
-            *_measure_rows(r, "deadweight_share_mean",
-                           w("share of the payment for jobs that would have come anyway"), lang),
-        ]
+        rows += [row for name in ("municipal_deficit_probability", "payback_year_quantiles",
+                                  f"payback_within_{within}_years_probability",
+                                  "deadweight_share_mean")
+                 for row in _measure_rows(r, name, lang)]
         notes = (w("({horizon}: the account is still negative at the end of the horizon)",
                    horizon=f.horizon),)
     else:
