@@ -570,7 +570,7 @@ def cli_page() -> str:
         *_run_in(HERE.parent, ["run", "--runs", "20000", "--seed", "1",
                                "--contract", str(_EXAMPLES / "standard.toml"),
                                "--contract", str(_EXAMPLES / "tranches.toml")],
-                 head=0, tail=48),
+                 head=0, tail=60),
         "## sibrisk simulate",
         "",
         "The risk summary alone. The scenario's uncertain inputs and the luck of one cohort "

@@ -299,6 +299,15 @@ def test_the_round_trip_from_a_users_own_file(scenario, tmp_path, capsys, monkey
                                                                     12).to_dict()
 
 
+def test_the_round_trip_of_several_cohorts(tmp_path, monkeypatch):
+    """A scenario split into cohorts comes back whole from the workbook alone (written
+    from Python: `run --out` draws a tornado, which cannot yet take several cohorts)."""
+    scenario = sibrisk.load_scenario(DRC).replace({"cohort.cohorts": 3})
+    path = workbook.write_workbook(tmp_path / "w.xlsx", scenario, catalogue_report(scenario))
+    monkeypatch.chdir(Path(os.sep))
+    assert workbook.read_inputs(path).to_dict() == scenario.to_dict()
+
+
 def test_a_fixed_input_made_uncertain_and_a_correlation_dropped(tmp_path):
     """A distribution given to a fixed input makes it uncertain; fixing an input of a
     correlated pair drops the correlation, and that is listed too."""
