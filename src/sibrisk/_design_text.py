@@ -183,15 +183,16 @@ def format_solution(d: dict[str, Any], lang: str = "en", scenario: Any = None) -
     step = abs(d["achieved"] - d["target"]) > 3 * max(d["achieved_se"], 1e-12)
     metric = metric_label(d["metric"], lang)
     key = d["input"]
+    error = f.error(d["value_se"], "number")  # none where none is estimated
     return text([
-        Text(w("{metric} {verb} {target} at {input} = {value} ± {error} (Monte Carlo error)",
-               metric=metric, verb=w("jumps past") if step else w("reaches"),
-               target=f.general(d["target"]), input=input_label(key, lang, scenario),
-               value=f.general(d["value"]), error=f.general(d["value_se"], 3))),
-        Text(w("there the measure is {achieved} ± {error}; it crosses the target between "
-               "{low} and {high}; {runs} runs, seed {seed}, the same draws throughout",
-               achieved=f.general(d["achieved"]), error=f.general(d["achieved_se"], 2),
-               low=f.general(d["bracket"][0]), high=f.general(d["bracket"][1]),
+        Text(w("{metric} {verb} {target} at {input} = {value}", metric=metric,
+               verb=w("jumps past") if step else w("reaches"), target=f.general(d["target"]),
+               input=input_label(key, lang, scenario), value=f.general(d["value"]))
+             + (f" {error} " + w("(Monte Carlo error)") if error else "")),
+        Text(w("there the measure is {achieved}; it crosses the target between {low} and "
+               "{high}; {runs} runs, seed {seed}, the same draws throughout",
+               achieved=f"{f.general(d['achieved'])} {f.error(d['achieved_se'], 'number')}"
+               .rstrip(), low=f.general(d["bracket"][0]), high=f.general(d["bracket"][1]),
                runs=f.whole(d["runs"]), seed=d["seed"])),
         Text(w("keys: {input}, {metric}", input=key, metric=d["metric"])),
     ])

@@ -236,12 +236,13 @@ DANISH: dict[str, str] = {
     "held at the base price": "holdt på basisprisen",
     "keys: {input}, {output}": "nøgler: {input}, {output}",
     "keys: {input}, {metric}": "nøgler: {input}, {metric}",
-    "{metric} {verb} {target} at {input} = {value} ± {error} (Monte Carlo error)":
-        "{metric} {verb} {target} ved {input} = {value} ± {error} (Monte Carlo-fejl)",
+    "{metric} {verb} {target} at {input} = {value}":
+        "{metric} {verb} {target} ved {input} = {value}",
+    "(Monte Carlo error)": "(Monte Carlo-fejl)",
     "reaches": "når", "jumps past": "springer forbi",
-    "there the measure is {achieved} ± {error}; it crosses the target between {low} and "
-    "{high}; {runs} runs, seed {seed}, the same draws throughout":
-        "dér er målet {achieved} ± {error}; det krydser målværdien mellem {low} og {high}; "
+    "there the measure is {achieved}; it crosses the target between {low} and {high}; "
+    "{runs} runs, seed {seed}, the same draws throughout":
+        "dér er målet {achieved}; det krydser målværdien mellem {low} og {high}; "
         "{runs} kørsler, seed {seed}, de samme træk hele vejen",
     # the command line's notes
     "wrote {path}": "skrev {path}",
