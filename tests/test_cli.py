@@ -70,7 +70,9 @@ def test_breakeven_command(capsys):
     assert r["value"] == pytest.approx(0.204, abs=0.001)
     assert "municipality's own account" in r["reading"]
     code, out, _ = run(capsys, "breakeven", "--vary", "effect.decay")
-    assert code == 0 and "budget_surplus reaches 0 at effect.decay = 0.2846" in out
+    assert code == 0 and out.startswith("budget surplus reaches 0 at Decay of the effect (per "
+                                        "year) = 28.46 %")
+    assert "keys: effect.decay, budget_surplus" in out
 
 
 def test_scenario_list_show_init(capsys, tmp_path):
@@ -240,7 +242,8 @@ def test_scenario_show_and_inputs_as_json(capsys):
     assert rows["effect.decay"]["distribution"]["kind"] == "pert"
     assert rows["types.with_experience.gross_employment"]["distribution"] == {
         "kind": "evidence", "successes": 10, "trials": 19, "prior": "jeffreys"}
-    assert rows["cohort.size"] == {"input": "cohort.size", "value": 56, "distribution": None}
+    assert rows["cohort.size"] == {"input": "cohort.size", "label": "Participants in the cohort",
+                                   "value": 56, "distribution": None}
 
 
 def test_danish_sweep_and_contract_risk(capsys):
@@ -256,7 +259,7 @@ def test_danish_sweep_and_contract_risk(capsys):
     sim = ["simulate", "--runs", "2000", "--seed", "1", "-q", "--contract",
            str(CONTRACTS / "loan.toml")]
     code, da, _ = run(capsys, *sim, "--lang", "da")
-    assert code == 0 and "Kontrakt loan" in da and "forventet nutidsværdi" in da
+    assert code == 0 and "Kontrakterne side om side" in da and "forventet nutidsværdi" in da
     assert not re.search(r"\d,\d{3}\b|\d\.\d %", da)
     for word in ("expected", "probability", "Contract"):
         assert word not in da, word

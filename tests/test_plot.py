@@ -81,18 +81,23 @@ def test_outcomes_of_an_exact_enumeration_are_weighted():
 
 def test_tornado_puts_the_widest_swing_on_top():
     """Inputs sorted by swing, widest on top; each bar runs from the base to the output."""
+    from sibrisk.labels import input_label
+
     t = sibrisk.tornado(DRC)
-    ax = plot.tornado(t).axes[0]
+    scenario = sibrisk.load_scenario(DRC)
+    ax = plot.tornado(t, scenario=scenario).axes[0]
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     widest = str(t.input.values[int(np.argmax(t.swing.values))])
-    assert labels[-1] == widest
+    assert labels[-1].replace("\n", " ") == input_label(widest, scenario=scenario) == \
+        "Decay of the effect (per year)"
+    labels = [label.replace("\n", " ") for label in labels]
     low = ax.containers[0]
     base = t.attrs["base"] / 1e6
     by_name = dict(zip(labels, low, strict=True))
     for name, out_low in zip(t.input.values, t.output_low.values, strict=True):
-        assert by_name[str(name)].get_x() + by_name[str(name)].get_width() == \
-            pytest.approx(out_low / 1e6)
-        assert by_name[str(name)].get_x() == pytest.approx(base)
+        bar = by_name[input_label(str(name), scenario=scenario)]
+        assert bar.get_x() + bar.get_width() == pytest.approx(out_low / 1e6)
+        assert bar.get_x() == pytest.approx(base)
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +341,51 @@ def test_percent_ticks_in_danish():
     f = _Percent("da")
     f.set_locs([0.0, 0.025, 0.05])
     assert [f.format_pct(v, 0.05) for v in (0.0, 0.025)] == ["0,0 %", "2,5 %"]
+
+
+def _ticks(axis) -> list[str]:
+    """The tick labels of an axis as drawn."""
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_danish_tick_labels_and_labels_not_keys(mc):
+    """lang='da': tick labels with a decimal comma (the same ticks as in English), the
+    tornado's inputs by their Danish labels, the types by their own labels."""
+    from sibrisk.labels import input_label
+
+    scenario = sibrisk.load_scenario(DRC)
+    en = plot.investor_result(mc).axes[0]
+    da = plot.investor_result(mc, lang="da").axes[0]
+    en_ticks, da_ticks = _ticks(en.xaxis), _ticks(da.xaxis)
+    assert [t.replace(".", ",") for t in en_ticks] == da_ticks
+    # the share axis is in percent, Danish style: no decimal point anywhere
+    assert all(t.endswith("%") and "." not in t for t in _ticks(da.yaxis) if t)
+    ax = plot.tornado(sibrisk.tornado(DRC), lang="da", scenario=scenario).axes[0]
+    names = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert "Effektens aftagen (pr. år)" in names
+    assert input_label("types.no_experience.gross_employment", "da", scenario) in names
+    types = [t.get_text().replace("\n", " ")
+             for t in plot.outcomes(mc, scenario=scenario).axes[0].get_yticklabels()]
+    assert types == ["Danish work experience in the last 2 years (20)",
+                     "No Danish work experience in the last 2 years (36)"]
+
+
+def test_sweep_map_labels_its_axes(grid):
+    """The axes and the colour bar by their labels: a measure in words with its actor."""
+    fig = plot.sweep_map(grid, "loss_probability", x="payments[0].rates.employed", y="cap",
+                         lang="da")
+    assert fig.axes[0].get_xlabel() == "payments[0].rates.employed"  # a contract's own path
+    assert fig.axes[1].get_ylabel() == "sandsynlighed for tab (investor)"
+
+
+def test_a_legend_too_tall_for_the_axes_goes_under_the_figure(mc, drc):
+    """With the types' long labels the axes are short: the legend cannot be given room
+    inside them, so it stands under the figure and the axes keep their own limits."""
+    fig = _drawn(plot.outcomes(mc, scenario=drc))
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert low < high and high - low < 3  # two types, not an axis stretched for a legend
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    box = fig.legends[0].get_window_extent()
+    assert all(not b.get_window_extent().overlaps(box) for b in ax.patches)

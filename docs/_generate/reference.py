@@ -540,26 +540,45 @@ def cli_page() -> str:
         "means. The risk summary is the one of `sibrisk simulate`, described below and on "
         "[risk](risk.md). `--json` prints one object with both, `{\"account\": ..., "
         "\"risk\": ...}`. `--out DIR` also writes `DIR/report.html`, one self-contained "
-        "page with the inputs, the accounts, the risk summary and four plots (the "
-        "investor's result with its value at risk, the municipality's account by year with "
-        "its payback year, the jobs paid for by type, and a tornado chart), and "
+        "page with the risk summary, four plots (the investor's result with its value at "
+        "risk, the municipality's account by year with its payback year, the jobs paid for "
+        "by type, and a tornado chart), the accounts and the input files whole; its tables "
+        "are real HTML tables that copy into a spreadsheet cell by cell, and it links "
         "`DIR/simulation.nc`, the runs with the municipality's account by year; `--xlsx` "
-        "adds `DIR/workbook.xlsx` (see `sibrisk scenario import` below), and `--lang da` "
-        "writes the page's headings, captions and plots in Danish with the catalogue's "
-        "terms (*dødvægt*, *budgetøkonomisk*, ...; the tables stay in English for now). "
-        "Each file is written whole or not at all.",
+        "adds `DIR/workbook.xlsx` (see [the Excel workbook](excel.md)). Each file is written "
+        "whole or not at all. `--lang da` (or the environment's `SIBRISK_LANG=da`, on every "
+        "command that prints) writes everything in Danish: the terminal report, the page, "
+        "the workbook's sheets and the plots, with the catalogue's terms (*dødvægt*, "
+        "*budgetøkonomisk*, ...) and Danish numbers (1.234.567 and 12,5 %); see "
+        "[reading the reports](reports.md).",
         "",
         *_run(["run", "--seed", "1"]),
+        "`--contract A.toml --contract B.toml` also evaluates each contract on the same "
+        "simulated outcomes and reports their risk side by side, a column per contract with "
+        "its Monte Carlo standard error: the expected outcome payment, how often a cap cuts "
+        "a claim, and for every actor the probability of a loss, the expected NPV, the "
+        "value at risk and the expected shortfall (at the summary's level, 5 %) and the "
+        "median rate of return. The investor's question, what a guarantee or a senior "
+        "tranche does to the downside, in one command (here the catalogue's contract "
+        "against one with two payers, tranches and a first-loss guarantee); with `--out` "
+        "the page and the workbook (sheet *Contracts*) hold the same table, and `--json` "
+        "adds `\"contracts\"`:",
+        "",
+        *_run_in(ROOT, ["run", "--runs", "20000", "--seed", "1",
+                               "--contract", str(_EXAMPLES / "standard.toml"),
+                               "--contract", str(_EXAMPLES / "tranches.toml")],
+                 head=0, tail=60),
         "## sibrisk simulate",
         "",
         "The risk summary alone. The scenario's uncertain inputs and the luck of one cohort "
         "are drawn run by run, and the summary says what they mean for the investor and "
-        "for the municipality (the commissioner, *kommune*). Probabilities, the expected "
-        "return and the expected shortfall are followed by their Monte Carlo standard "
-        "error (`±`), which is left out where the estimate has no sampling noise; the "
-        "standard errors of the other measures are in the `--json` output. Money is for "
-        "the whole cohort. See [the model](model.md#summary-measures) for the definitions "
-        "and [risk](risk.md) for how to read them.",
+        "for the municipality (the commissioner, *kommune*). Each measure is followed by "
+        "its Monte Carlo standard error (`±`), which is left out where none is estimated "
+        "(an exact enumeration, or a quantile that sits on one value); a payback year not "
+        "reached within the horizon reads \"not within the horizon\" (see [reading the "
+        "reports](reports.md)). Money is for the whole cohort. See "
+        "[the model](model.md#summary-measures) for the definitions and [risk](risk.md) "
+        "for how to read them.",
         "",
         *_run(["simulate", "--runs", "100000", "--seed", "1"]),
         "`--method exact` lists every possible outcome with its probability instead of "
@@ -627,7 +646,8 @@ def cli_page() -> str:
         *_run_in(ROOT, ["settle", str(_EXAMPLES / "standard.toml"), "--outcomes",
                                str(_EXAMPLES / "outcomes.toml"), "--json"], head=30),
         "`sibrisk simulate --contract FILE` (repeatable) evaluates contracts on the same "
-        "simulated outcomes and adds each one's risk to the summary.",
+        "simulated outcomes and adds their risk to the summary, side by side as "
+        "`sibrisk run --contract` does.",
         "",
         "## sibrisk sweep",
         "",
@@ -699,16 +719,15 @@ def cli_page() -> str:
         "`list` names the built-in scenarios, `show` prints one as TOML (with an explanation "
         "above each key; `--no-comments` leaves them out; uncertain inputs appear as "
         "distribution tables), `inputs` lists the numeric inputs that `breakeven --vary` "
-        "and `Scenario.replace` accept, with their point values, `init` writes an "
-        "editable copy (`--from` another scenario, `--force` to overwrite), and `import "
-        "WORKBOOK.xlsx` reads the *Inputs* sheet of the workbook that `sibrisk run --out "
-        "DIR --xlsx` writes (edited in Excel) back into a scenario: printed as TOML, or "
-        "written with `--out FILE.toml`. An unchanged value keeps the input as it was, "
-        "uncertainty included; a changed one replaces it by that number; a bad one is "
-        "reported with its sheet and cell. The workbook also has the catalogue's accounts "
-        "and payment model (sheet "
-        "*Accounts*, the numbers of `sibrisk account --json`, each keyed in column C) and "
-        "the risk summary with its standard errors (sheet *Risk*).",
+        "and `Scenario.replace` accept, each with its point value, its distribution and "
+        "its label, `init` writes an editable copy (`--from` another scenario, `--force` "
+        "to overwrite), and `import WORKBOOK.xlsx` reads the *Inputs* sheet of the "
+        "workbook that `sibrisk run --out DIR --xlsx` writes (edited in Excel) back into "
+        "the scenario the workbook carries: printed as TOML, or written with `--out "
+        "FILE.toml`, each change said on standard error. A changed value keeps the input's "
+        "distribution; a distribution's kind or parameters can be changed too, or emptied "
+        "to fix the input; a bad cell, or a key given twice, is reported with its sheet "
+        "and cell. See [the Excel workbook](excel.md).",
         "",
         *_run(["scenario", "list"]),
         *_run(["scenario", "show"], head=24),

@@ -94,15 +94,31 @@ def legend_clear(ax: Axes, bars: list, *, locs: tuple[str, ...] = ("upper right"
     legend = ax.legend(loc=loc, **kw)
     (_, y0), (_, y1) = ax.transAxes.inverted().transform(box)
     low, high = ax.get_ylim()
+    f, g = y0 - 0.03, y1 + 0.03
+    if (f < 0.35 if room == "top" else g > 0.65):
+        # the legend is too tall for the axes to make room inside them: beside the
+        # axes instead, where the figure's layout leaves it room
+        return _outside(ax, legend, **kw)
     if room == "top":  # the legend's lower edge above the highest bar under it
-        f = y0 - 0.03
         top = max(_top(b) for b in under)
         ax.set_ylim(low, low + (top - low) / f)
     else:  # the legend's upper edge below the lowest bar over it
-        g = y1 + 0.03
         bottom = min(_bottom(b) for b in under)
         ax.set_ylim((bottom - g * high) / (1 - g), high)
     return legend
+
+
+def _outside(ax: Axes, legend: Any, **kw: Any) -> Any:
+    """The axes' legend moved under the figure (a figure legend, which a constrained
+    layout leaves room for); kept where it is if the figure lays out nothing."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = ax.figure
+    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        return legend
+    handles, labels = ax.get_legend_handles_labels()
+    legend.remove()
+    return fig.legend(handles, labels, loc="outside lower center", **kw)
 
 
 def _top(artist: Any) -> float:

@@ -27,7 +27,8 @@ from matplotlib.figure import Figure
 
 from ._plotaxes import bars_of, is_share, legend_clear, percent
 from .errors import SibriskError
-from .language import number
+from .labels import actor_label, input_label, measure_label
+from .language import number, numbers_for
 from .risk import summarize
 
 __all__ = ["investor_result", "municipal_payback", "outcomes", "tornado", "sweep_map"]
@@ -56,10 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outcomes title": "Who is paid for: added jobs and deadweight",
         "at quantile": "input at its {q} % quantile",
         "output axis": "{output}, {money}, present value",
-        "tornado title": "What moves the {output}",
-        "municipal_account": "municipality's account", "investor_result": "investor's result",
-        "budget_surplus": "budget surplus", "welfare_surplus": "welfare-economic surplus",
-        "at": "at",
+        "tornado title": "What moves the {output}", "at": "at",
     },
     "da": {
         "million": "mio.", "per cohort": "pr. hold",
@@ -80,10 +78,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outcomes title": "Hvad der betales for: merbeskæftigelse og dødvægt",
         "at quantile": "input ved sin {q} %-fraktil",
         "output axis": "{output}, {money}, nutidsværdi",
-        "tornado title": "Hvad flytter {output}",
-        "municipal_account": "kommunens eget regnskab", "investor_result": "investors resultat",
-        "budget_surplus": "budgetøkonomisk overskud",
-        "welfare_surplus": "samfundsøkonomisk overskud", "at": "ved",
+        "tornado title": "Hvad flytter {output}", "at": "ved",
     },
 }
 
@@ -98,6 +93,42 @@ def _fmt(x: float, lang: str, decimals: int = 1) -> str:
     """``x`` with thousands separators and ``decimals`` decimals, Danish style for 'da'
     (1.234,5)."""
     return number(x, lang, decimals)
+
+
+def _wrap(label: str, width: int = 30) -> str:
+    """A long tick label on several lines (an input's label with its unit)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width, break_on_hyphens=False)) or label
+
+
+def _danish_ticks(fig: Figure, lang: str) -> Figure:
+    """Tick labels in the style of ``lang``: in Danish a decimal comma (0,5) and a point
+    between thousands, on every axis that shows plain numbers (matplotlib's default
+    formatter)."""
+    if lang != "da":
+        return fig
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_DanishFormatter())
+    return fig
+
+
+def _DanishFormatter() -> Any:
+    """matplotlib's default tick formatter, writing its numbers the Danish way."""
+    from matplotlib.ticker import ScalarFormatter
+
+    class DanishFormatter(ScalarFormatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return super().__call__(x, pos).translate(_DANISH_DIGITS)
+
+    return DanishFormatter()
+
+
+_DANISH_DIGITS = str.maketrans({",": ".", ".": ","})
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -214,7 +245,7 @@ def investor_result(ds: xr.Dataset, *, level: float = 0.05, bins: int = 60,
             outlay=f"{_fmt(outlay / 1e6, lang, 2)} {t['million']} "
                    f"{ds.attrs.get('currency', '')}"))
     legend_clear(ax, list(bars), fontsize=8)
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def _outlay(ds: xr.Dataset) -> float:
@@ -313,13 +344,15 @@ def municipal_payback(ds: xr.Dataset, *,
         bottom.axvline(year, color="black", linestyle="--", linewidth=1.2,
                        label=t["point payback"].format(years=_fmt(year, lang)))
         legend_clear(bottom, bars, fontsize=8)
-    return fig
+    return _danish_ticks(fig, lang)
 
 
-def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
+def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en",
+             scenario: Any = None) -> Figure:
     """Participants in work by participant type: the mean number the programme added
     and the mean number who would have found work anyway (deadweight, which the
-    contract pays for too), with the 5-95 % range of the gross number."""
+    contract pays for too), with the 5-95 % range of the gross number. Each type is
+    labelled with its own label from ``scenario`` (else its name)."""
     _need(ds, ("gross_employed", "additional_employed", "participants"), "outcomes")
     t = _text(lang)
     w = _weights(ds)
@@ -341,12 +374,14 @@ def outcomes(ds: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Fig
     ax.errorbar(total, y, xerr=[total - ranges[:, 0], ranges[:, 1] - total], fmt="none",
                 ecolor="black", capsize=4, label=t["gross"])
     size = ds["participants"].transpose(run, "type").values[0]
-    ax.set_yticks(y, [f"{t} ({int(n)})" for t, n in zip(types, size, strict=True)])
+    own = {t.name: t.label for t in scenario.types} if scenario is not None else {}
+    ax.set_yticks(y, [_wrap(f"{own.get(t) or t} ({int(n)})")
+                      for t, n in zip(types, size, strict=True)])
     ax.set_xlabel(t["in work"])
     ax.set_title(t["outcomes title"])
     legend_clear(ax, [*dead_bars, *added_bars], fontsize=8, room="bottom",
                   locs=("lower right", "upper right", "lower left", "upper left"))
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -355,9 +390,12 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     return [float(x[order][min(np.searchsorted(cum, q * cum[-1]), x.size - 1)]) for q in qs]
 
 
-def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figure:
+def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en",
+            scenario: Any = None) -> Figure:
     """A tornado chart of :func:`sibrisk.tornado`: the output with each input at its low
-    and high quantile, the others at their point values, widest swing on top."""
+    and high quantile, the others at their point values, widest swing on top. Each bar
+    is labelled with its input's human label and unit (:func:`sibrisk.labels.input_label`;
+    ``scenario`` gives the participant types' own labels)."""
     text = _text(lang)
     for name in ("output_low", "output_high"):
         if name not in t.data_vars:
@@ -370,21 +408,24 @@ def tornado(t: xr.Dataset, *, ax: Axes | None = None, lang: str = "en") -> Figur
     base = float(t.attrs["base"]) / 1e6
     level = float(t.attrs.get("level", 0.9))
     lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
-    fig, ax = _axes(ax, (8.0, 1.2 + 0.5 * len(names)))
+    labels = [_wrap(input_label(n, lang, scenario, currency=t.attrs.get("currency")))
+              for n in names]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = _axes(ax, (8.0, 1.2 + 0.3 * len(names) + 0.2 * lines))
     y = np.arange(len(names))
     lows = ax.barh(y, low - base, left=base, color=LOSS,
                    label=text["at quantile"].format(q=f"{lo_q:g}"))
     highs = ax.barh(y, high - base, left=base, color=GAIN,
                     label=text["at quantile"].format(q=f"{hi_q:g}"))
     ax.axvline(base, color="black", linewidth=1.0)
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, labels)
     key = str(t.attrs.get("output", "output"))
-    output = text.get(key, key.replace("_", " "))
+    output = measure_label(key, lang, unit=False)
     ax.set_xlabel(text["output axis"].format(output=output, money=_money(t, lang)))
     ax.set_title(text["tornado title"].format(output=output))
     legend_clear(ax, [*lows, *highs], fontsize=8, room="bottom",
                   locs=("lower right", "lower left", "upper right", "upper left"))
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str,
@@ -448,17 +489,19 @@ def sweep_map(ds: xr.Dataset, field: str = "loss_probability", *, x: str, y: str
         ax.clabel(lines, fontsize=8,
                   fmt=(lambda v: f"{_fmt(100 * v, lang, 0 if (100 * v).is_integer() else 1)} %")
                   if share else "%g")
-    label = field.replace("_", " ") + (f" ({actor})" if "actor" in ds[field].dims else "")
+    label = measure_label(field, lang, currency=ds.attrs.get("currency")) + (
+        f" ({actor_label(actor, lang)})" if "actor" in ds[field].dims else "")
     bar = fig.colorbar(mesh, ax=ax, label=label)
     if share:
         percent(bar.ax.yaxis, lang)
     for axis in (ax.xaxis, ax.yaxis):
         _plain(axis, lang)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    where = ", ".join(f"{k} = {v:g}" for k, v in at.items())
+    ax.set_xlabel(input_label(x, lang))
+    ax.set_ylabel(input_label(y, lang))
+    where = ", ".join(f"{input_label(k, lang, unit=False)} = {numbers_for(lang).general(v)}"
+                      for k, v in at.items())
     ax.set_title(label + (f" {text['at']} {where}" if where else ""))
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 # ---------------------------------------------------------------------------
@@ -741,7 +784,7 @@ def power_curve(ds: xr.Dataset, *, target: float | None = 0.8,
         fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    return fig
+    return _danish_ticks(fig, lang)
 
 
 def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "municipality",
@@ -826,4 +869,4 @@ def progression(data: xr.Dataset, item: str = "who5", *, by: str | None = "munic
     ax.set_ylabel(axis.format(item=item, wave=t["wave end"]))
     ax.set_title(t["progression title"].format(item=name), fontsize=10)
     ax.legend(fontsize=8, loc="upper left", title=t["bigger dots"], title_fontsize=7)
-    return fig
+    return _danish_ticks(fig, lang)

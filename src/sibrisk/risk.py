@@ -279,14 +279,17 @@ def _misjudgement(c: xr.Dataset, w: np.ndarray, exact: bool, pair, row: dict) ->
     pair("measurement_overpayment_mean", _mean(error, w, exact), row)
 
 
-def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES
-                        ) -> dict[str, Any]:
+def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES,
+                        level: float | None = None) -> dict[str, Any]:
     """Risk of every contract variant and actor in a simulation with ``contracts=``.
 
     For each contract: the expected outcome payment (present value), the
     probability that a cap cuts a claim and the expected declared
     reinvestment; for each of its actors: the expected NPV, the probability
-    of a negative NPV, NPV quantiles, the IRR quantiles among the runs in
+    of a negative NPV, NPV quantiles (with ``level``, e.g. 0.05, also the value at risk
+    and the expected shortfall of the NPV at that level, ``npv_var_5`` and
+    ``npv_cvar_5``, defined as the investor's in :func:`summarize`), the IRR quantiles
+    among the runs in
     which an IRR exists (with the probability that one does) and the expected
     largest exposure, as far as the simulation kept them (``contract_stats``).
     With ``simulate(..., judge_effects=True)`` (or ``comparison_size``) also,
@@ -308,6 +311,9 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
     if "contract" not in ds.dims or "run" not in ds.dims:
         raise SibriskError("summarize_contracts needs a Monte Carlo dataset from "
                            "sibrisk.simulate(..., contracts=...)")
+    if level is not None and not 0.0 < level < 1.0:
+        raise SibriskError(f"level = {level!r}: must be a number in (0, 1)")
+    tag = "" if level is None else f"{100 * level:g}".replace(".", "_")
     dim, w, exact = _weights(ds)
     out: dict[str, Any] = {}
 
@@ -338,6 +344,11 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
             pair("npv_mean", _mean(npv, w, exact), stats)
             pair("loss_probability", _prob(_lost(npv), w, exact), stats)
             quants("npv_quantiles", npv, stats)
+            if level is not None:  # the tail: value at risk and expected shortfall
+                xs, cw = _sorted(npv, w)
+                q_level, q_se = _quantile(xs, cw, level, exact)
+                pair(f"npv_var_{tag}", (-q_level, q_se), stats)
+                pair(f"npv_cvar_{tag}", _shortfall(npv, w, -q_level, level, exact), stats)
             irr = np.asarray(a.actor_irr.values, dtype=float) if "actor_irr" in a else \
                 np.full(npv.shape, np.nan)
             defined = np.isfinite(irr)

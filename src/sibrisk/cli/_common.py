@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..errors import SibriskError
@@ -166,6 +167,27 @@ def language(args: argparse.Namespace) -> str:
             raise SibriskError(f"SIBRISK_LANG = {lang!r}: must be one of "
                                + ", ".join(map(repr, LANGUAGES)))
     return lang
+
+
+def input_file(name_or_path: str) -> tuple[str, str]:
+    """The name and the whole text of a scenario or contract as given on the command line:
+    a built-in scenario's TOML, or the file's (for the report, which shows it whole)."""
+    from importlib import resources
+
+    from ..scenario import list_scenarios
+
+    if name_or_path in list_scenarios():
+        return (f"{name_or_path}.toml",
+                (resources.files("sibrisk") / "scenarios" / f"{name_or_path}.toml")
+                .read_text(encoding="utf-8"))
+    path = Path(name_or_path)
+    return str(path), path.read_text(encoding="utf-8")
+
+
+def note(args: argparse.Namespace, text: str) -> None:
+    """A note on standard error (none with ``--quiet``)."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr)
 
 
 def scenario_arg(q: argparse.ArgumentParser, optional: bool = True) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from ..errors import SibriskError
+from ..language import words
 from ..schema import OUTPUTS
-from ._common import RUNS, SEED, lang_arg, print_json, real, scenario_arg
+from ._common import RUNS, SEED, input_file, lang_arg, note, print_json, real, scenario_arg
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +26,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     lang_arg(run, "the terminal report and of --out's report and plots")
     run.add_argument("--xlsx", action="store_true",
                      help="with --out, also write DIR/workbook.xlsx (inputs, accounts, risk)")
+    run.add_argument("--contract", action="append", default=[], metavar="CONTRACT.toml",
+                     help="also evaluate this contract on the same draws and report the "
+                     "contracts' risk side by side (repeat to compare, e.g. with and without "
+                     "a guarantee)")
     run.set_defaults(handler=_run)
 
     acc = sub.add_parser("account", help="print the catalogue's accounts and break-even points",
@@ -51,6 +54,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     be.add_argument("--reprice", action="store_true",
                     help="price the contract again at each value instead of holding it")
     be.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(be, "the answer")
     be.set_defaults(handler=_breakeven)
 
 
@@ -66,55 +70,59 @@ def _account(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..report import catalogue_report, format_catalogue_report, format_risk_summary
+    from ..contract import load_contract
+    from ..report import (
+        catalogue_report,
+        format_catalogue_report,
+        format_contract_risk,
+        format_risk_summary,
+    )
+    from ..risk import summarize, summarize_contracts, summary_to_dict
     from ..scenario import load_scenario
-    from .risk import risk_summary, simulated
+    from .risk import simulated
 
     if args.xlsx and not args.report_dir:
         raise SibriskError("--xlsx writes DIR/workbook.xlsx: give --out DIR too")
     scenario = load_scenario(args.scenario)
+    contracts = [load_contract(c) for c in args.contract]
     report = catalogue_report(scenario)
     if args.report_dir:
-        from ..html_report import check_folder, write_report
-        from ..risk import summarize, summary_to_dict
+        from ..html_report import check_folder
 
         check_folder(args.report_dir)  # before the simulation, not after it
         if args.xlsx:
             from ..workbook import check_openpyxl
 
             check_openpyxl()
-        ds = simulated(args, scenario, yearly=True)
-        summary = summary_to_dict(summarize(ds))
-        paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang)
-        if args.xlsx:
-            from ..workbook import write_workbook
+    ds = simulated(args, scenario, contracts or None, yearly=bool(args.report_dir))
+    summary = summary_to_dict(summarize(ds))
+    risk = summarize_contracts(ds, level=summary["level"]) if contracts else None
+    if args.report_dir:
+        from ..html_report import write_report
 
-            paths.append(write_workbook(Path(args.report_dir) / "workbook.xlsx", scenario,
-                                        report, summary, lang=args.lang))
-        for path in paths if not args.quiet else ():
-            print(f"wrote {path}", file=sys.stderr)
-    else:
-        summary = risk_summary(args, scenario)
+        sources = [input_file(args.scenario), *(input_file(c) for c in args.contract)]
+        paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang,
+                             sources=sources, contracts=risk, xlsx=args.xlsx)
+        for path in paths:
+            note(args, words(args.lang)("wrote {path}", path=path))
     if args.json:
-        print_json({"account": report, "risk": summary})
+        print_json({"account": report, "risk": summary, **({"contracts": risk} if risk else {})})
     else:
         print(format_catalogue_report(report, args.lang))
         print(format_risk_summary(summary, args.lang), end="")
+        if risk:
+            print(format_contract_risk(risk, summary["currency"], args.lang, summary["level"]),
+                  end="")
 
 
 def _breakeven(args: argparse.Namespace) -> None:
     from ..account import breakeven
-    from ..report import _fit
+    from ..report import format_breakeven
     from ..scenario import load_scenario
 
-    result = breakeven(load_scenario(args.scenario), args.vary, args.output, args.target,
-                       reprice=args.reprice)
+    scenario = load_scenario(args.scenario)
+    result = breakeven(scenario, args.vary, args.output, args.target, reprice=args.reprice)
     if args.json:
         print_json(result.to_dict())
         return
-    print(_fit([f"{result.output} reaches {result.target:g} at {result.input} = "
-                f"{result.value:.6g} (base {result.base:.6g}, difference "
-                f"{result.difference:+.6g})",
-                f"reading: {result.reading}; contract "
-                f"{'priced again at each value' if result.repriced else 'held at the base price'}"
-                ]), end="")
+    print(format_breakeven(result.to_dict(), args.lang, scenario), end="")

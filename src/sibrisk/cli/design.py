@@ -4,9 +4,9 @@ numbers, and which inputs move an output."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..errors import SibriskError
+from ..language import words
 from ..schema import OUTPUT_COLUMNS
 from ._common import (
     COUNT,
@@ -15,6 +15,7 @@ from ._common import (
     SEED,
     Progress,
     lang_arg,
+    note,
     out_file,
     print_json,
     real,
@@ -85,6 +86,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     so.add_argument("--runs", type=RUNS, default=100_000, help="Monte Carlo runs (100,000)")
     so.add_argument("--seed", type=SEED, default=0, help="random seed (0)")
     so.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(so, "the answer")
     so.set_defaults(handler=_solve)
 
     se = sub.add_parser("sensitivity", help="which uncertain inputs move an output",
@@ -105,6 +107,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                     "(default 4096)")
     se.add_argument("--seed", type=SEED, default=0, help="seed of the Sobol' samples (0)")
     se.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(se, "the tables")
     se.set_defaults(handler=_sensitivity)
 
 
@@ -207,20 +210,19 @@ def _sweep(args: argparse.Namespace) -> None:
     if args.out:
         save(ds, args.out)
     report = sweep_to_dict(ds)
+    base = load_scenario(scenario or load_contract(args.contract).scenario or DEFAULT_SCENARIO)
     if args.xlsx:
         from ..workbook import write_workbook
 
-        base = load_scenario(scenario or load_contract(args.contract).scenario
-                             or DEFAULT_SCENARIO)
-        path = write_workbook(args.xlsx, base, catalogue_report(base), sweep=report)
-        if not args.quiet:
-            print(f"wrote {path}", file=sys.stderr)
+        path = write_workbook(args.xlsx, base, catalogue_report(base), sweep=report,
+                              lang=args.lang)
+        note(args, words(args.lang)("wrote {path}", path=path))
     if args.json:
         print_json(report)
     else:
-        print(format_sweep(report, args.lang), end="")
+        print(format_sweep(report, args.lang, base), end="")
         if args.out:
-            print(f"wrote the sweep to {args.out}")
+            print(words(args.lang)("wrote the sweep to {path}", path=args.out))
 
 
 def _solve(args: argparse.Namespace) -> None:
@@ -240,13 +242,10 @@ def _solve(args: argparse.Namespace) -> None:
     if args.json:
         print_json(result.to_dict())
         return
-    step = abs(result.achieved - result.target) > 3 * max(result.achieved_se, 1e-12)
-    verb = "jumps past" if step else "reaches"  # a step: whole jobs make a measure jump
-    print(f"{result.metric} {verb} {result.target:g} at {result.input} = {result.value:,.6g} "
-          f"± {result.value_se:,.3g} (Monte Carlo error)")
-    print(f"there {result.metric} = {result.achieved:.6g} ± {result.achieved_se:.2g}; it "
-          f"crosses the target between {result.bracket[0]:,.6g} and {result.bracket[1]:,.6g}; "
-          f"{result.runs:,} runs, seed {result.seed}, the same draws throughout")
+    from ..report import format_solution
+
+    # a step ("jumps past"): whole jobs make a measure jump
+    print(format_solution(result.to_dict(), args.lang), end="")
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -272,8 +271,9 @@ def _sensitivity(args: argparse.Namespace) -> None:
         "sobol": rows(sob, ("first_order", "first_order_low", "first_order_high",
                             "total_order", "total_order_low", "total_order_high")),
         "sobol_n": args.n, "sobol_seed": args.seed, "sobol_note": sob.attrs["correlation"],
+        "sobol_replicates": sob.attrs["replicates"],
     }
     if args.json:
         print_json(report)
     else:
-        print(format_sensitivity(report), end="")
+        print(format_sensitivity(report, args.lang, scenario), end="")

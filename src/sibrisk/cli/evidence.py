@@ -6,7 +6,7 @@ import argparse
 
 from ..errors import SibriskError
 from ..schema import ALTERNATIVES, METHODS, TESTS
-from ._common import COUNT, print_json, real, whole
+from ._common import COUNT, lang_arg, print_json, real, whole
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     eff.add_argument("--level", type=real(), default=0.95,
                      help="confidence level of the intervals (default 0.95)")
     eff.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(eff, "the report")
     pw = evsub.add_parser("power", help="a trial's power, or the size it needs for a power",
                           description="The power of a trial to show a difference between "
                           "two true rates (--n), or the smallest programme group that reaches "
@@ -54,6 +55,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pw.add_argument("--method", choices=METHODS, default="exact",
                     help="exact: every outcome of the trial (default); normal: approximation")
     pw.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(pw, "the report")
     pg = evsub.add_parser("progression", help="start vs end of questionnaires (WHO-5, items)",
                           description="Paired start/end analysis of questionnaire answers: "
                           "the WHO-5 score and every other item, by group, with the Wilcoxon "
@@ -67,6 +69,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pg.add_argument("--scale", metavar="LOW:HIGH",
                     help="answer range of the items other than WHO-5, checked, e.g. 1:5")
     pg.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(pg, "the tables")
     ev.set_defaults(handler=_evidence)
 
 
@@ -104,7 +107,7 @@ def _evidence(args: argparse.Namespace) -> None:
         if args.json:
             print_json(result.to_dict())
         else:
-            print(text.effect_text(result), end="")
+            print(text.effect_text(result, args.lang), end="")
     elif args.action == "power":
         from ..power import power, sample_size
 
@@ -122,7 +125,7 @@ def _evidence(args: argparse.Namespace) -> None:
             if args.json:
                 print_json(result.to_dict())
             else:
-                print(text.sample_size_text(result), end="")
+                print(text.sample_size_text(result, args.lang), end="")
             return
         from ..power import _control_size
 
@@ -134,7 +137,7 @@ def _evidence(args: argparse.Namespace) -> None:
         if args.json:
             print_json(report)
         else:
-            print(text.power_text(report), end="")
+            print(text.power_text(report, args.lang), end="")
     else:
         from ..progression import (
             GROUP_COLUMNS,
@@ -176,4 +179,5 @@ def _evidence(args: argparse.Namespace) -> None:
                          **({"note": synthetic} if synthetic else {}),
                          "items": {k: progression_to_dict(v) for k, v in results.items()}})
         else:
-            print(text.progression_text(results, data.attrs["source"], synthetic), end="")
+            print(text.progression_text(results, data.attrs["source"], synthetic, args.lang),
+                  end="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
+from ..language import words
 from ._common import (
     COUNT,
     DEFAULT_SCENARIO,
@@ -59,6 +60,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                     help="scenario for costs, savings and discounting (default: the one the "
                     "contract names)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
+    lang_arg(st, "the settlement")
     st.set_defaults(handler=_settle)
 
 
@@ -88,7 +90,7 @@ def risk_summary(args: argparse.Namespace, scenario, contracts=None) -> dict:
         save(ds, args.out)
     summary = summary_to_dict(summarize(ds))
     if contracts:
-        summary["contracts"] = summarize_contracts(ds)
+        summary["contracts"] = summarize_contracts(ds, level=summary["level"])
     return summary
 
 
@@ -136,10 +138,10 @@ def _simulate(args: argparse.Namespace) -> None:
     else:
         print(format_risk_summary(summary, args.lang), end="")
         if contracts:
-            print(format_contract_risk(summary["contracts"], summary["currency"], args.lang),
-                  end="")
+            print(format_contract_risk(summary["contracts"], summary["currency"], args.lang,
+                                       summary["level"]), end="")
         if args.out:
-            print(f"wrote every run to {args.out}")
+            print(words(args.lang)("wrote every run to {path}", path=args.out))
 
 
 def _settle(args: argparse.Namespace) -> None:
@@ -153,4 +155,4 @@ def _settle(args: argparse.Namespace) -> None:
     if args.json:
         print_json(report)
     else:
-        print(format_settlement(report), end="")
+        print(format_settlement(report, args.lang), end="")
