@@ -49,15 +49,18 @@ def test_quantile_between_two_atoms_reports_the_gap():
 def test_one_run_gives_infinite_errors_not_nan():
     s = sibrisk.summarize(dataset([5.0], municipal=[1.0]))
     assert np.isinf(float(s.investor_cvar_5_se)) and np.isinf(float(s.investor_return_mean_se))
-    assert not any(np.isnan(float(s[k])) for k in s.data_vars if s[k].ndim == 0)
+    assert not any(np.isnan(float(s[k])) for k in s.data_vars
+                   if s[k].ndim == 0 and not k.endswith("_se"))
+    # a probability of 0 or 1 in the runs has no estimated error: left out, not 0
+    assert np.isnan(float(s.investor_loss_probability_se))
 
 
 def test_exact_weights_have_no_sampling_error():
     ds = dataset([-1.0, 1.0]).assign(probability=("run", [0.25, 0.75])).rename(run="outcome")
     s = sibrisk.summarize(ds)
     assert float(s.investor_loss_probability) == 0.25
-    assert float(s.investor_loss_probability_se) == 0.0
-    assert "not_available" in s.attrs
+    assert np.isnan(float(s.investor_loss_probability_se))  # not estimated: left out
+    assert "not_available" in s.attrs and "left out" in s.attrs["standard_errors"]
 
 
 def test_bad_levels():

@@ -183,3 +183,15 @@ def test_sensitivity_on_the_command_line(capsys):
     assert {x["input"] for x in d["sobol"]} == {x["input"] for x in d["tornado"]}
     status = cli.main(["sensitivity", "--n", "512"])
     assert status == 0 and "Sobol' indices" in capsys.readouterr().out
+
+
+def test_several_cohorts_give_the_same_sensitivity(drc):
+    """Without the cohort's luck the money of expected outcomes does not depend on how the
+    participants are split into cohorts; the kernel is given one cell per cohort and type
+    (it was given one per type, and wrote past its arrays)."""
+    two = drc.replace("cohort.cohorts", 2)
+    for output in ("municipal_account", "investor_result"):
+        a, b = sibrisk.tornado(drc, output), sibrisk.tornado(two, output)
+        assert a.attrs["base"] == pytest.approx(b.attrs["base"], rel=1e-12)
+        np.testing.assert_allclose(a.output_low.values, b.output_low.values, rtol=1e-12)
+        np.testing.assert_allclose(a.output_high.values, b.output_high.values, rtol=1e-12)

@@ -184,6 +184,13 @@ scenario's expected outcomes are settled, split into its
 """
 
 
+def _pm(value: float, se: float | None, scale: float = 1.0, digits: int = 0) -> str:
+    """A value and its standard error; the error left out where none is estimated."""
+    unit = " %" if scale == 100 else ""
+    text = f"{scale * value:,.{digits}f}{unit}"
+    return text if se is None else f"{text} ± {scale * se:,.{digits}f}"
+
+
 def _example_text(name: str) -> list[str]:
     text = (EXAMPLES / name).read_text(encoding="utf-8").rstrip("\n")
     return [f"`examples/contracts/{name}`:", "", "```toml", *text.splitlines(), "```", ""]
@@ -231,12 +238,10 @@ def _simulated() -> list[str]:
             for actor, a in c["actors"].items():
                 if actor in ("provider", "evaluator") and abs(a["npv_mean"] or 0.0) < 0.5:
                     continue
-                pay = (f"{c['payment_mean']:,.0f} ± {c['payment_mean_se']:,.0f}" if first
-                       else "")
+                pay = _pm(c["payment_mean"], c["payment_mean_se"]) if first else ""
                 out.append(f"| {name if first else ''} | {pay} | {actor} | "
-                           f"{a['npv_mean']:,.0f} ± {a['npv_mean_se']:,.0f} | "
-                           f"{100 * a['loss_probability']:.1f} % ± "
-                           f"{100 * a['loss_probability_se']:.1f} |")
+                           f"{_pm(a['npv_mean'], a['npv_mean_se'])} | "
+                           f"{_pm(a['loss_probability'], a['loss_probability_se'], 100, 1)} |")
                 first = False
     out += [
         "",

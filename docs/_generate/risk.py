@@ -83,13 +83,15 @@ def with_se(x: float, se: float, kind: str) -> str:
     return value if noise_free(x, se) else f"{value} ± {error}"
 
 
-def noise_free(x: float, se: float) -> bool:
-    """True for a standard error that is only floating-point dust (a run without noise).
+def noise_free(x: float, se: float | None) -> bool:
+    """True for a standard error that is not estimated (NaN or None: an exact answer, a
+    quantile on one value of a discrete distribution, a probability of 0 or 1 in the
+    runs) or only floating-point dust (a run without noise).
 
     A real Monte Carlo standard error of a probability is at least about 1 / runs
     (5e-6 here); of money, thousands of kroner.
     """
-    return se <= 1e-6 * max(1.0, abs(x))
+    return se is None or math.isnan(se) or se <= 1e-6 * max(1.0, abs(x))
 
 
 def millions(x: float, decimals: int = 2) -> str:

@@ -60,6 +60,24 @@ def _atoms(xs: np.ndarray) -> int:
     return 1 + int(np.count_nonzero(gaps))
 
 
+def estimated(se: Any) -> Any:
+    """A standard error as sibrisk reports it: NaN (``None`` in JSON, left out in text
+    and Excel) where nothing is estimated, never 0. The estimators give 0 where the
+    measure has no Monte Carlo error to estimate: an exact enumeration, a probability
+    of 0 or 1 among the runs, a quantile whose whole 95 % rank interval falls on one
+    value (an atom), a mean of runs that are all equal. Works on a number or an array."""
+    if np.ndim(se) == 0:
+        return math.nan if se is None or float(se) == 0.0 else float(se)
+    se = np.asarray(se, dtype=float)
+    return np.where(se == 0.0, np.nan, se)
+
+
+#: How the summaries report standard errors (in ``attrs["standard_errors"]``).
+STANDARD_ERRORS = ("one Monte Carlo standard error per measure; left out (NaN, null) where "
+                   "nothing is estimated: an exact enumeration, a probability of 0 or 1 in "
+                   "the runs, a quantile on one value of the distribution")
+
+
 def _weights(ds: xr.Dataset) -> tuple[str, np.ndarray, bool]:
     if "probability" in ds:
         return "outcome", np.asarray(ds.probability.values, dtype=float), True
@@ -163,7 +181,7 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
 
     def put(name: str, value_se: tuple[float, float], units: str, meaning: str) -> None:
         out[name] = xr.DataArray(value_se[0], attrs={"units": units, "long_name": meaning})
-        out[f"{name}_se"] = xr.DataArray(value_se[1], attrs={
+        out[f"{name}_se"] = xr.DataArray(estimated(value_se[1]), attrs={
             "units": units, "long_name": f"Monte Carlo standard error of {name}"})
 
     def put_quantiles(name: str, x: np.ndarray, units: str, meaning: str) -> None:
@@ -171,7 +189,7 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
         pairs = [_quantile(xs, cw, q, exact) for q in qs]
         out[name] = xr.DataArray([p[0] for p in pairs], dims="quantile", coords={"quantile": qs},
                                  attrs={"units": units, "long_name": meaning})
-        out[f"{name}_se"] = xr.DataArray([p[1] for p in pairs], dims="quantile",
+        out[f"{name}_se"] = xr.DataArray(estimated([p[1] for p in pairs]), dims="quantile",
                                          coords={"quantile": qs},
                                          attrs={"units": units,
                                                 "long_name": f"standard error of {name}"})
@@ -218,7 +236,8 @@ def summarize(ds: xr.Dataset, *, level: float = 0.05, within_years: float = 10.0
                               "cohort_size",
                               "method", "seed", "chunk_size", "stream", "runs", "exact_scope",
                               "parameter_uncertainty", "cohort_uncertainty")}
-    summary.attrs |= {"level": level, "within_years": within_years}
+    summary.attrs |= {"level": level, "within_years": within_years,
+                      "standard_errors": STANDARD_ERRORS}
     if dim == "run":
         summary.attrs["runs"] = int(ds.sizes["run"])
     else:
@@ -319,14 +338,14 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
 
     def pair(name: str, value_se: tuple[float, float], into: dict[str, Any]) -> None:
         into[name] = _plain(value_se[0])
-        into[f"{name}_se"] = _plain(value_se[1])
+        into[f"{name}_se"] = _plain(estimated(value_se[1]))
 
     def quants(name: str, x: np.ndarray, into: dict[str, Any], weights=None) -> None:
         xs, cw = _sorted(x, w if weights is None else weights)
         got = [_quantile(xs, cw, q, exact) for q in quantiles]
         into[name] = {f"{q:g}": _plain(v) for q, (v, _) in zip(quantiles, got, strict=True)}
-        into[f"{name}_se"] = {f"{q:g}": _plain(s) for q, (_, s) in zip(quantiles, got,
-                                                                        strict=True)}
+        into[f"{name}_se"] = {f"{q:g}": _plain(estimated(s)) for q, (_, s) in
+                              zip(quantiles, got, strict=True)}
 
     for name in ds.contract.values:
         c = ds.sel(contract=name)

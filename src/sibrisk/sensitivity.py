@@ -46,11 +46,11 @@ def evaluate_inputs(scenario: Scenario, values: dict[str, np.ndarray]) -> np.nda
     draws = {key: np.broadcast_to(np.asarray(v, dtype=float), (rows,)).copy()
              for key, v in values.items()}
     g, c, params, varying, columns, discount = plan.arrays(draws)
-    k = len(plan.types)
+    cells = len(plan.types) * plan.cohorts  # one cell per cohort and type
     out = np.empty((rows, len(K.OUTPUT_COLUMNS)))
-    gross, add, dw = (np.empty((rows, k)) for _ in range(3))
+    gross, add, dw = (np.empty((rows, cells)) for _ in range(3))
     K.draw_and_settle(np.ascontiguousarray(plan.counts[None, :]), g, c,
-                      np.zeros((rows, k, 2)), False, plan.rates,
+                      np.zeros((rows, cells, 2)), False, plan.rates,
                       np.ascontiguousarray(discount[:, : plan.years]), params, varying, columns,
                       plan.pay_year, gross, add, dw, out)
     return out
@@ -66,7 +66,7 @@ def _output_index(output: str) -> int:
 def _uncertain(scenario: Scenario) -> dict:
     inputs = scenario.uncertain_inputs
     if not inputs:
-        raise SibriskError(f"{scenario.name}: no input is uncertain; give some inputs a "
+        raise SibriskError(f"{scenario.source}: no input is uncertain; give some inputs a "
                            "distribution (see the scenario file's distribution tables)")
     return inputs
 

@@ -56,7 +56,7 @@ from ._compiled import Workspace as _Workspace
 from ._limits import check_memory
 from .contract import Contract, load_contract
 from .errors import SibriskError
-from .risk import MEASUREMENT_FIELDS, QUANTILES, summarize, summarize_contracts
+from .risk import MEASUREMENT_FIELDS, QUANTILES, estimated, summarize, summarize_contracts
 from .scenario import Scenario, load_scenario
 from .settlement import bind_checked
 from .simulate import _normalise_seed, _positive_int, common_attrs, simulate
@@ -568,13 +568,17 @@ def _contract_fields(data, coords, dims, shape, blocks, runs, quantiles, currenc
                 out[idx[:, None], cols] = values
         return out.reshape(shape + extra)
 
+    def values(fields: str, extra: tuple[int, ...], name: str) -> np.ndarray:
+        out = grid(fields, extra, name)
+        return estimated(out) if name.endswith("_se") else out  # never an error of 0
+
     for name in dict.fromkeys(f for _, b in blocks for f in b.contract):
-        data[name] = (dims, grid("contract", (), name))
+        data[name] = (dims, values("contract", (), name))
     for name in dict.fromkeys(f for _, b in blocks for f in b.actor):
-        data[name] = (dims + ("actor",), grid("actor", (len(actors),), name))
+        data[name] = (dims + ("actor",), values("actor", (len(actors),), name))
     for name in dict.fromkeys(f for _, b in blocks for f in b.quantile):
         data[name] = (dims + ("actor", "quantile"),
-                      grid("quantile", (len(actors), len(quantiles)), name))
+                      values("quantile", (len(actors), len(quantiles)), name))
     coords["actor"] = actors
     coords["quantile"] = list(quantiles)
     if blocks[0][1].runs is None:
