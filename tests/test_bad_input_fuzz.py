@@ -11,7 +11,10 @@ table), and no output file. Arbitrary damage (cut files, stray bytes, deep nesti
 may happen to leave a valid file, so it must only never end in a traceback or in more
 than one line.
 
-Workbook mutations are left to the workbook's own tests (tests/test_workbook.py).
+A workbook written by ``sibrisk run --out DIR --xlsx`` is mutated the same way: one cell
+of its *Inputs* sheet (a value, a distribution's kind or parameter, a key) is given
+something that cannot be right, and ``sibrisk scenario import`` must refuse it in one
+line naming the file, the sheet and the cell.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sibrisk._sheets import FIRST_INPUT_ROW, INPUT_COLUMNS, PARAMETERS
 from sibrisk.cli import main
 from sibrisk.scenario import _builtin_text
 
@@ -331,3 +335,60 @@ def test_any_text_as_an_argument_is_one_line_or_works(capsys, args, text):
     if code != 0:
         assert code in (1, 2) and err.startswith("sibrisk: error: ")
         assert err.count("\n") == 1 and len(err) < 1200, err
+
+
+# ---------------------------------------------------------------------------
+# Workbooks: one cell of the Inputs sheet
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz-book") / "report"
+    assert main(["run", "--runs", "500", "--seed", "1", "--out", str(folder), "--xlsx",
+                 "-q"]) == 0
+    return folder / "workbook.xlsx"
+
+
+#: What a cell of each kind can be given that is never right: (column, bad values).
+_NUMERIC = ["a lot", "12,5 %", "0x1F", "1e", "--3", "nan"]
+BAD_CELLS = {
+    "value": [*_NUMERIC, -1e300],
+    "kind": ["weibull", "Beta distribution", "42", "pert;"],
+    "parameter": _NUMERIC,
+    "key": ["effect.decayy", "types.nobody.share", "cohort", ".", "effect..decay"],
+}
+
+
+@FUZZ
+@given(data=st.data(), column=st.sampled_from(sorted(BAD_CELLS)))
+def test_a_broken_workbook_cell_is_one_line_naming_file_sheet_and_cell(capsys, book, data,
+                                                                        column):
+    openpyxl = pytest.importorskip("openpyxl")
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        path = folder / "edited.xlsx"
+        wb = openpyxl.load_workbook(book)
+        sheet = wb["Inputs"]
+        rows = [r for r in range(FIRST_INPUT_ROW, sheet.max_row + 1)
+                if sheet.cell(r, INPUT_COLUMNS["key"]).value]
+        row = data.draw(st.sampled_from(rows), label="row")
+        col = INPUT_COLUMNS["value" if column == "value" else "key" if column == "key"
+                            else "kind"]
+        if column == "parameter":  # a parameter of an uncertain input's distribution
+            uncertain = [r for r in rows if sheet.cell(r, INPUT_COLUMNS["kind"]).value]
+            row = data.draw(st.sampled_from(uncertain), label="uncertain row")
+            col = INPUT_COLUMNS["first_parameter"] + data.draw(
+                st.integers(0, PARAMETERS - 1), label="parameter")
+            if sheet.cell(row, col).value is None:  # an unused parameter: any is too many
+                col = INPUT_COLUMNS["first_parameter"]
+        if column == "value" and sheet.cell(row, INPUT_COLUMNS["key"]).value in (
+                "municipality.other_net_costs",):  # no lower limit: only text is wrong
+            bad = data.draw(st.sampled_from(_NUMERIC), label="bad")
+        else:
+            bad = data.draw(st.sampled_from(BAD_CELLS[column]), label="bad")
+        sheet.cell(row, col).value = bad
+        wb.save(path)
+        cell = f"{openpyxl.utils.get_column_letter(col)}{row}"
+        out = folder / "imported.toml"
+        err = refused(capsys, ["scenario", "import", path, "--out", out], folder, path, None)
+        assert f"sheet Inputs cell {cell}" in err, (cell, err)
+        assert not out.exists()
