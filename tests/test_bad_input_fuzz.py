@@ -350,7 +350,7 @@ def book(tmp_path_factory) -> Path:
 
 #: What a cell of each kind can be given that is never right: (column, bad values).
 _NUMERIC = ["a lot", "12,5 %", "0x1F", "1e", "--3", "nan"]
-BAD_CELLS = {
+WORKBOOK_BAD = {
     "value": [*_NUMERIC, -1e300],
     "kind": ["weibull", "Beta distribution", "42", "pert;"],
     "parameter": _NUMERIC,
@@ -359,7 +359,7 @@ BAD_CELLS = {
 
 
 @FUZZ
-@given(data=st.data(), column=st.sampled_from(sorted(BAD_CELLS)))
+@given(data=st.data(), column=st.sampled_from(sorted(WORKBOOK_BAD)))
 def test_a_broken_workbook_cell_is_one_line_naming_file_sheet_and_cell(capsys, book, data,
                                                                         column):
     openpyxl = pytest.importorskip("openpyxl")
@@ -384,7 +384,7 @@ def test_a_broken_workbook_cell_is_one_line_naming_file_sheet_and_cell(capsys, b
                 "municipality.other_net_costs",):  # no lower limit: only text is wrong
             bad = data.draw(st.sampled_from(_NUMERIC), label="bad")
         else:
-            bad = data.draw(st.sampled_from(BAD_CELLS[column]), label="bad")
+            bad = data.draw(st.sampled_from(WORKBOOK_BAD[column]), label="bad")
         sheet.cell(row, col).value = bad
         wb.save(path)
         cell = f"{openpyxl.utils.get_column_letter(col)}{row}"
