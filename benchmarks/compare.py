@@ -32,11 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 from numba import njit
+from sibrisk.engine.simulate import COHORT, DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
 
 import sibrisk
-from sibrisk import _kernels as K
-from sibrisk.ledger import payback_year
-from sibrisk.simulate import COHORT, DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
+from sibrisk.ledger import kernels as K
+from sibrisk.ledger.catalogue import payback_year
 
 SCENARIO = sibrisk.load_scenario("drc-sib-2023")
 

@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 import sibrisk
-from sibrisk.ledger import build_ledger, payback_year
-from sibrisk.outcomes import Outcomes, expected_outcomes
+from sibrisk.ledger.catalogue import build_ledger, payback_year
+from sibrisk.outcomes.expected import Outcomes, expected_outcomes
 
 
 def main(n: int = 20_000) -> None:

@@ -6,12 +6,12 @@ the built-in scenario over a grid of ``--points`` points on three axes:
 ``payments[0].rates.employed`` (the price), ``payments[1].share`` (the
 share) and ``cap``. The points differ only in contract terms, so
 ``sibrisk.sweep`` draws the outcomes once and settles the variants in blocks
-with its compiled kernel (``sibrisk._compiled``; common random numbers). This
+with its compiled kernel (``sibrisk.ledger.family``; common random numbers). This
 measures, side by side in one process:
 
 - the naive way: every point re-simulated on its own, one
   ``sibrisk.simulate(scenario, runs, seed, contracts=[that point's contract],
-  contract_stats=("npv",))`` and one ``sibrisk.risk.summarize_contracts`` per
+  contract_stats=("npv",))`` and one ``sibrisk.metrics.risk.summarize_contracts`` per
   point (the same measures as the sweep keeps), timed on ``--naive-points``
   points spread over the grid and extrapolated per point (it costs the same
   at every point); its numbers are checked against the sweep's;
@@ -52,12 +52,12 @@ import time
 import numba
 import numpy as np
 import xarray as xr
+from sibrisk.engine.simulate import DEFAULT_CHUNK_SIZE
+from sibrisk.engine.solve import _set_path
+from sibrisk.engine.sweep import _block_size
 
 import sibrisk
-from sibrisk.risk import summarize_contracts
-from sibrisk.simulate import DEFAULT_CHUNK_SIZE
-from sibrisk.solve import _set_path
-from sibrisk.sweep import _block_size
+from sibrisk.metrics.risk import summarize_contracts
 
 SCENARIO = sibrisk.load_scenario("drc-sib-2023")
 SEED = 2023

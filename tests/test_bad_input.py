@@ -17,18 +17,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sibrisk.engine.sweep import POINT_BYTES
 
 import sibrisk
+from sibrisk._io import parse_data
 from sibrisk._limits import memory_limit, size_text
-from sibrisk._textfile import parse_data
 from sibrisk.cli import main
 from sibrisk.cli._common import RUNS, SEED, real, whole
 from sibrisk.errors import ContractError, Problem, ScenarioError, SibriskError, _show
-from sibrisk.sweep import POINT_BYTES
 
 ROOT = Path(__file__).parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"
-CSV = ROOT / "src" / "sibrisk" / "data" / "progression_example.csv"
+CSV = ROOT / "src" / "sibrisk" / "evidence" / "data" / "progression_example.csv"
 SRC = str(Path(sibrisk.__file__).parents[1])
 
 
@@ -261,9 +261,9 @@ def _interrupted_at(target: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("target, command", [
     ("argparse", "account"),  # importing the command line
     ("sibrisk.cli._common", "account"),
-    ("sibrisk.scenario", "account"),  # a handler's imports
+    ("sibrisk.scenario.spec", "account"),  # a handler's imports
     ("numpy", "account"),
-    ("sibrisk.account", "account"),
+    ("sibrisk.metrics.account", "account"),
     ("xarray", "simulate"),  # the account needs no xarray; a simulation does
     ("numba", "simulate"),
 ])
@@ -281,11 +281,11 @@ def test_ctrl_c_while_a_file_is_written_leaves_no_file(tmp_path):
         import os, signal, sys
         sys.argv = ["sibrisk", "scenario", "init", {str(out)!r}]
         from sibrisk.cli import main
-        import sibrisk.files, sibrisk.scenario
-        write = sibrisk.files.atomic_write
+        import sibrisk.report.netcdf, sibrisk.scenario.spec
+        write = sibrisk.report.netcdf.atomic_write
         def interrupted(path, how):  # Ctrl-C once the file is half written
             return write(path, lambda tmp: (how(tmp), os.kill(os.getpid(), signal.SIGINT)))
-        sibrisk.scenario.atomic_write = interrupted
+        sibrisk.scenario.spec.atomic_write = interrupted
         sys.exit(main())
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -376,7 +376,7 @@ def test_a_byte_order_mark_is_accepted_in_every_input_file(tmp_path, contracts, 
         path = contracts / name
         path.write_bytes(BOM + path.read_bytes())
     js = contracts / "outcomes.json"
-    js.write_bytes(BOM + json.dumps(sibrisk._textfile.tomllib.loads(
+    js.write_bytes(BOM + json.dumps(sibrisk._io.tomllib.loads(
         (CONTRACTS / "outcomes.toml").read_text())).encode())
     code, a, err = run(capsys, "settle", contracts / "standard.toml", "--outcomes",
                        contracts / "outcomes.toml", "--json")

@@ -31,13 +31,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sibrisk._sheets import FIRST_INPUT_ROW, INPUT_COLUMNS, PARAMETERS
 from sibrisk.cli import main
-from sibrisk.scenario import _builtin_text
+from sibrisk.report.sheets import FIRST_INPUT_ROW, INPUT_COLUMNS, PARAMETERS
+from sibrisk.scenario.spec import _builtin_text
 
 ROOT = Path(__file__).parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"
-CSV = ROOT / "src" / "sibrisk" / "data" / "progression_example.csv"
+CSV = ROOT / "src" / "sibrisk" / "evidence" / "data" / "progression_example.csv"
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                       HealthCheck.too_slow])

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sibrisk import evidence
-from sibrisk import progression as pr
 from sibrisk.cli import main
+from sibrisk import evidence
+from sibrisk.evidence import progression as pr
 
 
 def run(capsys, *args):

@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sibrisk
-from sibrisk import _compiled, risk
 from sibrisk.errors import SibriskError
-from sibrisk.settlement import bind_checked
+from sibrisk.ledger import family as _compiled
+from sibrisk.ledger.settlement import bind_checked
+from sibrisk.metrics import risk
 
 DRC = "drc-sib-2023"
 RUNS, SEED = 4_000, 3
@@ -348,7 +349,8 @@ def test_a_tiny_spread_is_summarised():
     """Two values 1e-306 apart are summarised as the reference does (in a subprocess)."""
     code = (
         "import numpy as np\n"
-        "from sibrisk import _compiled, risk\n"
+        "from sibrisk.ledger import family as _compiled\n"
+        "from sibrisk.metrics import risk\n"
         "x = np.array([0.0, 1e-306, 0.0])\n"
         "mid, lo, hi = _compiled.quantile_ranks(3, (0.05, 0.5, 0.95))\n"
         "stats, value, se = np.empty(4), np.empty(3), np.empty(3)\n"

@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 import sibrisk
-from sibrisk.discount import discount_factors
-from sibrisk.risk import LOSS_TOLERANCE
+from sibrisk.ledger.discount import discount_factors
+from sibrisk.metrics.risk import LOSS_TOLERANCE
 
 DRC = "drc-sib-2023"
 DECAY = "effect.decay"

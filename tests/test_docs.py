@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import sibrisk
-from sibrisk._kernels import OUTPUT_COLUMNS
-from sibrisk.ledger import FLOWS
+from sibrisk.ledger.catalogue import FLOWS
+from sibrisk.ledger.kernels import OUTPUT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -226,7 +226,7 @@ def test_model_page_states_the_random_number_contract():
     path = DOCS / "model.md"
     if not path.exists():
         pytest.skip(_NO_DOCS)
-    from sibrisk.simulate import DEFAULT_CHUNK_SIZE
+    from sibrisk.engine.simulate import DEFAULT_CHUNK_SIZE
 
     text = path.read_text(encoding="utf-8")
     scheme = sibrisk.simulate("drc-sib-2023", runs=10, seed=1).attrs["random_numbers"]

@@ -42,12 +42,12 @@ def _pages(site: Path) -> dict[str, str]:
 
 def test_the_site_builds_strictly(site):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
-    for name in ("sibrisk.simulate.simulate", "sibrisk.sweep.sweep", "sibrisk.plot.tornado",
-                 "sibrisk.workbook.read_inputs"):
+    for name in ("sibrisk.engine.simulate.simulate", "sibrisk.engine.sweep.sweep", "sibrisk.report.plot.tornado",
+                 "sibrisk.report.workbook.read_inputs"):
         assert f'id="{name}"' in api, name
     assert (site / "designing-risk-sharing" / "index.html").exists()
-    for name in ("sibrisk.evidence.effect", "sibrisk.power.sample_size",
-                 "sibrisk.progression.who5_score", "sibrisk.plot.power_curve"):
+    for name in ("sibrisk.evidence.effects.effect", "sibrisk.evidence.power_analysis.sample_size",
+                 "sibrisk.evidence.progression.who5_score", "sibrisk.report.plot.power_curve"):
         assert f'id="{name}"' in api, name
     assert (site / "evidence" / "index.html").exists()
 
@@ -62,16 +62,16 @@ def test_no_sphinx_role_is_shown_literally_and_the_references_resolve(site):
     assert not {k: v for k, v in literal.items() if v}, "literal Sphinx roles in the site"
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'<a class="autorefs autorefs-internal"[^>]*href="#([\w.]+)"', api))
-    # ":func:`sibrisk.summarize`" in sibrisk.plot.investor_result: a lazily imported name,
+    # ":func:`sibrisk.summarize`" in sibrisk.report.plot.investor_result: a lazily imported name,
     # resolved to where it is defined; ":func:`sibrisk.simulate`": the function, not the
     # module of the same name
-    for target in ("sibrisk.risk.summarize", "sibrisk.simulate.simulate",
-                   "sibrisk.sensitivity.tornado", "sibrisk.sweep.sweep"):
+    for target in ("sibrisk.metrics.risk.summarize", "sibrisk.engine.simulate.simulate",
+                   "sibrisk.engine.sensitivity.tornado", "sibrisk.engine.sweep.sweep"):
         assert target in links, target
         assert f'id="{target}"' in api, target
-    entry = api[api.index('id="sibrisk.plot.investor_result"'):]
+    entry = api[api.index('id="sibrisk.report.plot.investor_result"'):]
     entry = entry[:entry.index('id="sibrisk.', 40)]
-    assert 'href="#sibrisk.risk.summarize"' in entry
+    assert 'href="#sibrisk.metrics.risk.summarize"' in entry
 
 
 def test_navigation_is_in_a_sidebar_and_nothing_is_fetched_from_the_web(site):

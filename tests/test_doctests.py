@@ -8,7 +8,7 @@ import pytest
 
 import sibrisk
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(sibrisk.__path__, "sibrisk.")
+MODULES = sorted(m.name for m in pkgutil.walk_packages(sibrisk.__path__, "sibrisk.")
                  if m.name != "sibrisk.__main__")
 
 

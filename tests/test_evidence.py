@@ -15,9 +15,9 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-import sibrisk.evidence as ev
+import sibrisk.evidence.effects as ev
 from sibrisk.errors import DataFileError, EvidenceError, SibriskError
-from sibrisk.uncertainty import PRIORS
+from sibrisk.scenario.uncertainty import PRIORS
 
 #: (treated k, n, control k, n): the catalogue's trial, small and large groups, and the
 #: edges 0 of n and n of n in either group or both.

@@ -1,4 +1,4 @@
-"""sibrisk.plot.power_curve and sibrisk.plot.progression draw what the numbers say."""
+"""sibrisk.report.plot.power_curve and sibrisk.report.plot.progression draw what the numbers say."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sibrisk import evidence, plot
-from sibrisk import progression as pr
 from sibrisk.errors import SibriskError
+from sibrisk import evidence
+from sibrisk.evidence import progression as pr
+from sibrisk.report import plot
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""sibrisk.progression: WHO-5 scoring and bands, questionnaire files, the paired analysis
+"""sibrisk.evidence.progression: WHO-5 scoring and bands, questionnaire files, the paired analysis
 (the exact signed-rank test against every sign pattern, and scipy) and the synthetic
 example's published aggregates."""
 
@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-import sibrisk.progression as pr
+import sibrisk.evidence.progression as pr
 from sibrisk.errors import DataFileError, EvidenceError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,7 +264,7 @@ def _generator():
 def test_regenerating_the_example_gives_the_same_file():
     gen = _generator()
     assert gen.make() == pr.EXAMPLE.read_text(encoding="utf-8"), \
-        "src/sibrisk/data/progression_example.csv is out of date; run: " \
+        "src/sibrisk/evidence/data/progression_example.csv is out of date; run: " \
         "python -m docs._generate progression_example"
     assert gen.make(seed=1) != gen.make()  # the seed matters
 
@@ -293,7 +293,7 @@ def _brute_signed_rank_p(d):
 def test_signed_rank_p_is_the_exact_test(d):
     """Conditional on the ties, against every sign pattern counted one by one; without
     ties also scipy's exact test."""
-    from sibrisk.progression import signed_rank_p
+    from sibrisk.evidence.progression import signed_rank_p
 
     assert signed_rank_p(d) == pytest.approx(_brute_signed_rank_p(d), rel=1e-12)
     nz = [x for x in d if x != 0]
@@ -303,7 +303,7 @@ def test_signed_rank_p_is_the_exact_test(d):
 
 
 def test_signed_rank_p_is_normal_for_many_changes():
-    from sibrisk import progression as pr
+    from sibrisk.evidence import progression as pr
 
     rng = np.random.default_rng(1)
     d = rng.integers(-3, 6, size=pr.EXACT_UP_TO + 50)

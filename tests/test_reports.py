@@ -18,11 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sibrisk
-from sibrisk import labels, language
-from sibrisk._text import Table, table, text, to_html
 from sibrisk.cli import main
-from sibrisk.language import numbers_for
-from sibrisk.risk import summarize_contracts
+from sibrisk.metrics.risk import summarize_contracts
+from sibrisk.report import labels, language
+from sibrisk.report.language import numbers_for
+from sibrisk.report.text import Table, table, text, to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"
@@ -41,7 +41,7 @@ def run(capsys, *args):
 def test_every_input_of_the_scenario_has_a_label_in_both_languages():
     """Every field of the scenario's specification (and every aggregate) has an English
     and a Danish label; its unit comes from the specification."""
-    from sibrisk import scenario as sc
+    from sibrisk.scenario import spec as sc
 
     specs = labels._specs()
     assert set(specs) <= set(labels.INPUTS), set(specs) - set(labels.INPUTS)
@@ -74,7 +74,7 @@ def test_every_measure_of_the_library_has_a_label():
     c = summarize_contracts(ds, level=0.05)["tranches"]
     names += [n for n in c if n not in ("actors",) and not n.endswith("_se")]
     names += [n for a in c["actors"].values() for n in a if not n.endswith("_se")]
-    from sibrisk.schema import OUTPUT_COLUMNS, OUTPUTS
+    from sibrisk.metrics.schema import OUTPUT_COLUMNS, OUTPUTS
 
     names += list(OUTPUTS) + list(OUTPUT_COLUMNS)
     for name in set(names):
@@ -88,7 +88,7 @@ def test_every_measure_of_the_library_has_a_label():
 
 def test_the_labels_module_loads_no_numerical_library():
     """The command line's parser may import it: importing it loads no numpy."""
-    code = ("import sys; import sibrisk.labels, sibrisk.language, sibrisk._text; "
+    code = ("import sys; import sibrisk.report.labels, sibrisk.report.language, sibrisk.report.text; "
             "print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": str(ROOT / "src")}).stdout

@@ -13,7 +13,8 @@ import pytest
 from scipy import stats
 
 import sibrisk
-from sibrisk import cli, sensitivity
+from sibrisk import cli
+from sibrisk.engine import sensitivity
 from sibrisk.errors import SibriskError
 
 DRC = "drc-sib-2023"

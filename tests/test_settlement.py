@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sibrisk
-from sibrisk import _kernels as K
-from sibrisk.settlement import OUTSIDE, settlement_to_dict
+from sibrisk.ledger import kernels as K
+from sibrisk.ledger.settlement import OUTSIDE, settlement_to_dict
 
 
 def tiny(rate: float = 0.0) -> sibrisk.Scenario:

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import xarray as xr
 from scipy import stats
+from sibrisk.engine.simulate import fixed_counts
 
 import sibrisk
-from sibrisk import _kernels as K
-from sibrisk.exact import gross_pmf
-from sibrisk.simulate import fixed_counts
+from sibrisk.ledger import kernels as K
+from sibrisk.outcomes.exact import gross_pmf
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +262,7 @@ def test_dataset_is_labelled_and_yearly_on_request(drc):
     np.testing.assert_allclose(pv.values, yearly.municipal_account.values, rtol=1e-9)
     cum = np.cumsum(yearly.municipal_cash_flow.values * sibrisk.account(drc).discount_factor.values,
                     axis=1)
-    np.testing.assert_allclose(sibrisk.ledger.payback_year(cum),
+    np.testing.assert_allclose(sibrisk.ledger.catalogue.payback_year(cum),
                                yearly.municipal_payback_year.values, rtol=1e-9)
 
 

@@ -23,11 +23,11 @@ from scipy.optimize import brentq
 
 import sibrisk
 from sibrisk import _jit
-from sibrisk import _kernels as K
-from sibrisk.account import breakeven
-from sibrisk.ledger import point_parameters, settle_expected
-from sibrisk.outcomes import expected_outcomes
-from sibrisk.uncertainty import Distribution
+from sibrisk.engine.breakeven import breakeven
+from sibrisk.ledger import kernels as K
+from sibrisk.ledger.catalogue import point_parameters, settle_expected
+from sibrisk.outcomes.expected import expected_outcomes
+from sibrisk.scenario.uncertainty import Distribution
 
 PROBE = """
 import io, json, sys, contextlib
@@ -77,15 +77,33 @@ def test_every_public_name_resolves():
         sibrisk.nope  # noqa: B018
 
 
-def test_functions_keep_their_names_when_their_modules_are_imported():
-    import sibrisk.account  # noqa: F401 - the module shares the function's name
-    import sibrisk.simulate  # noqa: F401
-    import sibrisk.solve  # noqa: F401
-    import sibrisk.sweep  # noqa: F401
+def test_old_module_names_still_import_with_a_warning(recwarn):
+    """sibrisk 0.1's flat module names (``sibrisk.simulate``, ``sibrisk.risk``, ...) give
+    the modules at their new homes, with a DeprecationWarning, for one release; the
+    functions that share a name with such a module stay functions."""
+    import importlib
+
+    import sibrisk.engine.simulate
+
+    for old, new in (("simulate", "engine.simulate"), ("risk", "metrics.risk"),
+                     ("account", "metrics.account"), ("settlement", "ledger.settlement"),
+                     ("sweep", "engine.sweep"), ("solve", "engine.solve")):
+        sys.modules.pop(f"sibrisk.{old}", None)
+        with pytest.warns(DeprecationWarning, match=f"sibrisk.{old} is now sibrisk.{new}"):
+            module = importlib.import_module(f"sibrisk.{old}")
+        assert module is importlib.import_module(f"sibrisk.{new}")
+    from sibrisk.simulate import DEFAULT_CHUNK_SIZE  # noqa: F401 - the old path works
 
     for name in ("account", "simulate", "solve", "sweep"):
         assert callable(getattr(sibrisk, name)) and not isinstance(getattr(sibrisk, name),
                                                                    type(sys)), name
+    assert sibrisk.simulate is sibrisk.engine.simulate.simulate
+    # the public modules keep their short names, without a warning
+    import sibrisk.plot
+    import sibrisk.power
+
+    assert sibrisk.plot is importlib.import_module("sibrisk.report.plot")
+    assert sibrisk.power.sample_size is sibrisk.evidence.sample_size
 
 
 def test_interpreted_kernel_gives_the_compiled_numbers(drc):
@@ -96,7 +114,7 @@ def test_interpreted_kernel_gives_the_compiled_numbers(drc):
     rates = sibrisk.price_surplus_share(s).applied_rates.astype(float)
     interpreted = settle_expected(s, outcomes, rates)
     years = s.effect.horizon + 1
-    from sibrisk.discount import discount_factors
+    from sibrisk.ledger.discount import discount_factors
 
     row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
     compiled = np.empty((1, len(K.OUTPUT_COLUMNS)))
@@ -142,10 +160,10 @@ def test_compile_notice_is_said_once_and_quiet_silences_it(tmp_path):
 def test_breakeven_bisection_finds_brents_root(drc, vary, output):
     be = breakeven(drc, vary, output)
     fixed = sibrisk.price_surplus_share(drc)
-    from sibrisk.account import _evaluate
+    from sibrisk.metrics.account import evaluate
 
     def f(x):
-        return _evaluate(drc.replace(vary, x), fixed)[output]
+        return evaluate(drc.replace(vary, x), fixed)[output]
 
     half = (be.bounds[1] - be.bounds[0]) / 200
     reference = brentq(f, be.value - half, be.value + half, xtol=1e-15, rtol=1e-15)

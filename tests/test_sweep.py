@@ -13,7 +13,7 @@ import xarray as xr
 import sibrisk
 from sibrisk import cli
 from sibrisk.errors import ScenarioError, SibriskError
-from sibrisk.risk import summarize_contracts
+from sibrisk.metrics.risk import summarize_contracts
 
 DRC = "drc-sib-2023"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "contracts"
@@ -111,7 +111,7 @@ def test_keep_runs_keeps_every_points_runs():
     np.testing.assert_allclose(fast.actor_npv, slow.actor_npv, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(fast.contract_payment, slow.contract_payment, rtol=1e-12)
     np.testing.assert_allclose(fast.actor_npv.mean("run"), fast.npv_mean, rtol=1e-9, atol=1e-6)
-    np.testing.assert_array_equal((fast.actor_npv < -sibrisk.risk.LOSS_TOLERANCE).mean("run"),
+    np.testing.assert_array_equal((fast.actor_npv < -sibrisk.metrics.risk.LOSS_TOLERANCE).mean("run"),
                                   fast.loss_probability)
     plain = sibrisk.sweep(DRC, {DECAY: [0.1, 0.2]}, runs=2_000, seed=1, keep_runs=True)
     at = plain.sel({DECAY: 0.2})

@@ -13,11 +13,11 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 import sibrisk  # noqa: E402
-from sibrisk import workbook  # noqa: E402
-from sibrisk._sheets import INPUT_COLUMNS  # noqa: E402
 from sibrisk.cli import main  # noqa: E402
 from sibrisk.errors import SibriskError  # noqa: E402
-from sibrisk.report import catalogue_report  # noqa: E402
+from sibrisk.report import workbook  # noqa: E402
+from sibrisk.report.catalogue import catalogue_report  # noqa: E402
+from sibrisk.report.sheets import INPUT_COLUMNS  # noqa: E402
 
 DRC = "drc-sib-2023"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "contracts"

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import sibrisk
-from sibrisk.risk import summarize_contracts
+from sibrisk.metrics.risk import summarize_contracts
 
 from .common import DOCS, ROOT, generated_by
 from .reference import _run
@@ -212,7 +212,7 @@ def _simulated() -> list[str]:
         "",
         "```python",
         "import sibrisk",
-        "from sibrisk.risk import summarize_contracts",
+        "from sibrisk.metrics.risk import summarize_contracts",
         "",
         "files = [\"standard.toml\", \"reinvestment.toml\", ...]  # all name drc-sib-2023",
         f"ds = sibrisk.simulate(\"drc-sib-2023\", runs={RUNS:_}, seed={SEED}, contracts=files)",
@@ -309,7 +309,7 @@ def render() -> str:
         "",
         "```python",
         "import sibrisk",
-        "from sibrisk.settlement import settlement_to_dict",
+        "from sibrisk.ledger.settlement import settlement_to_dict",
         "",
         "contract = sibrisk.load_contract(\"examples/contracts/tranches.toml\")",
         "result = sibrisk.settle(contract, \"examples/contracts/outcomes.toml\")",

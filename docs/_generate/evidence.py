@@ -1,7 +1,7 @@
 """Generate docs/evidence.md: how solid is the evidence behind the catalogue's effect?
 
 Every number comes from ``sibrisk.evidence`` (effects, power, sample sizes) and
-``sibrisk.progression`` (the synthetic questionnaire example); nothing is
+``sibrisk.evidence.progression`` (the synthetic questionnaire example); nothing is
 random, so the page is the same on every run. The trial's counts come from the
 built-in scenario's evidence distributions. ``--check`` compares the Markdown
 only; the figures are drawn in write mode.
@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import sibrisk
-from sibrisk import evidence, plot
-from sibrisk import progression as pr
+from sibrisk import evidence
+from sibrisk.evidence import progression as pr
+from sibrisk.report import plot
 
 from . import common
 from .common import DOCS, FIGURES, _num, _table, draw_figures, generated_by, pct
@@ -151,7 +152,7 @@ def _intro(r) -> list[str]:
         "does not give, how large a trial has to be, and how often a contract that pays "
         "on the measured effect misjudges the programme (`simulate(..., "
         "comparison_size=...)`). A last section shows the progression analysis of "
-        "`sibrisk.progression` on a synthetic example.",
+        "`sibrisk.evidence.progression` on a synthetic example.",
         "",
         f"The trial's counts are those of the built-in scenario `{r['scenario'].name}`: "
         f"**{k1} of {n1}** participants in work ({by_type}: the catalogue's rates for those "
@@ -334,15 +335,15 @@ def _progression(r) -> list[str]:
         "end of the programme about their well-being (the WHO-5 index: five items scored "
         "0-5, summed and multiplied by 4; below 36 a high risk of depression or stress, "
         "36-50 a risk, above 50 no immediate risk) and their employability (BIP indicator "
-        "items). `sibrisk.progression` reads such answers (one row per participant and "
+        "items). `sibrisk.evidence.progression` reads such answers (one row per participant and "
         "questionnaire), scores WHO-5 and compares each participant's start and end by "
         "group, with the Wilcoxon signed-rank test of the changes.",
         "",
         "**The data below are synthetic.** The catalogue publishes only averages, so "
         "sibrisk ships made-up answers of 44 fictitious participants (24 in Herning, 20 in "
         "Viborg), generated with a fixed seed by `docs/_generate/progression_example.py` to match "
-        "the published aggregates (`sibrisk.progression.example()`, described in "
-        "`src/sibrisk/data/README.md`). They show what the analysis does, not what the "
+        "the published aggregates (`sibrisk.evidence.progression.example()`, described in "
+        "`src/sibrisk/evidence/data/README.md`). They show what the analysis does, not what the "
         "programme did.",
         "",
         *_table(["municipality", "n", "WHO-5 at start", "at end", "change", "better",
@@ -445,7 +446,7 @@ MISJUDGE_RUNS, MISJUDGE_SEED = 100_000, 11
 def misjudgement() -> dict[Any, dict[str, Any]]:
     """The threshold contract simulated with each comparison group size, on one set of
     draws of the world and the cohort."""
-    from sibrisk.risk import summarize_contracts
+    from sibrisk.metrics.risk import summarize_contracts
 
     out = {}
     for size in COMPARISON_SIZES:
@@ -518,7 +519,7 @@ def _misjudgement(m) -> list[str]:
         "count (`tests/test_measurement.py`). In Python:",
         "",
         "```python",
-        "from sibrisk.risk import summarize_contracts",
+        "from sibrisk.metrics.risk import summarize_contracts",
         "",
         "ds = sibrisk.simulate(\"drc-sib-2023\", runs=100_000, seed=11,",
         "                      contracts=[\"threshold.toml\"], comparison_size=280)",

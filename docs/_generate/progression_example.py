@@ -1,4 +1,4 @@
-"""Generate src/sibrisk/data/progression_example.csv: SYNTHETIC questionnaire answers.
+"""Generate src/sibrisk/evidence/data/progression_example.csv: SYNTHETIC questionnaire answers.
 
 The catalogue publishes only aggregates of its progression analysis (44
 respondents, 24 in Herning and 20 in Viborg, WHO-5 and BIP questionnaires at the
@@ -31,7 +31,7 @@ from scipy import stats
 
 from .common import ROOT
 
-DATA = ROOT / "src" / "sibrisk" / "data" / "progression_example.csv"
+DATA = ROOT / "src" / "sibrisk" / "evidence" / "data" / "progression_example.csv"
 SEED = 2023
 
 #: (municipality, id prefix, respondents, start mean, end mean, gain significant)

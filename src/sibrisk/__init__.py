@@ -22,40 +22,63 @@ library), so the command line and scripts that need one function start fast.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import sys
 import types
+import warnings
 from typing import TYPE_CHECKING, Any
 
-#: Public name -> the module that defines it.
+#: Public name -> the module that defines it (the pipeline's stages are subpackages).
 _WHERE: dict[str, str] = {
-    "Scenario": "scenario",
-    "AGGREGATE_INPUTS": "scenario",
-    "load_scenario": "scenario",
-    "list_scenarios": "scenario",
-    "account": "account",
-    "breakeven": "account",
-    "BreakEven": "account",
-    "OUTPUTS": "schema",
-    "simulate": "simulate",
-    "summarize": "risk",
-    "summary_to_dict": "risk",
-    "SummaryTable": "report",
-    "save": "files",
-    "price_surplus_share": "contract",
-    "SurplusShareTariff": "contract",
-    "Contract": "contract",
-    "load_contract": "contract",
-    "settle": "settlement",
-    "Settlement": "settlement",
-    "tornado": "sensitivity",
-    "sobol": "sensitivity",
-    "solve": "solve",
-    "Solution": "solve",
-    "sweep": "sweep",
+    "Scenario": "scenario.spec",
+    "AGGREGATE_INPUTS": "scenario.spec",
+    "load_scenario": "scenario.spec",
+    "list_scenarios": "scenario.spec",
+    "account": "metrics.account",
+    "breakeven": "engine.breakeven",
+    "BreakEven": "engine.breakeven",
+    "OUTPUTS": "metrics.schema",
+    "simulate": "engine.simulate",
+    "summarize": "metrics.risk",
+    "summary_to_dict": "metrics.risk",
+    "SummaryTable": "report.catalogue",
+    "save": "report.netcdf",
+    "price_surplus_share": "ledger.tariff",
+    "SurplusShareTariff": "ledger.tariff",
+    "Contract": "contract.terms",
+    "load_contract": "contract.terms",
+    "settle": "ledger.settlement",
+    "Settlement": "ledger.settlement",
+    "tornado": "engine.sensitivity",
+    "sobol": "engine.sensitivity",
+    "solve": "engine.solve",
+    "Solution": "engine.solve",
+    "sweep": "engine.sweep",
     "SibriskError": "errors",
     "ScenarioError": "errors",
     "ContractError": "errors",
     "BreakEvenError": "errors",
+}
+
+#: Modules of the flat layout of sibrisk 0.1 and where they are now: importing an old
+#: name still works, with a DeprecationWarning, for one release. The public modules
+#: ``plot``, ``workbook``, ``power``, ``progression``, ``language`` and ``labels`` keep
+#: their short names without a warning.
+_MOVED: dict[str, str] = {
+    "scenario": "scenario.spec", "uncertainty": "scenario.uncertainty",
+    "outcomes": "outcomes.expected", "exact": "outcomes.exact",
+    "contract": "contract.terms", "discount": "ledger.discount",
+    "ledger": "ledger.catalogue", "settlement": "ledger.settlement",
+    "schema": "metrics.schema", "account": "metrics.account", "risk": "metrics.risk",
+    "simulate": "engine.simulate", "sweep": "engine.sweep", "solve": "engine.solve",
+    "sensitivity": "engine.sensitivity", "report": "report.catalogue",
+    "html_report": "report.html", "files": "report.netcdf",
+}
+_PUBLIC_MODULES: dict[str, str] = {
+    "plot": "report.plot", "workbook": "report.workbook", "power": "evidence.power_analysis",
+    "progression": "evidence.progression", "language": "report.language",
+    "labels": "report.labels",
 }
 
 __all__ = [
@@ -92,6 +115,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _PUBLIC_MODULES:
+        value = importlib.import_module(f".{_PUBLIC_MODULES[name]}", __name__)
+        globals()[name] = value
+        return value
     if name == "__version__":  # looked up when asked: importlib.metadata is slow to import
         from importlib.metadata import PackageNotFoundError, version
 
@@ -115,29 +142,54 @@ def __dir__() -> list[str]:
 
 class _Package(types.ModuleType):
     """The package, whose functions ``account``, ``simulate``, ``solve`` and ``sweep``
-    share their names with the modules that define them: importing such a module
+    share their names with modules of sibrisk 0.1: importing such an old module name
     (which makes it an attribute of the package) leaves the function in its place."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _WHERE.get(name) == name:
-            value = getattr(value, name)
+        if isinstance(value, types.ModuleType) and name in _WHERE and name in _MOVED:
+            value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
         super().__setattr__(name, value)
 
 
+class _OldNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports of the flat layout's module names (``sibrisk.simulate``, ...) give the
+    module's new home, with a DeprecationWarning for the names in :data:`_MOVED`."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        head, _, name = fullname.partition(".")
+        if head == __name__ and (name in _MOVED or name in _PUBLIC_MODULES):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        name = spec.name.partition(".")[2]
+        if name in _MOVED:
+            warnings.warn(f"sibrisk.{name} is now sibrisk.{_MOVED[name]}; the old name goes "
+                          "in the next release", DeprecationWarning, stacklevel=2)
+            return importlib.import_module(f".{_MOVED[name]}", __name__)
+        return importlib.import_module(f".{_PUBLIC_MODULES[name]}", __name__)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The module is already executed: it is the one at its new home."""
+
+
 sys.modules[__name__].__class__ = _Package
+sys.meta_path.append(_OldNames())
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
-    from .account import BreakEven, account, breakeven
-    from .contract import Contract, SurplusShareTariff, load_contract, price_surplus_share
+    from .contract.terms import Contract, load_contract
+    from .engine.breakeven import BreakEven, breakeven
+    from .engine.sensitivity import sobol, tornado
+    from .engine.simulate import simulate
+    from .engine.solve import Solution, solve
+    from .engine.sweep import sweep
     from .errors import BreakEvenError, ContractError, ScenarioError, SibriskError
-    from .files import save
-    from .report import SummaryTable
-    from .risk import summarize, summary_to_dict
-    from .scenario import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario
-    from .schema import OUTPUTS
-    from .sensitivity import sobol, tornado
-    from .settlement import Settlement, settle
-    from .simulate import simulate
-    from .solve import Solution, solve
-    from .sweep import sweep
+    from .ledger.settlement import Settlement, settle
+    from .ledger.tariff import SurplusShareTariff, price_surplus_share
+    from .metrics.account import account
+    from .metrics.risk import summarize, summary_to_dict
+    from .metrics.schema import OUTPUTS
+    from .report.catalogue import SummaryTable
+    from .report.netcdf import save
+    from .scenario.spec import AGGREGATE_INPUTS, Scenario, list_scenarios, load_scenario

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SibriskError
-from ..language import LANGUAGES
+from ..report.language import LANGUAGES
 
 DEFAULT_SCENARIO = "drc-sib-2023"
 
@@ -174,11 +174,11 @@ def input_file(name_or_path: str) -> tuple[str, str]:
     a built-in scenario's TOML, or the file's (for the report, which shows it whole)."""
     from importlib import resources
 
-    from ..scenario import list_scenarios
+    from ..scenario.spec import list_scenarios
 
     if name_or_path in list_scenarios():
         return (f"{name_or_path}.toml",
-                (resources.files("sibrisk") / "scenarios" / f"{name_or_path}.toml")
+                (resources.files("sibrisk.scenario") / "builtin" / f"{name_or_path}.toml")
                 .read_text(encoding="utf-8"))
     path = Path(name_or_path)
     return str(path), path.read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
-from ..language import words
-from ..schema import OUTPUTS
+from ..metrics.schema import OUTPUTS
+from ..report.language import words
 from ._common import RUNS, SEED, input_file, lang_arg, note, print_json, real, scenario_arg
 
 
@@ -59,8 +59,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def _account(args: argparse.Namespace) -> None:
-    from ..report import catalogue_report, format_catalogue_report
-    from ..scenario import load_scenario
+    from ..report.catalogue import catalogue_report, format_catalogue_report
+    from ..scenario.spec import load_scenario
 
     report = catalogue_report(load_scenario(args.scenario), per=args.per)
     if args.json:
@@ -70,15 +70,15 @@ def _account(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from ..contract import load_contract
-    from ..report import (
+    from ..contract.terms import load_contract
+    from ..metrics.risk import summarize, summarize_contracts, summary_to_dict
+    from ..report.catalogue import (
         catalogue_report,
         format_catalogue_report,
         format_contract_risk,
         format_risk_summary,
     )
-    from ..risk import summarize, summarize_contracts, summary_to_dict
-    from ..scenario import load_scenario
+    from ..scenario.spec import load_scenario
     from .risk import simulated
 
     if args.xlsx and not args.report_dir:
@@ -87,18 +87,18 @@ def _run(args: argparse.Namespace) -> None:
     contracts = [load_contract(c) for c in args.contract]
     report = catalogue_report(scenario)
     if args.report_dir:
-        from ..html_report import check_folder
+        from ..report.html import check_folder
 
         check_folder(args.report_dir)  # before the simulation, not after it
         if args.xlsx:
-            from ..workbook import check_openpyxl
+            from ..report.workbook import check_openpyxl
 
             check_openpyxl()
     ds = simulated(args, scenario, contracts or None, yearly=bool(args.report_dir))
     summary = summary_to_dict(summarize(ds))
     risk = summarize_contracts(ds, level=summary["level"]) if contracts else None
     if args.report_dir:
-        from ..html_report import write_report
+        from ..report.html import write_report
 
         sources = [input_file(args.scenario), *(input_file(c) for c in args.contract)]
         paths = write_report(args.report_dir, scenario, ds, report, summary, args.lang,
@@ -116,9 +116,9 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _breakeven(args: argparse.Namespace) -> None:
-    from ..account import breakeven
-    from ..report import format_breakeven
-    from ..scenario import load_scenario
+    from ..engine.breakeven import breakeven
+    from ..report.catalogue import format_breakeven
+    from ..scenario.spec import load_scenario
 
     scenario = load_scenario(args.scenario)
     result = breakeven(scenario, args.vary, args.output, args.target, reprice=args.reprice)

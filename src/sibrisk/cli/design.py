@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
-from ..language import words
-from ..schema import OUTPUT_COLUMNS
+from ..metrics.schema import OUTPUT_COLUMNS
+from ..report.language import words
 from ._common import (
     COUNT,
     DEFAULT_SCENARIO,
@@ -147,7 +147,7 @@ def _axes(args: argparse.Namespace) -> dict[str, list[float]]:
 
     import numpy as np
 
-    from ..sweep import check_points
+    from ..engine.sweep import check_points
 
     specs = [_axis(a) for a in args.axis]
     names = [name for name, _, _ in specs]
@@ -170,11 +170,11 @@ def _measures(text: str) -> list[str]:
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    from ..contract import load_contract
-    from ..files import save
-    from ..report import catalogue_report, format_sweep
-    from ..scenario import load_scenario
-    from ..sweep import sweep, sweep_to_dict
+    from ..contract.terms import load_contract
+    from ..engine.sweep import sweep, sweep_to_dict
+    from ..report.catalogue import catalogue_report, format_sweep
+    from ..report.netcdf import save
+    from ..scenario.spec import load_scenario
 
     if args.out:
         out_file("--out", args.out, ".nc", "a netCDF file")
@@ -184,7 +184,7 @@ def _sweep(args: argparse.Namespace) -> None:
     if scenario is None and args.contract is None:
         scenario = DEFAULT_SCENARIO
     if args.xlsx:  # checked before the sweep, not after it
-        from ..workbook import check_path
+        from ..report.workbook import check_path
 
         check_path(args.xlsx)
     progress = None if args.quiet else Progress("sweeping", unit=f"points of {args.runs:,} runs")
@@ -212,7 +212,7 @@ def _sweep(args: argparse.Namespace) -> None:
     report = sweep_to_dict(ds)
     base = load_scenario(scenario or load_contract(args.contract).scenario or DEFAULT_SCENARIO)
     if args.xlsx:
-        from ..workbook import write_workbook
+        from ..report.workbook import write_workbook
 
         path = write_workbook(args.xlsx, base, catalogue_report(base), sweep=report,
                               lang=args.lang)
@@ -226,7 +226,7 @@ def _sweep(args: argparse.Namespace) -> None:
 
 
 def _solve(args: argparse.Namespace) -> None:
-    from ..solve import solve
+    from ..engine.solve import solve
 
     scenario = args.scenario
     if scenario is None and args.contract is None:
@@ -242,7 +242,7 @@ def _solve(args: argparse.Namespace) -> None:
     if args.json:
         print_json(result.to_dict())
         return
-    from ..report import format_solution
+    from ..report.catalogue import format_solution
 
     # a step ("jumps past"): whole jobs make a measure jump
     print(format_solution(result.to_dict(), args.lang), end="")
@@ -250,9 +250,9 @@ def _solve(args: argparse.Namespace) -> None:
 
 def _sensitivity(args: argparse.Namespace) -> None:
     from .._limits import check_memory
-    from ..report import format_sensitivity
-    from ..scenario import load_scenario
-    from ..sensitivity import sobol, tornado
+    from ..engine.sensitivity import sobol, tornado
+    from ..report.catalogue import format_sensitivity
+    from ..scenario.spec import load_scenario
 
     scenario = load_scenario(args.scenario)
     d = len(scenario.uncertain)  # scipy's Saltelli samples: about n (d + 2)^2 numbers

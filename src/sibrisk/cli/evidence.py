@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
-from ..schema import ALTERNATIVES, METHODS, TESTS
+from ..metrics.schema import ALTERNATIVES, METHODS, TESTS
 from ._common import COUNT, lang_arg, print_json, real, whole
 
 
@@ -97,10 +97,10 @@ def _rate_arg(option: str, text: str) -> float:
 
 
 def _evidence(args: argparse.Namespace) -> None:
-    from .. import _evidence_text as text
+    from ..report import evidence as text
 
     if args.action == "effect":
-        from ..evidence import effect
+        from ..evidence.effects import effect
 
         result = effect(_counts_arg("--treated", args.treated),
                         _counts_arg("--control", args.control), level=args.level)
@@ -109,7 +109,7 @@ def _evidence(args: argparse.Namespace) -> None:
         else:
             print(text.effect_text(result, args.lang), end="")
     elif args.action == "power":
-        from ..power import power, sample_size
+        from ..evidence.power_analysis import power, sample_size
 
         rates = (_rate_arg("--treated-rate", args.treated_rate),
                  _rate_arg("--control-rate", args.control_rate))
@@ -127,19 +127,19 @@ def _evidence(args: argparse.Namespace) -> None:
             else:
                 print(text.sample_size_text(result, args.lang), end="")
             return
-        from ..power import _control_size
+        from ..evidence.power_analysis import control_size
 
         value = power(*rates, args.n, args.control_n, control_ratio=args.control_ratio,
                       **settings)
         report = {"p_treated": rates[0], "p_control": rates[1], "n_treated": args.n,
-                  "n_control": _control_size(args.n, args.control_n, args.control_ratio),
+                  "n_control": control_size(args.n, args.control_n, args.control_ratio),
                   **settings, "power": value}
         if args.json:
             print_json(report)
         else:
             print(text.power_text(report, args.lang), end="")
     else:
-        from ..progression import (
+        from ..evidence.progression import (
             GROUP_COLUMNS,
             SYNTHETIC,
             WHO5_ITEMS,

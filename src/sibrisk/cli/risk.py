@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
-from ..language import words
+from ..report.language import words
 from ._common import (
     COUNT,
     DEFAULT_SCENARIO,
@@ -66,7 +66,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def simulated(args: argparse.Namespace, scenario, contracts=None, yearly=False):
     """The simulation a command asks for (``--runs``, ``--seed``, ``--method``, ...)."""
-    from ..simulate import simulate
+    from ..engine.simulate import simulate
 
     method = getattr(args, "method", "mc")
     return simulate(scenario, runs=args.runs, seed=args.seed, method=method,
@@ -82,8 +82,8 @@ def simulated(args: argparse.Namespace, scenario, contracts=None, yearly=False):
 
 def risk_summary(args: argparse.Namespace, scenario, contracts=None) -> dict:
     """The risk summary of the simulation a command asks for (saved with ``--out``)."""
-    from ..files import save
-    from ..risk import summarize, summarize_contracts, summary_to_dict
+    from ..metrics.risk import summarize, summarize_contracts, summary_to_dict
+    from ..report.netcdf import save
 
     ds = simulated(args, scenario, contracts)
     if getattr(args, "out", None):
@@ -108,9 +108,9 @@ def contract_scenario(contracts: list):
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from ..contract import load_contract
-    from ..report import format_contract_risk, format_risk_summary
-    from ..scenario import load_scenario
+    from ..contract.terms import load_contract
+    from ..report.catalogue import format_contract_risk, format_risk_summary
+    from ..scenario.spec import load_scenario
 
     if args.out:
         out_file("--out", args.out, ".nc", "a netCDF file")
@@ -145,9 +145,9 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _settle(args: argparse.Namespace) -> None:
-    from ..contract import load_contract
-    from ..report import format_settlement
-    from ..settlement import settle, settlement_to_dict
+    from ..contract.terms import load_contract
+    from ..ledger.settlement import settle, settlement_to_dict
+    from ..report.catalogue import format_settlement
 
     result = settle(load_contract(args.contract), args.outcomes, scenario=args.scenario)
     report = settlement_to_dict(result)

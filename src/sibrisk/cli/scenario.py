@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import SibriskError
-from ..language import words
+from ..report.language import words
 from ._common import DEFAULT_SCENARIO, lang_arg, note, out_file, print_json, scenario_arg
 
 
@@ -42,7 +42,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def _scenario(args: argparse.Namespace) -> None:
-    from ..scenario import list_scenarios, load_scenario
+    from ..scenario.spec import list_scenarios, load_scenario
 
     w = words(getattr(args, "lang", None) or "en")
     if args.action == "list":
@@ -61,7 +61,7 @@ def _scenario(args: argparse.Namespace) -> None:
         else:
             print(scenario.to_toml(comments=not args.no_comments), end="")
     elif args.action == "import":
-        from ..workbook import import_workbook
+        from ..report.workbook import import_workbook
 
         if args.out:
             out_file("--out", args.out, ".toml", "a scenario file")
@@ -87,8 +87,8 @@ def _scenario(args: argparse.Namespace) -> None:
 def _inputs(args: argparse.Namespace, scenario) -> None:
     """``sibrisk scenario inputs``: every numeric input's key (for ``--vary`` and
     ``--axis``), label, value and distribution."""
-    from ..labels import input_label
-    from ..language import numbers_for
+    from ..report.labels import input_label
+    from ..report.language import numbers_for
 
     uncertain = scenario.uncertain_inputs
     w, f = words(args.lang), numbers_for(args.lang)
