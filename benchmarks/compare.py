@@ -32,9 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 from numba import njit
-from sibrisk.engine.simulate import COHORT, DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
 
 import sibrisk
+from sibrisk.engine.simulate import COHORT, DEFAULT_CHUNK_SIZE, _Plan, chunk_generator
 from sibrisk.ledger import kernels as K
 from sibrisk.ledger.catalogue import payback_year
 

@@ -52,11 +52,11 @@ import time
 import numba
 import numpy as np
 import xarray as xr
+
+import sibrisk
 from sibrisk.engine.simulate import DEFAULT_CHUNK_SIZE
 from sibrisk.engine.solve import _set_path
 from sibrisk.engine.sweep import _block_size
-
-import sibrisk
 from sibrisk.metrics.risk import summarize_contracts
 
 SCENARIO = sibrisk.load_scenario("drc-sib-2023")

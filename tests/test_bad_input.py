@@ -17,13 +17,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from sibrisk.engine.sweep import POINT_BYTES
 
 import sibrisk
 from sibrisk._io import parse_data
 from sibrisk._limits import memory_limit, size_text
 from sibrisk.cli import main
 from sibrisk.cli._common import RUNS, SEED, real, whole
+from sibrisk.engine.sweep import POINT_BYTES
 from sibrisk.errors import ContractError, Problem, ScenarioError, SibriskError, _show
 
 ROOT = Path(__file__).parents[1]

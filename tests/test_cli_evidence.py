@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from sibrisk.cli import main
 from sibrisk import evidence
+from sibrisk.cli import main
 from sibrisk.evidence import progression as pr
 
 

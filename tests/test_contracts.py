@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
-from sibrisk.engine.simulate import fixed_cohort_counts, fixed_counts
 
 import sibrisk
 from sibrisk import cli
 from sibrisk.contract.terms import Contract
+from sibrisk.engine.simulate import fixed_cohort_counts, fixed_counts
 from sibrisk.errors import ContractError, SibriskError
 from sibrisk.ledger.settlement import settlement_to_dict
 from sibrisk.metrics.risk import summarize_contracts

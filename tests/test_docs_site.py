@@ -42,8 +42,8 @@ def _pages(site: Path) -> dict[str, str]:
 
 def test_the_site_builds_strictly(site):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
-    for name in ("sibrisk.engine.simulate.simulate", "sibrisk.engine.sweep.sweep", "sibrisk.report.plot.tornado",
-                 "sibrisk.report.workbook.read_inputs"):
+    for name in ("sibrisk.engine.simulate.simulate", "sibrisk.engine.sweep.sweep",
+                 "sibrisk.report.plot.tornado", "sibrisk.report.workbook.read_inputs"):
         assert f'id="{name}"' in api, name
     assert (site / "designing-risk-sharing" / "index.html").exists()
     for name in ("sibrisk.evidence.effects.effect", "sibrisk.evidence.power_analysis.sample_size",

@@ -14,9 +14,9 @@ import json
 import numpy as np
 import pytest
 from scipy import stats
-from sibrisk.engine.simulate import fixed_counts
 
 import sibrisk
+from sibrisk.engine.simulate import fixed_counts
 from sibrisk.metrics.risk import summarize_contracts
 
 DRC = "drc-sib-2023"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sibrisk.errors import SibriskError
 from sibrisk import evidence
+from sibrisk.errors import SibriskError
 from sibrisk.evidence import progression as pr
 from sibrisk.report import plot
 

@@ -88,7 +88,8 @@ def test_every_measure_of_the_library_has_a_label():
 
 def test_the_labels_module_loads_no_numerical_library():
     """The command line's parser may import it: importing it loads no numpy."""
-    code = ("import sys; import sibrisk.report.labels, sibrisk.report.language, sibrisk.report.text; "
+    code = ("import sys; import sibrisk.report.labels, sibrisk.report.language, "
+            "sibrisk.report.text; "
             "print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": str(ROOT / "src")}).stdout

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import xarray as xr
 from scipy import stats
-from sibrisk.engine.simulate import fixed_counts
 
 import sibrisk
+from sibrisk.engine.exact import gross_pmf
+from sibrisk.engine.simulate import fixed_counts
 from sibrisk.ledger import kernels as K
-from sibrisk.outcomes.exact import gross_pmf
 
 
 @pytest.fixture(scope="module")

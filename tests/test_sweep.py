@@ -111,8 +111,8 @@ def test_keep_runs_keeps_every_points_runs():
     np.testing.assert_allclose(fast.actor_npv, slow.actor_npv, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(fast.contract_payment, slow.contract_payment, rtol=1e-12)
     np.testing.assert_allclose(fast.actor_npv.mean("run"), fast.npv_mean, rtol=1e-9, atol=1e-6)
-    np.testing.assert_array_equal((fast.actor_npv < -sibrisk.metrics.risk.LOSS_TOLERANCE).mean("run"),
-                                  fast.loss_probability)
+    lost = fast.actor_npv < -sibrisk.metrics.risk.LOSS_TOLERANCE
+    np.testing.assert_array_equal(lost.mean("run"), fast.loss_probability)
     plain = sibrisk.sweep(DRC, {DECAY: [0.1, 0.2]}, runs=2_000, seed=1, keep_runs=True)
     at = plain.sel({DECAY: 0.2})
     alone = sibrisk.simulate(sibrisk.load_scenario(DRC).replace(DECAY, 0.2), 2_000, 1,

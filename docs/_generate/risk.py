@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sibrisk.engine.simulate import fixed_counts
 
 import sibrisk
+from sibrisk.engine.simulate import fixed_counts
 from sibrisk.report import plot
 
 from . import common

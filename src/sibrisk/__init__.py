@@ -67,7 +67,7 @@ _WHERE: dict[str, str] = {
 #: their short names without a warning.
 _MOVED: dict[str, str] = {
     "scenario": "scenario.spec", "uncertainty": "scenario.uncertainty",
-    "outcomes": "outcomes.expected", "exact": "outcomes.exact",
+    "outcomes": "outcomes.expected", "exact": "engine.exact",
     "contract": "contract.terms", "discount": "ledger.discount",
     "ledger": "ledger.catalogue", "settlement": "ledger.settlement",
     "schema": "metrics.schema", "account": "metrics.account", "risk": "metrics.risk",

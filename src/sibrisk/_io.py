@@ -191,3 +191,10 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def json_value(x: float) -> float | None:
+    """A number for JSON: a Python float, or ``None`` where it is not finite (JSON has
+    no inf or NaN; every JSON answer of sibrisk writes its numbers through this)."""
+    x = float(x)
+    return x if math.isfinite(x) else None

@@ -22,12 +22,18 @@ minute.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["njit", "prange", "Kernel", "cython_special", "interpreted", "compile_all",
+#: Whether numba keeps compiled kernels on disk (``SIBRISK_NUMBA_CACHE=0`` switches it off:
+#: numba's cache can race between processes that compile at the same moment; numba
+#: issues 4807 and 10128).
+CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
+
+__all__ = ["CACHE", "njit", "prange", "Kernel", "cython_special", "interpreted", "compile_all",
            "on_first_compile"]
 
 #: Every kernel, in the order defined, and the modules that define them.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SibriskError
-from ..metrics.schema import ALTERNATIVES, METHODS, TESTS
+from ..evidence.choices import ALTERNATIVES, METHODS, TESTS
 from ._common import COUNT, lang_arg, print_json, real, whole
 
 

@@ -48,7 +48,7 @@ from typing import Any
 
 from .._io import parse_data, read_text, wrong_kind
 from ..errors import _MISSING, _NO_VALUE, ContractError, Problem
-from ..scenario.spec import _NAME, Scenario, _builtin_names, list_scenarios, load_scenario
+from ..scenario.spec import NAME_PATTERN, Scenario, builtin_names, list_scenarios, load_scenario
 
 __all__ = [
     "Contract", "Metric", "Trigger", "RateCard", "SurplusShare", "EffectPayment",
@@ -356,7 +356,7 @@ class Contract:
             raise ContractError(self.source, [Problem(
                 "scenario", _MISSING, "name a built-in scenario or a scenario file to "
                 "evaluate the contract in")])
-        if self.scenario not in _builtin_names() and not _is_file(self.scenario):
+        if self.scenario not in builtin_names() and not _is_file(self.scenario):
             raise ContractError(self.source, [Problem(
                 "scenario", self.scenario, "neither a built-in scenario ("
                 + ", ".join(list_scenarios()) + ") nor a file")])
@@ -504,7 +504,7 @@ class _Reader:
     def name(self, data: Mapping[str, Any], name: str, where: str, default: Any = _MISSING) -> Any:
         key = f"{where}.{name}" if where else name
         value = data.get(name, default)
-        if value is _MISSING or not isinstance(value, str) or not re.fullmatch(_NAME, value):
+        if value is _MISSING or not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
             self.bad(key, value, "must be a name of letters, digits, '_' or '-', starting with "
                      "a letter")
             return None

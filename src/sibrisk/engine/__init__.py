@@ -1,6 +1,7 @@
 """The engine: drives the pipeline once, many times, or over a grid.
 
-- :mod:`.simulate`: Monte Carlo (and exact) runs of a scenario and its contracts;
+- :mod:`.simulate`: Monte Carlo runs of a scenario and its contracts;
+- :mod:`.exact`: every possible outcome of a cohort, with its probability and money;
 - :mod:`.sweep`: the risk summary at every point of a grid of inputs or terms;
 - :mod:`.solve`: the input at which a risk measure meets a target;
 - :mod:`.breakeven`: the input at which an account's output reaches a target;

@@ -355,7 +355,7 @@ def simulate(
     """
     scenario = load_scenario(scenario)
     if method == "exact":
-        from ..outcomes.exact import enumerate_outcomes
+        from .exact import enumerate_outcomes
 
         if contracts is not None:
             raise SibriskError("contracts: evaluated run by run; use method='mc' (the exact "
@@ -638,17 +638,17 @@ class _ContractBook:
         own counts are. ``draw(m)`` gives the uniforms of metric ``m`` (one generator
         per metric and chunk, so variants share their draws); ``memo`` keeps the counts
         of each chain of retentions for the chunk."""
-        from ..ledger.settlement import _chain
+        from ..ledger.settlement import chain
 
-        chain = tuple(reversed(_chain(b.parent, m)))  # from the base metric to m
-        key = tuple((x, b.retention[x]) for x in chain)
+        path = tuple(reversed(chain(b.parent, m)))  # from the base metric to m
+        key = tuple((x, b.retention[x]) for x in path)
         if key in memo:
             return memo[key]
-        if len(chain) == 1:
+        if len(path) == 1:
             trials = np.full(base_rate.size, self.comparison_size, dtype=np.int64)
             p = np.ascontiguousarray(base_rate * b.retention[m], dtype=float).ravel()
         else:
-            trials = self._comparison_count(b, chain[-2], base_rate, draw,
+            trials = self._comparison_count(b, path[-2], base_rate, draw,
                                             memo).ravel().astype(np.int64)
             p = np.full(base_rate.size, b.retention[m])
         flat = np.empty(base_rate.size, dtype=np.int64)
@@ -658,7 +658,7 @@ class _ContractBook:
 
     def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
                  g=None):
-        from ..ledger.settlement import OutcomeData, _chain, evaluate
+        from ..ledger.settlement import OutcomeData, chain, evaluate
 
         plan = self.plan
         size = cell_gross.shape[0]
@@ -689,9 +689,9 @@ class _ContractBook:
             memo: dict = {}  # sums over cohorts and types, shared by the variants
             block_sums = tuple(part(x) for x in sums)
             for k, b in enumerate(plan.bound):
-                chain = {m: math.prod(b.retention[x] for x in _chain(b.parent, m))
+                reach = {m: math.prod(b.retention[x] for x in chain(b.parent, m))
                          for m in b.measured}
-                comparison = {m: base_rate[sl] * chain[m] for m in b.measured}
+                comparison = {m: base_rate[sl] * reach[m] for m in b.measured}
                 if self.comparison_size is not None:
                     comparison = {m: self._comparison_count(b, m, base_rate, draw,
                                                             measured)[sl] / self.comparison_size
@@ -704,7 +704,7 @@ class _ContractBook:
                 if self.judge:
                     truth = None
                     if b.measured:
-                        true = {m: (true_rate[sl] - base_rate[sl]) * chain[m]
+                        true = {m: (true_rate[sl] - base_rate[sl]) * reach[m]
                                 for m in b.measured}
                         truth = evaluate(b, OutcomeData(
                             participants[sl], metric_counts, comparison, savings[sl],

@@ -51,10 +51,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .._io import json_value
 from .._limits import check_memory
 from ..contract.terms import Contract, load_contract
 from ..errors import SibriskError
-from ..ledger.family import CONTRACT_FIELDS, BlockSummary, _plain
+from ..ledger.family import CONTRACT_FIELDS, BlockSummary
 from ..ledger.family import Workspace as _Workspace
 from ..ledger.settlement import bind_checked
 from ..metrics.risk import MEASUREMENT_FIELDS, QUANTILES, estimated, summarize, summarize_contracts
@@ -626,14 +627,14 @@ def sweep_to_dict(ds: xr.Dataset) -> dict[str, Any]:
         for name, values, rest in fields:
             row = values[i]
             if rest == ("actor", "quantile"):
-                summary[name] = {a: dict(zip(keys, map(_plain, r), strict=True))
+                summary[name] = {a: dict(zip(keys, map(json_value, r), strict=True))
                                  for a, r in zip(actors, row, strict=True)}
             elif rest == ("quantile",):
-                summary[name] = dict(zip(keys, map(_plain, row), strict=True))
+                summary[name] = dict(zip(keys, map(json_value, row), strict=True))
             elif rest == ("actor",):
-                summary[name] = dict(zip(actors, map(_plain, row), strict=True))
+                summary[name] = dict(zip(actors, map(json_value, row), strict=True))
             else:
-                summary[name] = _plain(row)
+                summary[name] = json_value(row)
         points.append({"at": {k: at[k][i] for k in names}, "summary": summary})
     labels = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.attrs.items()}
     labels["point_count"] = labels.pop("points")

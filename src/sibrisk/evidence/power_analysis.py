@@ -47,8 +47,8 @@ import numpy as np
 import xarray as xr
 from scipy import special, stats
 
-from ..metrics.schema import ALTERNATIVES, METHODS, TESTS
 from . import _checks as check
+from .choices import ALTERNATIVES, METHODS, TESTS
 
 __all__ = ["power", "sample_size", "power_curve", "SampleSize", "ALTERNATIVES", "TESTS",
            "METHODS"]

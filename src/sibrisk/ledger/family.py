@@ -35,10 +35,10 @@ from typing import Any
 import numba
 import numpy as np
 
+from .._jit import CACHE as _CACHE
 from .._jit import njit, prange
 from ..contract.terms import RateCard, SavingsShare, SurplusShare
 from .discount import discount_at
-from .kernels import _CACHE  # SIBRISK_NUMBA_CACHE=0 switches the disk cache off
 
 # The summaries' rules, shared with ``sibrisk.risk`` (defined here, so that changing them
 # changes this file and so renews the kernels numba keeps on disk).
@@ -1051,10 +1051,3 @@ def _settle_and_summarize(f: Family, outcomes: Outcomes, dmonth, payment, cuts, 
     summarize_family(payment, cuts, outcomes.savings_pv, funded, f.funding_of, f.pays,
                      f.saves, mid, lo, hi, actor_out, quant_out, contract_out,
                      2 * numba.get_num_threads())
-
-
-def _plain(x: float) -> float | None:
-    """A number for JSON: a Python float, or ``None`` where it is not finite (the one
-    helper the summaries share)."""
-    x = float(x)
-    return x if math.isfinite(x) else None

@@ -13,14 +13,12 @@ inputs and results do not depend on how chunks are scheduled.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
+from .._jit import CACHE as _CACHE
 from .._jit import cython_special, njit
 from ..metrics.schema import OUTPUT_COLUMNS
-
-_CACHE = os.environ.get("SIBRISK_NUMBA_CACHE", "1") != "0"
 
 # Columns of the per-run parameter matrix.
 (P_SAVING, P_EFFORT_COST, P_EFFORT_SHARE, P_OTHER, P_COST, P_PRODUCTION, P_NAF, P_EPS,

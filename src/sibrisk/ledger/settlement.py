@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import parse_data, read_text, wrong_kind
+from .._io import json_value, parse_data, read_text, wrong_kind
 from ..contract.terms import (
     BASE_METRIC,
     Contract,
@@ -50,7 +50,6 @@ from ..errors import _MISSING, _NO_VALUE, ContractError, Problem
 from ..scenario.spec import Scenario, load_scenario
 from . import kernels as K
 from .discount import discount_at, discount_factors, effect_profile
-from .family import _plain
 from .tariff import price_surplus_share
 
 __all__ = ["Bound", "OutcomeData", "Settlement", "bind", "settle", "read_outcomes",
@@ -265,7 +264,7 @@ def _file_error(source: str):
     return fail
 
 
-def _chain(parent: dict[str, str | None], name: str) -> list[str]:
+def chain(parent: dict[str, str | None], name: str) -> list[str]:
     out = [name]
     while parent[out[-1]] is not None:
         out.append(parent[out[-1]])
@@ -293,9 +292,9 @@ def _bind_card(card: RateCard, where: str, types: tuple[str, ...],
     rates = raw.copy()
     if card.cap_per_participant is not None:
         # along one chain a participant reaching a metric reached every priced metric before it
-        depth = sorted(range(len(metrics)), key=lambda i: len(_chain(parent, metrics[i])))
+        depth = sorted(range(len(metrics)), key=lambda i: len(chain(parent, metrics[i])))
         for a, b in zip(depth, depth[1:], strict=False):
-            if metrics[a] not in _chain(parent, metrics[b]):
+            if metrics[a] not in chain(parent, metrics[b]):
                 problems.append(Problem(f"{where}.cap_per_participant", card.cap_per_participant,
                                         "needs the card's metrics to follow one another in one "
                                         f"chain ({metrics[b]!r} does not follow "
@@ -324,7 +323,7 @@ def _bind_surplus(mech: SurplusShare, where: str, scenario: Scenario,
         return _Claims(mech)
     # a metric after 'employed' is reached by a share of the employed: scale so the expected
     # payment stays the tariff's price
-    reach = math.prod(retention[m] for m in _chain(parent, mech.metric))
+    reach = math.prod(retention[m] for m in chain(parent, mech.metric))
     if reach <= 0.0:
         problems.append(Problem(f"{where}.metric", mech.metric,
                                 "is reached by no one in expectation (a retention of 0); the "
@@ -375,7 +374,7 @@ def expected_data(bound: Bound, cohorts: int | None = None) -> OutcomeData:
         counts[m] = counts[bound.parent[m]] * bound.retention[m]
     comparison = {}
     for m in bound.measured:
-        reach = math.prod(bound.retention[x] for x in _chain(bound.parent, m))
+        reach = math.prod(bound.retention[x] for x in chain(bound.parent, m))
         comparison[m] = (n * c).sum(-1) / n.sum(-1) * reach
     savings = municipal_savings(s, n, n * (g - c))
     return OutcomeData(n, counts, comparison, savings,
@@ -436,7 +435,7 @@ def read_outcomes(path: str | os.PathLike[str] | Mapping[str, Any], bound: Bound
     comparison = {m: np.zeros((1, c_count)) for m in bound.measured}
     measured = {m: np.full((1, c_count), np.nan) for m in bound.measured}
     needed = {m for claims in bound.mechanisms for m in claims.metrics} | set(bound.measured)
-    needed |= {x for m in list(needed) for x in _chain(bound.parent, m)}
+    needed |= {x for m in list(needed) for x in chain(bound.parent, m)}
     control = np.array([t.control_employment for t in s.types])
     ignored: set[str] = set()
 
@@ -1252,11 +1251,11 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
         by_actor[actor] = {
             "received": float(amounts[amounts > 0].sum()) + 0.0,
             "paid": float(-amounts[amounts < 0].sum()) + 0.0,
-            "npv": _plain(stats[i, K.A_NPV]),
-            "irr": _plain(stats[i, K.A_IRR]),
-            "multiple": _plain(stats[i, K.A_MULTIPLE]),
-            "largest_exposure": _plain(stats[i, K.A_EXPOSURE]),
-            "payback_year": _plain(stats[i, K.A_PAYBACK]),
+            "npv": json_value(stats[i, K.A_NPV]),
+            "irr": json_value(stats[i, K.A_IRR]),
+            "multiple": json_value(stats[i, K.A_MULTIPLE]),
+            "largest_exposure": json_value(stats[i, K.A_EXPOSURE]),
+            "payback_year": json_value(stats[i, K.A_PAYBACK]),
         }
     cut = {where: float(v[run]) for where, v in result.cut.items() if v[run] > 0}
     return {
@@ -1282,8 +1281,8 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
         "dropped_after_termination": float(result.terminated[run]),
         "triggered": {m: bool(v[run]) for m, v in result.triggered.items()},
         "measured_effects": {  # None: a cohort without participants has no effect
-            m: {"cohorts": dict(zip(result.cohort_names, map(_plain, e[run]), strict=True)),
-                "pooled": _plain(result.effects_pooled[m][run])}
+            m: {"cohorts": dict(zip(result.cohort_names, map(json_value, e[run]), strict=True)),
+                "pooled": json_value(result.effects_pooled[m][run])}
             for m, e in result.effects.items()},
         "reinvestment_declared": float(result.reinvestment[run]),
         "outside": {src: float(np.asarray(v)[run]) for src, v in result.outside().items()},

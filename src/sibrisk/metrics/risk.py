@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .._io import json_value
 from ..errors import SibriskError
-from ..ledger.family import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, _plain, quantile_ranks
+from ..ledger.family import ATOM_TOLERANCE, LOSS_TOLERANCE, Z95, quantile_ranks
 
 __all__ = ["summarize", "summary_to_dict", "summarize_contracts", "QUANTILES"]
 
@@ -256,10 +257,10 @@ def summary_to_dict(summary: xr.Dataset) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, da in summary.data_vars.items():
         if "quantile" in da.dims:
-            out[name] = {f"{q:g}": _plain(v) for q, v in zip(da["quantile"].values, da.values,
+            out[name] = {f"{q:g}": json_value(v) for q, v in zip(da["quantile"].values, da.values,
                                                              strict=True)}
         else:
-            out[name] = _plain(float(da))
+            out[name] = json_value(float(da))
     for key, value in summary.attrs.items():
         out[key] = value.item() if isinstance(value, np.generic) else value
     out.setdefault("runs", None)
@@ -337,14 +338,14 @@ def summarize_contracts(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTI
     out: dict[str, Any] = {}
 
     def pair(name: str, value_se: tuple[float, float], into: dict[str, Any]) -> None:
-        into[name] = _plain(value_se[0])
-        into[f"{name}_se"] = _plain(estimated(value_se[1]))
+        into[name] = json_value(value_se[0])
+        into[f"{name}_se"] = json_value(estimated(value_se[1]))
 
     def quants(name: str, x: np.ndarray, into: dict[str, Any], weights=None) -> None:
         xs, cw = _sorted(x, w if weights is None else weights)
         got = [_quantile(xs, cw, q, exact) for q in quantiles]
-        into[name] = {f"{q:g}": _plain(v) for q, (v, _) in zip(quantiles, got, strict=True)}
-        into[f"{name}_se"] = {f"{q:g}": _plain(estimated(s)) for q, (_, s) in
+        into[name] = {f"{q:g}": json_value(v) for q, (v, _) in zip(quantiles, got, strict=True)}
+        into[f"{name}_se"] = {f"{q:g}": json_value(estimated(s)) for q, (_, s) in
                               zip(quantiles, got, strict=True)}
 
     for name in ds.contract.values:

@@ -1,4 +1,4 @@
-"""Names, units and meanings of what sibrisk computes, and the choices its functions take.
+"""Names, units and meanings of what sibrisk computes.
 
 A light module (no numpy): the command line builds its parser from it on every call,
 ``--help`` included, and the compiled kernels, the accounts and the reports read
@@ -7,8 +7,7 @@ the same names from here.
 
 from __future__ import annotations
 
-__all__ = ["OUTPUTS", "READINGS", "OUTPUT_COLUMNS", "OUTPUT_UNITS", "OUTPUT_MEANINGS",
-           "ALTERNATIVES", "TESTS", "METHODS"]
+__all__ = ["OUTPUTS", "READINGS", "OUTPUT_COLUMNS", "OUTPUT_UNITS", "OUTPUT_MEANINGS"]
 
 #: Scalar outputs of :func:`sibrisk.account`, with their meaning (also the break-even
 #: outputs).
@@ -93,10 +92,3 @@ OUTPUT_MEANINGS: dict[str, str] = {
     "deadweight_share": "deadweight payment / outcome payment (0 when nothing is paid)",
     "employment_saving": "municipal saving from additional employment",
 }
-
-#: Alternatives of the evidence's tests: two-sided, or the programme's rate is higher.
-ALTERNATIVES = ("two-sided", "greater")
-#: Tests of a difference of two rates: the pooled z-test, Fisher's exact test.
-TESTS = ("z", "fisher")
-#: How power is computed: every outcome of the trial counted, or the normal approximation.
-METHODS = ("exact", "normal")

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .._jit import CACHE as _CACHE
 from .._jit import njit
-from ..ledger.kernels import _CACHE
 
 __all__ = ["QuantileTable", "quantile_table"]
 

@@ -112,7 +112,7 @@ def _section(cls: type) -> Any:
     return field(metadata={"section": cls})
 
 
-_NAME = r"[A-Za-z][A-Za-z0-9_\-]*"
+NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_\-]*"
 
 
 # ---------------------------------------------------------------------------
@@ -130,7 +130,7 @@ class ParticipantType:
     """
 
     name: str = _spec_field(
-        "str", "Short name of the type, used as its key.", pattern=_NAME,
+        "str", "Short name of the type, used as its key.", pattern=NAME_PATTERN,
         pattern_doc="of letters, digits, '_' or '-', starting with a letter",
     )
     label: str = _spec_field("str", "Readable description of the type.", default="")
@@ -324,7 +324,7 @@ class Scenario:
     0.2
     """
 
-    name: str = _spec_field("str", "Short name of the scenario.", pattern=_NAME,
+    name: str = _spec_field("str", "Short name of the scenario.", pattern=NAME_PATTERN,
                             pattern_doc="of letters, digits, '_' or '-', starting with a letter")
     title: str = _spec_field("str", "One-line title.", default="")
     description: str = _spec_field("str", "Longer description and sources.", default="")
@@ -1016,11 +1016,11 @@ def _builtin_dir() -> Any:
 
 def list_scenarios() -> list[str]:
     """Names of the built-in scenarios."""
-    return list(_builtin_names())
+    return list(builtin_names())
 
 
 @functools.lru_cache(maxsize=1)
-def _builtin_names() -> tuple[str, ...]:  # the package's files do not change while it runs
+def builtin_names() -> tuple[str, ...]:  # the package's files do not change while it runs
     return tuple(sorted(p.name[: -len(".toml")] for p in _builtin_dir().iterdir()
                         if p.name.endswith(".toml")))
 
@@ -1052,7 +1052,7 @@ def load_scenario(name_or_path: str | os.PathLike[str] | Scenario) -> Scenario:
                                                  "built-in scenario name ("
                                                  + ", ".join(list_scenarios())
                                                  + ") or a TOML file")])
-    if text in _builtin_names():
+    if text in builtin_names():
         return Scenario.from_toml_text(_builtin_text(text), source=text)
     path = Path(text)
     try:

@@ -30,11 +30,11 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from ..engine.simulate import _Plan, _versions, common_attrs, fixed_counts
 from ..errors import SibriskError
 from ..ledger import kernels as K
 from ..metrics.schema import OUTPUT_MEANINGS, OUTPUT_UNITS
 from ..scenario.spec import Scenario
+from .simulate import _Plan, _versions, common_attrs, fixed_counts
 
 __all__ = ["enumerate_outcomes", "INVESTOR_OUTPUTS"]
 
