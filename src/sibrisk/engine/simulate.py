@@ -488,7 +488,7 @@ def _bind_contracts(contracts, scenario: Scenario) -> tuple:
     if contracts is None:
         return ()
     from ..contract.terms import Contract, load_contract
-    from ..ledger.settlement import bind
+    from ..ledger.bind import bind
 
     if isinstance(contracts, Contract | str | os.PathLike) or isinstance(contracts, Mapping):
         contracts = [contracts]
@@ -638,7 +638,7 @@ class _ContractBook:
         own counts are. ``draw(m)`` gives the uniforms of metric ``m`` (one generator
         per metric and chunk, so variants share their draws); ``memo`` keeps the counts
         of each chain of retentions for the chunk."""
-        from ..ledger.settlement import chain
+        from ..ledger.bind import chain
 
         path = tuple(reversed(chain(b.parent, m)))  # from the base metric to m
         key = tuple((x, b.retention[x]) for x in path)
@@ -658,7 +658,9 @@ class _ContractBook:
 
     def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
                  g=None):
-        from ..ledger.settlement import OutcomeData, chain, evaluate
+        from ..ledger.bind import chain
+        from ..ledger.outcome_data import OutcomeData
+        from ..ledger.settlement import evaluate
 
         plan = self.plan
         size = cell_gross.shape[0]

@@ -55,9 +55,9 @@ from .._io import json_value
 from .._limits import check_memory
 from ..contract.terms import Contract, load_contract
 from ..errors import SibriskError
+from ..ledger.bind import bind_checked
 from ..ledger.family import CONTRACT_FIELDS, BlockSummary
 from ..ledger.family import Workspace as _Workspace
-from ..ledger.settlement import bind_checked
 from ..metrics.risk import MEASUREMENT_FIELDS, QUANTILES, estimated, summarize, summarize_contracts
 from ..scenario.spec import Scenario, load_scenario
 from .simulate import _normalise_seed, _positive_int, common_attrs, simulate
