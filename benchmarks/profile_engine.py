@@ -41,6 +41,7 @@ import sys
 import time
 
 import _private as P  # sibrisk's private modules, in one place
+import numba
 import numpy as np
 from numba import njit
 
@@ -103,7 +104,7 @@ def _best(fn, repeats: int) -> float:
     return min(times)
 
 
-def profile(runs: int, repeats: int) -> dict:
+def profile(runs: int, repeats: int, threads: int) -> dict:
     plan = P._Plan(SCENARIO, True, True)
     chunk = int(sibrisk.simulate(SCENARIO, runs=1, seed=SEED).attrs["chunk_size"])
     chunks = [(j, j * chunk, min(chunk, runs - j * chunk)) for j in range(math.ceil(runs / chunk))]
@@ -208,13 +209,16 @@ def profile(runs: int, repeats: int) -> dict:
     def whole():
         sibrisk.simulate(SCENARIO, runs=runs, seed=SEED, threads=1)
 
+    def whole_threads():
+        sibrisk.simulate(SCENARIO, runs=runs, seed=SEED, threads=threads)
+
     stages = {
         "generators": generators, "input uniforms": input_uniforms,
         "cohort uniforms": cohort_uniforms, "quantile lookups": quantile_lookups,
         "plan.arrays": arrays, "copy inputs": copy_inputs,
         "binomials": binomials, "settlement": settlement, "draw_and_settle": draw_and_settle,
         "chunk work": chunk_work, "allocation and fill": allocate_and_fill,
-        "dataset": dataset, "simulate": whole,
+        "dataset": dataset, "simulate": whole, "simulate, all threads": whole_threads,
     }
     for fn in stages.values():  # warm up (and compile)
         fn()
@@ -243,11 +247,17 @@ def profile(runs: int, repeats: int) -> dict:
     }
     parts["rest of simulate"] = t["simulate"] - sum(parts.values())
     total = sum(parts.values())
+    serial = t["allocation and fill"] + t["dataset"]
     return {
         "runs": runs,
         "chunks": len(chunks),
         "repeats": repeats,
         "simulate_1_thread_s": t["simulate"],
+        "threads": threads,
+        "simulate_threads_s": t["simulate, all threads"],
+        # the work done in the calling thread alone, as a share of the wall time on all
+        # threads: what does not get faster with more threads
+        "serial_share_on_all_threads": serial / t["simulate, all threads"],
         "ns_per_run": {name: 1e9 * v / runs for name, v in parts.items()},
         "share": {name: v / total for name, v in parts.items()},
         "stage_s": t,
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = profile(args.runs, args.repeats)
+    report = profile(args.runs, args.repeats, numba.get_num_threads())
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -271,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| stage | ns/run | share |\n| --- | ---: | ---: |")
     for name, ns in report["ns_per_run"].items():
         print(f"| {name} | {ns:.1f} | {100 * report['share'][name]:.1f} % |")
+    print(f"simulate(threads={report['threads']}): {report['simulate_threads_s']:.3f} s, "
+          f"{1e9 * report['simulate_threads_s'] / report['runs']:.0f} ns/run of wall time, of "
+          f"which {100 * report['serial_share_on_all_threads']:.0f} % in the calling thread "
+          "alone (allocation and fill, dataset)")
     return 0
 
 
