@@ -6,7 +6,7 @@ the built-in scenario over a grid of ``--points`` points on three axes:
 ``payments[0].rates.employed`` (the price), ``payments[1].share`` (the
 share) and ``cap``. The points differ only in contract terms, so
 ``sibrisk.sweep`` draws the outcomes once and settles the variants in blocks
-with its compiled kernel (``sibrisk.ledger.family``; common random numbers). This
+with its compiled kernel (``sibrisk.ledger.catalogue.family``; common random numbers). This
 measures, side by side in one process:
 
 - the naive way: every point re-simulated on its own, one
