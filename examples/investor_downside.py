@@ -7,7 +7,7 @@ writes ``investor_result.png`` in the current folder.
 """
 
 import sibrisk
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 ds = sibrisk.simulate("drc-sib-2023", runs=50_000, seed=2023)
 s = sibrisk.summarize(ds, level=0.05)

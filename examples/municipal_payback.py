@@ -13,7 +13,7 @@ sooner, while the median one is no longer reached within the horizon.
 """
 
 import sibrisk
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 base = sibrisk.load_scenario("drc-sib-2023")
 for label, decay in (("decay 15 % a year (the catalogue's)", 0.15),

@@ -13,7 +13,7 @@ writes ``risk_sharing.png``.
 from pathlib import Path
 
 import sibrisk
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 CONTRACT = Path(__file__).with_name("sweeps") / "price-share-cap.toml"
 PRICE, SHARE = "payments[0].rates.employed", "payments[1].share"

@@ -5,7 +5,7 @@ the two. The table :data:`ORACLES` names each pair.
 
 - :func:`evaluate_numpy`: a contract settled on outcomes, vectorised over runs in
   numpy, claim by claim and flow by flow (sibrisk's first settlement, kept as the
-  oracle of the compiled engine, :mod:`sibrisk.ledger.catalogue.engine`).
+  oracle of the compiled engine, :mod:`sibrisk.ledger.engine`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from sibrisk.contract.terms.terms import EffectPayment, RateCard, SavingsShare, SurplusShare, Trigger
-from sibrisk.ledger.catalogue.bind import Bound
-from sibrisk.ledger.catalogue.discount import discount_at
-from sibrisk.ledger.catalogue.outcome_data import OutcomeData
-from sibrisk.ledger.catalogue.program import OUTSIDE
-from sibrisk.ledger.catalogue.settlement import Settlement
+from sibrisk.contract.terms import EffectPayment, RateCard, SavingsShare, SurplusShare, Trigger
+from sibrisk.ledger.bind import Bound
+from sibrisk.ledger.discount import discount_at
+from sibrisk.ledger.outcome_data import OutcomeData
+from sibrisk.ledger.program import OUTSIDE
+from sibrisk.ledger.settlement import Settlement
 
 __all__ = ["ORACLES", "evaluate_numpy"]
 
@@ -123,7 +123,7 @@ def _drawdowns(bound: Bound, data: OutcomeData) -> list[tuple[float, np.ndarray]
 
 def evaluate_numpy(bound: Bound, data: OutcomeData) -> Settlement:
     """Settle a bound contract on outcomes of any number of runs, vectorised over runs in
-    numpy: the oracle of the compiled engine (``sibrisk.ledger.catalogue.settlement.evaluate``)."""
+    numpy: the oracle of the compiled engine (``sibrisk.ledger.settlement.evaluate``)."""
     c = bound.contract
     runs = data.runs
     per_cohort, pooled = _effects(bound, data)
@@ -397,5 +397,5 @@ def _capital_flows(bound: Bound, data: OutcomeData, flows: _Flows,
 
 #: (what sibrisk computes, its oracle here)
 ORACLES = {
-    "sibrisk.ledger.catalogue.settlement.evaluate": evaluate_numpy,
+    "sibrisk.ledger.settlement.evaluate": evaluate_numpy,
 }

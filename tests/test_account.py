@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from test_scenario import scenarios
 
 import sibrisk
-from sibrisk.ledger.catalogue.catalogue import FLOWS, payback_year
-from sibrisk.ledger.catalogue.discount import discount_factors, effect_profile
+from sibrisk.ledger.catalogue import FLOWS, payback_year
+from sibrisk.ledger.discount import discount_factors, effect_profile
 
 
 def reference(s: sibrisk.Scenario) -> dict:

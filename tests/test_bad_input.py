@@ -261,7 +261,7 @@ def _interrupted_at(target: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("target, command", [
     ("argparse", "account"),  # importing the command line
     ("sibrisk.cli._common", "account"),
-    ("sibrisk.scenario.spec.spec", "account"),  # a handler's imports
+    ("sibrisk.scenario.spec", "account"),  # a handler's imports
     ("numpy", "account"),
     ("sibrisk.metrics.account", "account"),
     ("xarray", "simulate"),  # the account needs no xarray; a simulation does
@@ -281,11 +281,11 @@ def test_ctrl_c_while_a_file_is_written_leaves_no_file(tmp_path):
         import os, signal, sys
         sys.argv = ["sibrisk", "scenario", "init", {str(out)!r}]
         from sibrisk.cli import main
-        import sibrisk.report.catalogue.netcdf, sibrisk.scenario.spec.spec
-        write = sibrisk.report.catalogue.netcdf.atomic_write
+        import sibrisk.report.netcdf, sibrisk.scenario.spec
+        write = sibrisk.report.netcdf.atomic_write
         def interrupted(path, how):  # Ctrl-C once the file is half written
             return write(path, lambda tmp: (how(tmp), os.kill(os.getpid(), signal.SIGINT)))
-        sibrisk.scenario.spec.spec.atomic_write = interrupted
+        sibrisk.scenario.spec.atomic_write = interrupted
         sys.exit(main())
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sibrisk.cli import main
-from sibrisk.report.catalogue.sheets import FIRST_INPUT_ROW, INPUT_COLUMNS, PARAMETERS
-from sibrisk.scenario.spec.spec import _builtin_text
+from sibrisk.report.sheets import FIRST_INPUT_ROW, INPUT_COLUMNS, PARAMETERS
+from sibrisk.scenario.spec import _builtin_text
 
 ROOT = Path(__file__).parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"

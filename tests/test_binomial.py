@@ -15,7 +15,7 @@ import pytest
 from numba import njit
 from scipy import special, stats
 
-from sibrisk.ledger.catalogue import kernels as K
+from sibrisk.ledger import kernels as K
 
 
 def _draw(n, p, u):

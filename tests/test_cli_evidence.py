@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from sibrisk.evidence import effect as evidence
+from sibrisk import evidence
 from sibrisk.cli import main
-from sibrisk.evidence.effect import progression as pr
+from sibrisk.evidence import progression as pr
 
 
 def run(capsys, *args):

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import sibrisk
 from sibrisk.errors import SibriskError
-from sibrisk.ledger.catalogue import family as _compiled
-from sibrisk.ledger.catalogue.settlement import bind_checked
+from sibrisk.ledger import family as _compiled
+from sibrisk.ledger.settlement import bind_checked
 from sibrisk.metrics import risk
 
 DRC = "drc-sib-2023"
@@ -349,7 +349,7 @@ def test_a_tiny_spread_is_summarised():
     """Two values 1e-306 apart are summarised as the reference does (in a subprocess)."""
     code = (
         "import numpy as np\n"
-        "from sibrisk.ledger.catalogue import family as _compiled\n"
+        "from sibrisk.ledger import family as _compiled\n"
         "from sibrisk.metrics import risk\n"
         "x = np.array([0.0, 1e-306, 0.0])\n"
         "mid, lo, hi = _compiled.quantile_ranks(3, (0.05, 0.5, 0.95))\n"

@@ -13,10 +13,10 @@ from scipy import stats
 
 import sibrisk
 from sibrisk import cli
-from sibrisk.contract.terms.terms import Contract
+from sibrisk.contract.terms import Contract
 from sibrisk.engine.simulate import fixed_cohort_counts, fixed_counts
 from sibrisk.errors import ContractError, SibriskError
-from sibrisk.ledger.catalogue.settlement import settlement_to_dict
+from sibrisk.ledger.settlement import settlement_to_dict
 from sibrisk.metrics.risk import summarize_contracts
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "contracts"
@@ -30,7 +30,7 @@ def drc():
 
 def _stat(result, actor, column, run=0):
     return float(result.stats()[run, result.actors.index(actor),
-                                sibrisk.ledger.catalogue.kernels.ACTOR_COLUMNS.index(column)])
+                                sibrisk.ledger.kernels.ACTOR_COLUMNS.index(column)])
 
 
 # ---------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def test_the_catalogue_contract_settles_to_the_catalogue_accounts(drc, payment_y
         assert math.isnan(_stat(result, "investor", "irr"))
     # the published payment per participant (88,341) through the contract library
     assert round(float(result.total_paid[0]) / s.cohort.size * (1.0 if payment_year == 0 else
-                 sibrisk.ledger.catalogue.discount.discount_factors(s.discounting, 3)[-1])) == 88_341
+                 sibrisk.ledger.discount.discount_factors(s.discounting, 3)[-1])) == 88_341
 
 
 def test_simulated_catalogue_contract_equals_the_engine_run_by_run(drc):
@@ -101,7 +101,7 @@ def test_the_loan_moves_the_outcome_risk_to_the_provider(organisations, drc):
     std = organisations.sel(contract="standard")
     loan = organisations.sel(contract="loan-to-provider")
     cost = drc.provider.cost_per_participant * drc.cohort.size
-    d3 = sibrisk.ledger.catalogue.discount.discount_factors(drc.discounting, 3)[-1]
+    d3 = sibrisk.ledger.discount.discount_factors(drc.discounting, 3)[-1]
     lender = cost * 1.05**3 * d3 - cost  # repaid after 36 months whatever happens
     np.testing.assert_allclose(loan.actor_npv.sel(actor="lender"), lender, rtol=1e-12)
     np.testing.assert_allclose(loan.actor_irr.sel(actor="lender"), 0.05, rtol=1e-9)
@@ -376,7 +376,7 @@ def test_measured_effects_given_by_the_evaluator(tmp_path):
 
 
 def test_contracts_built_in_python_are_checked():
-    from sibrisk.contract.terms.terms import Payer, RateCard, SavingsShare
+    from sibrisk.contract.terms import Payer, RateCard, SavingsShare
 
     with pytest.raises(ContractError, match=r"payments\[0\]\.rates\.employd = 1\.0: unknown"):
         sibrisk.settle(Contract(name="x", scenario=DRC, payments=(

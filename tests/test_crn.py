@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import sibrisk
-from sibrisk.ledger.catalogue.discount import discount_factors
+from sibrisk.ledger.discount import discount_factors
 from sibrisk.metrics.risk import LOSS_TOLERANCE
 
 DRC = "drc-sib-2023"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import sibrisk
-from sibrisk.ledger.catalogue.catalogue import FLOWS
-from sibrisk.ledger.catalogue.kernels import OUTPUT_COLUMNS
+from sibrisk.ledger.catalogue import FLOWS
+from sibrisk.ledger.kernels import OUTPUT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -43,11 +43,11 @@ def _pages(site: Path) -> dict[str, str]:
 def test_the_site_builds_strictly(site):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     for name in ("sibrisk.engine.simulate.simulate", "sibrisk.engine.sweep.sweep",
-                 "sibrisk.report.catalogue.plot.tornado", "sibrisk.report.catalogue.workbook.read_inputs"):
+                 "sibrisk.report.plot.tornado", "sibrisk.report.workbook.read_inputs"):
         assert f'id="{name}"' in api, name
     assert (site / "designing-risk-sharing" / "index.html").exists()
-    for name in ("sibrisk.evidence.effect.effects.effect", "sibrisk.evidence.effect.power_analysis.sample_size",
-                 "sibrisk.evidence.effect.progression.who5_score", "sibrisk.report.catalogue.plot.power_curve"):
+    for name in ("sibrisk.evidence.effects.effect", "sibrisk.evidence.power_analysis.sample_size",
+                 "sibrisk.evidence.progression.who5_score", "sibrisk.report.plot.power_curve"):
         assert f'id="{name}"' in api, name
     assert (site / "evidence" / "index.html").exists()
 
@@ -62,14 +62,14 @@ def test_no_sphinx_role_is_shown_literally_and_the_references_resolve(site):
     assert not {k: v for k, v in literal.items() if v}, "literal Sphinx roles in the site"
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'<a class="autorefs autorefs-internal"[^>]*href="#([\w.]+)"', api))
-    # ":func:`sibrisk.summarize`" in sibrisk.report.catalogue.plot.investor_result: a lazily imported name,
+    # ":func:`sibrisk.summarize`" in sibrisk.report.plot.investor_result: a lazily imported name,
     # resolved to where it is defined; ":func:`sibrisk.simulate`": the function, not the
     # module of the same name
     for target in ("sibrisk.metrics.risk.summarize", "sibrisk.engine.simulate.simulate",
                    "sibrisk.engine.sensitivity.tornado", "sibrisk.engine.sweep.sweep"):
         assert target in links, target
         assert f'id="{target}"' in api, target
-    entry = api[api.index('id="sibrisk.report.catalogue.plot.investor_result"'):]
+    entry = api[api.index('id="sibrisk.report.plot.investor_result"'):]
     entry = entry[:entry.index('id="sibrisk.', 40)]
     assert 'href="#sibrisk.metrics.risk.summarize"' in entry
 

@@ -1,4 +1,4 @@
-"""sibrisk.evidence.effect: effects from counts against statsmodels and scipy, and participant files."""
+"""sibrisk.evidence: effects from counts against statsmodels and scipy, and participant files."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-import sibrisk.evidence.effect.effects as ev
+import sibrisk.evidence.effects as ev
 from sibrisk.errors import DataFileError, EvidenceError, SibriskError
-from sibrisk.scenario.spec.uncertainty import PRIORS
+from sibrisk.scenario.uncertainty import PRIORS
 
 #: (treated k, n, control k, n): the catalogue's trial, small and large groups, and the
 #: edges 0 of n and n of n in either group or both.

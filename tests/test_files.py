@@ -6,7 +6,7 @@ from __future__ import annotations
 import xarray as xr
 
 import sibrisk
-from sibrisk.report.catalogue.netcdf import CONVENTIONS
+from sibrisk.report.netcdf import CONVENTIONS
 
 
 def test_a_saved_simulation_declares_its_conventions(tmp_path):

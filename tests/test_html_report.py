@@ -14,7 +14,7 @@ import xarray as xr
 
 import sibrisk
 from sibrisk.cli import main
-from sibrisk.report.catalogue import html as html_report
+from sibrisk.report import html as html_report
 
 
 def _run(capsys, *args):
@@ -223,7 +223,7 @@ def test_the_tables_are_real_tables_in_a_browser(with_contracts, tmp_path):
     """In headless Chromium every table of the page is a real <table> whose rows and cells
     copy cell by cell (as into Excel): the risk summary, the contracts side by side with
     a value and a standard error per contract, and the catalogue's tables."""
-    from sibrisk.report.catalogue.catalogue import catalogue_report
+    from sibrisk.report.catalogue import catalogue_report
 
     scenario, out = with_contracts
     tables = _copied_tables(out / "report.html", tmp_path)

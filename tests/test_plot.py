@@ -1,4 +1,4 @@
-"""sibrisk.report.catalogue.plot: each plot draws what the numbers say, on its own figure or a given axes."""
+"""sibrisk.report.plot: each plot draws what the numbers say, on its own figure or a given axes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 import sibrisk
 from sibrisk.errors import SibriskError
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 DRC = "drc-sib-2023"
 
@@ -81,7 +81,7 @@ def test_outcomes_of_an_exact_enumeration_are_weighted():
 
 def test_tornado_puts_the_widest_swing_on_top():
     """Inputs sorted by swing, widest on top; each bar runs from the base to the output."""
-    from sibrisk.report.catalogue.labels import input_label
+    from sibrisk.report.labels import input_label
 
     t = sibrisk.tornado(DRC)
     scenario = sibrisk.load_scenario(DRC)
@@ -250,7 +250,7 @@ def test_the_investors_bars_stand_on_the_results_values(mc):
 def test_many_values_on_a_lattice_are_binned_by_whole_steps():
     """Values on a lattice too many for the bars are binned by whole steps, every bin
     holding the same number of lattice points: a flat distribution stays flat."""
-    from sibrisk.report.catalogue.plotaxes import bars_of
+    from sibrisk.report.plotaxes import bars_of
 
     x = np.repeat(np.arange(300) * 0.7 - 50.0, 3)  # 300 equally likely values
     centres, widths, share, edges = bars_of(x, None, 60)
@@ -336,7 +336,7 @@ def test_sweep_curve_and_map_draw_probabilities_in_percent(grid):
 
 
 def test_percent_ticks_in_danish():
-    from sibrisk.report.catalogue.plotaxes import _Percent
+    from sibrisk.report.plotaxes import _Percent
 
     f = _Percent("da")
     f.set_locs([0.0, 0.025, 0.05])
@@ -352,7 +352,7 @@ def _ticks(axis) -> list[str]:
 def test_danish_tick_labels_and_labels_not_keys(mc):
     """lang='da': tick labels with a decimal comma (the same ticks as in English), the
     tornado's inputs by their Danish labels, the types by their own labels."""
-    from sibrisk.report.catalogue.labels import input_label
+    from sibrisk.report.labels import input_label
 
     scenario = sibrisk.load_scenario(DRC)
     en = plot.investor_result(mc).axes[0]

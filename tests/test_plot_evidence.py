@@ -1,4 +1,4 @@
-"""sibrisk.report.catalogue.plot.power_curve and sibrisk.report.catalogue.plot.progression draw what the numbers say."""
+"""sibrisk.report.plot.power_curve and sibrisk.report.plot.progression draw what the numbers say."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sibrisk.evidence import effect as evidence
+from sibrisk import evidence
 from sibrisk.errors import SibriskError
-from sibrisk.evidence.effect import progression as pr
-from sibrisk.report.catalogue import plot
+from sibrisk.evidence import progression as pr
+from sibrisk.report import plot
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_power_curve_in_danish_and_on_a_given_axes(curve):
 def test_power_curve_errors(curve):
     with pytest.raises(SibriskError, match="n = 57: not a size of the power curve"):
         plot.power_curve(curve, n=57)
-    with pytest.raises(SibriskError, match="give the dataset of sibrisk.evidence.effect.power_curve"):
+    with pytest.raises(SibriskError, match="give the dataset of sibrisk.evidence.power_curve"):
         plot.power_curve(curve.drop_vars(["power_exact", "power_normal"]))
     with pytest.raises(SibriskError, match="lang = 'fr'"):
         plot.power_curve(curve, lang="fr")

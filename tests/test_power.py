@@ -1,4 +1,4 @@
-"""sibrisk.evidence.effect.power_analysis: exact power against simulation, the normal approximation against
+"""sibrisk.evidence.power_analysis: exact power against simulation, the normal approximation against
 statsmodels, Fisher's p-values against scipy, and the sample size's saw-tooth rule."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from statsmodels.stats.proportion import (
 )
 
 from sibrisk.errors import EvidenceError
-from sibrisk.evidence.effect import power_analysis as pw
+from sibrisk.evidence import power_analysis as pw
 
 
 # ---------------------------------------------------------------------------
@@ -73,7 +73,7 @@ SIMULATED = [  # (p_treated, p_control, n_treated, n_control, alternative, test)
 
 def _simulated_power(p1, p0, n1, n0, alternative, test, runs, seed):
     """Draw trials, apply the test (scipy / statsmodels) to each distinct outcome, count
-    rejections: a reference that shares no code with sibrisk.evidence.effect.power_analysis."""
+    rejections: a reference that shares no code with sibrisk.evidence.power_analysis."""
     rng = np.random.default_rng(seed)
     k1, k0 = rng.binomial(n1, p1, runs), rng.binomial(n0, p0, runs)
     tables, count = np.unique(np.column_stack([k1, k0]), axis=0, return_counts=True)

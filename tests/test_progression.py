@@ -1,4 +1,4 @@
-"""sibrisk.evidence.effect.progression: WHO-5 scoring and bands, questionnaire files, the paired analysis
+"""sibrisk.evidence.progression: WHO-5 scoring and bands, questionnaire files, the paired analysis
 (the exact signed-rank test against every sign pattern, and scipy) and the synthetic
 example's published aggregates."""
 
@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-import sibrisk.evidence.effect.progression as pr
+import sibrisk.evidence.progression as pr
 from sibrisk.errors import DataFileError, EvidenceError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,7 +293,7 @@ def _brute_signed_rank_p(d):
 def test_signed_rank_p_is_the_exact_test(d):
     """Conditional on the ties, against every sign pattern counted one by one; without
     ties also scipy's exact test."""
-    from sibrisk.evidence.effect.progression import signed_rank_p
+    from sibrisk.evidence.progression import signed_rank_p
 
     assert signed_rank_p(d) == pytest.approx(_brute_signed_rank_p(d), rel=1e-12)
     nz = [x for x in d if x != 0]
@@ -303,7 +303,7 @@ def test_signed_rank_p_is_the_exact_test(d):
 
 
 def test_signed_rank_p_is_normal_for_many_changes():
-    from sibrisk.evidence.effect import progression as pr
+    from sibrisk.evidence import progression as pr
 
     rng = np.random.default_rng(1)
     d = rng.integers(-3, 6, size=pr.EXACT_UP_TO + 50)

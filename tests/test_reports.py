@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 import sibrisk
 from sibrisk.cli import main
 from sibrisk.metrics.risk import summarize_contracts
-from sibrisk.report.catalogue import labels, language
-from sibrisk.report.catalogue.language import numbers_for
-from sibrisk.report.catalogue.text import Table, table, text, to_html
+from sibrisk.report import labels, language
+from sibrisk.report.language import numbers_for
+from sibrisk.report.text import Table, table, text, to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "examples" / "contracts"
@@ -41,7 +41,7 @@ def run(capsys, *args):
 def test_every_input_of_the_scenario_has_a_label_in_both_languages():
     """Every field of the scenario's specification (and every aggregate) has an English
     and a Danish label; its unit comes from the specification."""
-    from sibrisk.scenario.spec import spec as sc
+    from sibrisk.scenario import spec as sc
 
     specs = labels._specs()
     assert set(specs) <= set(labels.INPUTS), set(specs) - set(labels.INPUTS)
@@ -88,8 +88,8 @@ def test_every_measure_of_the_library_has_a_label():
 
 def test_the_labels_module_loads_no_numerical_library():
     """The command line's parser may import it: importing it loads no numpy."""
-    code = ("import sys; import sibrisk.report.catalogue.labels, sibrisk.report.catalogue.language, "
-            "sibrisk.report.catalogue.text; "
+    code = ("import sys; import sibrisk.report.labels, sibrisk.report.language, "
+            "sibrisk.report.text; "
             "print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": str(ROOT / "src")}).stdout

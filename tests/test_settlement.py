@@ -17,13 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sibrisk
-from sibrisk.contract.terms.terms import Contract
+from sibrisk.contract.terms import Contract
 from sibrisk.errors import ContractError
-from sibrisk.ledger.catalogue import kernels as K
-from sibrisk.ledger.catalogue.bind import bind
-from sibrisk.ledger.catalogue.outcome_data import read_outcomes
-from sibrisk.ledger.catalogue.settlement import OUTSIDE, settlement_to_dict
-from sibrisk.ledger.catalogue.settlement import evaluate as settle_engine
+from sibrisk.ledger import kernels as K
+from sibrisk.ledger.bind import bind
+from sibrisk.ledger.outcome_data import read_outcomes
+from sibrisk.ledger.settlement import OUTSIDE, settlement_to_dict
+from sibrisk.ledger.settlement import evaluate as settle_engine
 from tests.oracles import evaluate_numpy
 
 

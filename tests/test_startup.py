@@ -24,10 +24,10 @@ from scipy.optimize import brentq
 import sibrisk
 from sibrisk import _jit
 from sibrisk.engine.breakeven import breakeven
-from sibrisk.ledger.catalogue import kernels as K
-from sibrisk.ledger.catalogue.catalogue import point_parameters, settle_expected
-from sibrisk.outcomes.expected.expected import expected_outcomes
-from sibrisk.scenario.spec.uncertainty import Distribution
+from sibrisk.ledger import kernels as K
+from sibrisk.ledger.catalogue import point_parameters, settle_expected
+from sibrisk.outcomes.expected import expected_outcomes
+from sibrisk.scenario.uncertainty import Distribution
 
 PROBE = """
 import io, json, sys, contextlib
@@ -78,7 +78,7 @@ def test_every_public_name_resolves():
 
 
 def test_old_module_names_still_import_with_a_warning(recwarn):
-    """sibrisk 0.1's flat module names (``sibrisk.simulate``, ``sibrisk.metrics.risk``, ...) give
+    """sibrisk 0.1's flat module names (``sibrisk.simulate``, ``sibrisk.risk``, ...) give
     the modules at their new homes, with a DeprecationWarning, for one release; the
     functions that share a name with such a module stay functions."""
     import importlib
@@ -99,11 +99,11 @@ def test_old_module_names_still_import_with_a_warning(recwarn):
                                                                    type(sys)), name
     assert sibrisk.simulate is sibrisk.engine.simulate.simulate
     # the public modules keep their short names, without a warning
-    import sibrisk.report.plot
-    import sibrisk.evidence.power
+    import sibrisk.plot
+    import sibrisk.power
 
-    assert sibrisk.report.plot is importlib.import_module("sibrisk.report.catalogue.plot")
-    assert sibrisk.evidence.power.sample_size is sibrisk.evidence.effect.sample_size
+    assert sibrisk.plot is importlib.import_module("sibrisk.report.plot")
+    assert sibrisk.power.sample_size is sibrisk.evidence.sample_size
 
 
 def test_interpreted_kernel_gives_the_compiled_numbers(drc):
@@ -114,7 +114,7 @@ def test_interpreted_kernel_gives_the_compiled_numbers(drc):
     rates = sibrisk.price_surplus_share(s).applied_rates.astype(float)
     interpreted = settle_expected(s, outcomes, rates)
     years = s.effect.horizon + 1
-    from sibrisk.ledger.catalogue.discount import discount_factors
+    from sibrisk.ledger.discount import discount_factors
 
     row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
     compiled = np.empty((1, len(K.OUTPUT_COLUMNS)))

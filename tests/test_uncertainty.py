@@ -6,7 +6,7 @@ from scipy import stats
 
 import sibrisk
 from sibrisk import Scenario, ScenarioError
-from sibrisk.scenario.spec.uncertainty import PRIORS, Distribution
+from sibrisk.scenario.uncertainty import PRIORS, Distribution
 
 TABLES = {
     "uniform": {"dist": "uniform", "low": 0.1, "high": 0.3},
@@ -159,7 +159,7 @@ def test_distribution_round_trip_keeps_whole_numbers(drc):
     stats.lognorm(0.1, scale=9e4),
 ], ids=lambda f: f.dist.name)
 def test_quantile_tables_match_scipy(frozen):
-    from sibrisk.scenario.spec._quantile import QuantileTable
+    from sibrisk.scenario._quantile import QuantileTable
 
     table = QuantileTable(frozen)
     assert table.ok
@@ -176,7 +176,7 @@ def test_quantile_tables_match_scipy(frozen):
 def test_a_kink_too_sharp_for_the_table_falls_back_to_scipy():
     # the triangular's density has a corner at its mode: the table misses by ~1e-10 of the
     # range, more than it allows, so draws use scipy's exact quantile function instead
-    from sibrisk.scenario.spec._quantile import quantile_table
+    from sibrisk.scenario._quantile import quantile_table
 
     frozen = stats.triang(0.4, loc=0.05, scale=0.3)
     assert quantile_table(frozen) is None
@@ -186,7 +186,7 @@ def test_a_kink_too_sharp_for_the_table_falls_back_to_scipy():
 
 
 def test_a_table_that_misses_is_not_used():
-    from sibrisk.scenario.spec._quantile import QuantileTable, quantile_table
+    from sibrisk.scenario._quantile import QuantileTable, quantile_table
 
     class Jumpy:
         """A quantile function with a jump between nodes: interpolation cannot follow it."""

@@ -15,9 +15,9 @@ openpyxl = pytest.importorskip("openpyxl")
 import sibrisk  # noqa: E402
 from sibrisk.cli import main  # noqa: E402
 from sibrisk.errors import SibriskError  # noqa: E402
-from sibrisk.report.catalogue import workbook  # noqa: E402
-from sibrisk.report.catalogue.catalogue import catalogue_report  # noqa: E402
-from sibrisk.report.catalogue.sheets import INPUT_COLUMNS  # noqa: E402
+from sibrisk.report import workbook  # noqa: E402
+from sibrisk.report.catalogue import catalogue_report  # noqa: E402
+from sibrisk.report.sheets import INPUT_COLUMNS  # noqa: E402
 
 DRC = "drc-sib-2023"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "contracts"

@@ -10,7 +10,7 @@ Run from the repository root::
 Each module of this package writes one part of the docs from sibrisk's public
 API with fixed seeds: ``PAGES`` maps each file it writes to the function that
 returns its text, and ``draw(outdir)``, where a module has figures, draws them
-with :mod:`sibrisk.report.catalogue.plot` as PNG files. ``--check`` compares the text files only
+with :mod:`sibrisk.report.plot` as PNG files. ``--check`` compares the text files only
 (the PNG bytes depend on the matplotlib version); the tests run the same check.
 """
 

@@ -83,7 +83,7 @@ def write(pages: Pages) -> list[Path]:
 
 def draw_figures(figures: list[tuple[str, Callable]], data: object, outdir: Path) -> list[Path]:
     """Draw figures as PNG files in ``outdir``: ``figures`` pairs a file name with a
-    function ``make(data)`` returning a matplotlib figure (drawn by ``sibrisk.report.catalogue.plot``).
+    function ``make(data)`` returning a matplotlib figure (drawn by ``sibrisk.report.plot``).
     Returns the paths."""
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -309,7 +309,7 @@ def render() -> str:
         "",
         "```python",
         "import sibrisk",
-        "from sibrisk.ledger.catalogue.settlement import settlement_to_dict",
+        "from sibrisk.ledger.settlement import settlement_to_dict",
         "",
         "contract = sibrisk.load_contract(\"examples/contracts/tranches.toml\")",
         "result = sibrisk.settle(contract, \"examples/contracts/outcomes.toml\")",

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 import sibrisk
 from sibrisk.metrics.risk import summarize_contracts
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 from .common import DOCS, FIGURES, draw_figures, generated_by, money
 
@@ -236,7 +236,7 @@ def _grid_text(r: dict) -> list[str]:
 
 
 def draw(outdir: Path = FIGURES) -> list[Path]:
-    """Draw the page's figures with ``sibrisk.report.catalogue.plot`` as PNG files in ``outdir``; returns
+    """Draw the page's figures with ``sibrisk.report.plot`` as PNG files in ``outdir``; returns
     their paths."""
     return draw_figures([(FIG_TORNADO.name, _fig_tornado), (FIG_SOBOL.name, _fig_sobol),
                          (FIG_PRICE.name, _fig_price), (FIG_GRID.name, _fig_grid)],

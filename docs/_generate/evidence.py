@@ -1,7 +1,7 @@
 """Generate docs/evidence.md: how solid is the evidence behind the catalogue's effect?
 
-Every number comes from ``sibrisk.evidence.effect`` (effects, power, sample sizes) and
-``sibrisk.evidence.effect.progression`` (the synthetic questionnaire example); nothing is
+Every number comes from ``sibrisk.evidence`` (effects, power, sample sizes) and
+``sibrisk.evidence.progression`` (the synthetic questionnaire example); nothing is
 random, so the page is the same on every run. The trial's counts come from the
 built-in scenario's evidence distributions. ``--check`` compares the Markdown
 only; the figures are drawn in write mode.
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import sibrisk
-from sibrisk.evidence import effect as evidence
-from sibrisk.evidence.effect import progression as pr
-from sibrisk.report.catalogue import plot
+from sibrisk import evidence
+from sibrisk.evidence import progression as pr
+from sibrisk.report import plot
 
 from . import common
 from .common import DOCS, FIGURES, _num, _table, draw_figures, generated_by, pct
@@ -147,12 +147,12 @@ def _intro(r) -> list[str]:
         "a comparable control group drawn from the registers: an added effect of 18 "
         "percentage points, \"significant at the 95 % level\". The programme was sized at "
         "\"not much under 60\" participants to be able to show that. This page asks how "
-        "solid that evidence is, with `sibrisk.evidence.effect`: the effect with its uncertainty, "
+        "solid that evidence is, with `sibrisk.evidence`: the effect with its uncertainty, "
         "how much the answer rests on the size of the control group, which the catalogue "
         "does not give, how large a trial has to be, and how often a contract that pays "
         "on the measured effect misjudges the programme (`simulate(..., "
         "comparison_size=...)`). A last section shows the progression analysis of "
-        "`sibrisk.evidence.effect.progression` on a synthetic example.",
+        "`sibrisk.evidence.progression` on a synthetic example.",
         "",
         f"The trial's counts are those of the built-in scenario `{r['scenario'].name}`: "
         f"**{k1} of {n1}** participants in work ({by_type}: the catalogue's rates for those "
@@ -174,7 +174,7 @@ def _effect(r) -> list[str]:
     return [
         "## The effect",
         "",
-        f"`sibrisk.evidence.effect.effect(({k1}, {n1}), ({k0}, {n0}))` gives the two rates with their "
+        f"`sibrisk.evidence.effect(({k1}, {n1}), ({k0}, {n0}))` gives the two rates with their "
         "Wilson intervals, the difference with Newcombe's interval (built from the two "
         "Wilson intervals, Newcombe 1998, method 10) and the relative risk with its "
         "interval on the log scale (Katz):",
@@ -271,10 +271,10 @@ def _power(r) -> list[str]:
         "",
         "The **power** of a trial is the probability that it shows a significant difference "
         "when the programme really works as hoped. sibrisk computes it exactly: "
-        "`sibrisk.evidence.effect.power` lists every outcome of the trial (*k* of the participants "
+        "`sibrisk.evidence.power` lists every outcome of the trial (*k* of the participants "
         "and *j* of the controls in work, with their binomial probabilities), applies the "
         "test to each, and adds up the probability of the outcomes it rejects. The usual "
-        "normal approximation is there for comparison. `sibrisk.evidence.effect.sample_size` "
+        "normal approximation is there for comparison. `sibrisk.evidence.sample_size` "
         "gives the smallest programme group whose power reaches a target.",
         "",
         f"For the catalogue's rates, {pct(P_TREATED, 0)} against {pct(P_CONTROL, 0)}, a "
@@ -335,14 +335,14 @@ def _progression(r) -> list[str]:
         "end of the programme about their well-being (the WHO-5 index: five items scored "
         "0-5, summed and multiplied by 4; below 36 a high risk of depression or stress, "
         "36-50 a risk, above 50 no immediate risk) and their employability (BIP indicator "
-        "items). `sibrisk.evidence.effect.progression` reads such answers (one row per participant and "
+        "items). `sibrisk.evidence.progression` reads such answers (one row per participant and "
         "questionnaire), scores WHO-5 and compares each participant's start and end by "
         "group, with the Wilcoxon signed-rank test of the changes.",
         "",
         "**The data below are synthetic.** The catalogue publishes only averages, so "
         "sibrisk ships made-up answers of 44 fictitious participants (24 in Herning, 20 in "
         "Viborg), generated with a fixed seed by `docs/_generate/progression_example.py` to match "
-        "the published aggregates (`sibrisk.evidence.effect.progression.example()`, described in "
+        "the published aggregates (`sibrisk.evidence.progression.example()`, described in "
         "`src/sibrisk/evidence/data/README.md`). They show what the analysis does, not what the "
         "programme did.",
         "",

@@ -1,6 +1,6 @@
 """Generate the reference pages: the scenario file format and the command line.
 
-``scenario-file.md`` is built from the field metadata in ``sibrisk.scenario.spec.spec``
+``scenario-file.md`` is built from the field metadata in ``sibrisk.scenario.spec``
 (the same metadata that validates a file and comments the template), so every
 key, unit, allowed range and default on the page is the one the code uses.
 ``cli.md`` shows the real output of each ``sibrisk`` command, captured by
@@ -20,8 +20,8 @@ import scipy.stats
 
 import sibrisk
 from sibrisk import cli
-from sibrisk.scenario.spec import spec as sc
-from sibrisk.scenario.spec.uncertainty import KINDS, PRIORS, Distribution
+from sibrisk.scenario import spec as sc
+from sibrisk.scenario.uncertainty import KINDS, PRIORS, Distribution
 
 from .common import DOCS, ROOT, generated_by
 
@@ -190,7 +190,7 @@ def scenario_page() -> str:
 # ---------------------------------------------------------------------------
 # Uncertain inputs and correlation
 # ---------------------------------------------------------------------------
-#: What each kind of distribution is; every kind in sibrisk.scenario.spec.uncertainty.KINDS needs one.
+#: What each kind of distribution is; every kind in sibrisk.scenario.uncertainty.KINDS needs one.
 _KIND_DOCS = {
     "fixed": ("no distribution: the input stays at `value`, which is then required (the same "
               "as writing the number)", "`value` only"),
@@ -324,7 +324,7 @@ def _uncertain_section(s: sibrisk.Scenario) -> list[str]:
         "break-even points and the contract's price use (the contract is priced once, on "
         "point values, before anyone knows the outcomes). Without `value` it is the "
         "distribution's mean. It must satisfy the input's allowed range like any number.",
-        "- **`dist`** and its parameters, from this list (`sibrisk.scenario.spec.uncertainty.KINDS`):",
+        "- **`dist`** and its parameters, from this list (`sibrisk.scenario.uncertainty.KINDS`):",
         "",
         *_table_lines(["`dist`", "required", "optional, with default", "draws lie in",
                        "meaning"], kinds),
@@ -352,7 +352,7 @@ def _uncertain_section(s: sibrisk.Scenario) -> list[str]:
         + ") are rounded to the nearest whole number, and so is their default point value.",
         "",
         "**Which inputs can be uncertain.** Every numeric input except these, for the reason "
-        "given (from `sibrisk.scenario.spec.spec`):",
+        "given (from `sibrisk.scenario.spec`):",
         "",
         *_table_lines(["input", "why it cannot be uncertain"],
                       [[f"`{key}`", why] for key, why in certain]),
@@ -791,7 +791,7 @@ def _evidence_section() -> list[str]:
         "How solid is the evidence of an effect, and how large must a trial be to show it "
         "(see [how solid is the evidence?](evidence.md)). These commands take counts, rates "
         "or a data file rather than a scenario, and compute without sampling. In Python: "
-        "`sibrisk.evidence.effect` and `sibrisk.evidence.effect.progression`.",
+        "`sibrisk.evidence` and `sibrisk.evidence.progression`.",
         "",
         "`effect` takes the counts of the programme group and the control group as `K/N` "
         "(*K* of *N* had the outcome) and gives both rates with their Wilson intervals, the "
@@ -827,7 +827,7 @@ def _evidence_section() -> list[str]:
         "signed-rank test of the changes. The file is a CSV table (cells separated by "
         "commas, semicolons or tabs) with one row per participant and wave (`id`, "
         "`wave` = start or end, `municipality`, `who5_1` ... "
-        "`who5_5`, and any other items; see `sibrisk.evidence.effect.progression`); `--scale LOW:HIGH` "
+        "`who5_5`, and any other items; see `sibrisk.evidence.progression`); `--scale LOW:HIGH` "
         "checks the other items' answers. Without a file it reads the synthetic example "
         "shipped with sibrisk, made up to mimic the catalogue's published aggregates, and "
         "says so:",

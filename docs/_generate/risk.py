@@ -20,7 +20,7 @@ import numpy as np
 
 import sibrisk
 from sibrisk.engine.simulate import fixed_counts
-from sibrisk.report.catalogue import plot
+from sibrisk.report import plot
 
 from . import common
 from .common import DOCS, FIGURES, _num, _table, draw_figures, generated_by, money, pct
@@ -715,7 +715,7 @@ def _reproduce(r: Results) -> list[str]:
 # Figures
 # ---------------------------------------------------------------------------
 def draw(outdir: Path = FIGURES) -> list[Path]:
-    """Draw the page's figures with ``sibrisk.report.catalogue.plot`` as PNG files in ``outdir``; returns
+    """Draw the page's figures with ``sibrisk.report.plot`` as PNG files in ``outdir``; returns
     their paths."""
     return draw_figures([(FIG_INVESTOR.name, _fig_investor), (FIG_MUNICIPAL.name, _fig_municipal),
                          (FIG_DEADWEIGHT.name, _fig_deadweight)],
