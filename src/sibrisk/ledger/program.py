@@ -241,11 +241,13 @@ def compile_program(bounds: Sequence[Any], savings_years: int) -> Program:
     participant_slot = -1
     for k, (kind, i, m, month, _, _) in enumerate(claims):
         mech = mechanisms[i].mechanism
+        capped = (kind == CARD and isinstance(mech, RateCard)
+                  and mech.cap_per_participant is not None)
+        has_raw[k] = capped  # claimed at the uncapped rates (what a termination drops)
         if end is not None and month > end:
             dropped[k] = True
             continue
-        if kind == CARD and isinstance(mech, RateCard) and mech.cap_per_participant is not None:
-            has_raw[k] = True
+        if capped:
             participant_slot = slot("participant")
         if kind == CARD and isinstance(mech, RateCard) and mech.metric_caps.get(m) is not None:
             has_cap[k] = True
