@@ -64,7 +64,7 @@ CONTRACTS = [sibrisk.Contract.from_dict({**v, "scenario": SCENARIO.name},
 
 
 #: The per-actor statistics kept per run: all five (the default), or the NPV alone.
-STATS = {"all statistics": sibrisk.ledger.catalogue.kernels.ACTOR_COLUMNS, "NPV only": ("npv",)}
+STATS = {"all statistics": sibrisk.ledger.stats.ACTOR_COLUMNS, "NPV only": ("npv",)}
 
 
 def run(k: int, runs: int, threads: int, stats: tuple[str, ...]) -> float:

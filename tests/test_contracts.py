@@ -30,7 +30,7 @@ def drc():
 
 def _stat(result, actor, column, run=0):
     return float(result.stats()[run, result.actors.index(actor),
-                                sibrisk.ledger.kernels.ACTOR_COLUMNS.index(column)])
+                                sibrisk.ledger.stats.ACTOR_COLUMNS.index(column)])
 
 
 # ---------------------------------------------------------------------------

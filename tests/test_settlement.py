@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import sibrisk
 from sibrisk.contract.terms import Contract
 from sibrisk.errors import ContractError
-from sibrisk.ledger import kernels as K
+from sibrisk.ledger import stats as S
 from sibrisk.ledger.bind import bind
 from sibrisk.ledger.outcome_data import read_outcomes
 from sibrisk.ledger.settlement import OUTSIDE, settlement_to_dict
@@ -88,7 +88,7 @@ def total(result, **filters):
 
 
 def stat(result, actor, column):
-    return float(result.stats()[0, result.actors.index(actor), K.ACTOR_COLUMNS.index(column)])
+    return float(result.stats()[0, result.actors.index(actor), S.ACTOR_COLUMNS.index(column)])
 
 
 # ---------------------------------------------------------------------------
@@ -586,10 +586,10 @@ def test_payer_and_provider_statistics():
     nothing_saved = sibrisk.settle(IRR_CASE, outcomes(x=cohort((5, 5), (5, 5))),
                                    scenario=FLAT0)
     st = nothing_saved.stats(with_irr=["municipality"])[0, 0]
-    assert st[K.A_IRR] == -1.0
-    assert st[K.A_PAYBACK] == math.inf
-    assert st[K.A_EXPOSURE] == pytest.approx(121)
-    assert st[K.A_MULTIPLE] == 0.0
+    assert st[S.A_IRR] == -1.0
+    assert st[S.A_PAYBACK] == math.inf
+    assert st[S.A_EXPOSURE] == pytest.approx(121)
+    assert st[S.A_MULTIPLE] == 0.0
 
 
 def test_payback_is_the_last_upward_crossing():
@@ -780,11 +780,11 @@ def test_actor_statistics_match_a_plain_reference(data, obs, scenario):
     scale = 1.0 + np.abs(r.amounts).sum()
     for i, actor in enumerate(r.actors):
         npv, multiple, exposure, payback = reference_stats(r, actor)
-        assert stats[i, K.A_NPV] == pytest.approx(npv, rel=1e-9, abs=1e-9 * scale)
-        assert stats[i, K.A_MULTIPLE] == pytest.approx(multiple, rel=1e-9, nan_ok=True)
-        assert stats[i, K.A_EXPOSURE] == pytest.approx(exposure, rel=1e-9, abs=1e-9 * scale)
-        assert stats[i, K.A_PAYBACK] == pytest.approx(payback, rel=1e-6, abs=1e-9)
-        irr = stats[i, K.A_IRR]
+        assert stats[i, S.A_NPV] == pytest.approx(npv, rel=1e-9, abs=1e-9 * scale)
+        assert stats[i, S.A_MULTIPLE] == pytest.approx(multiple, rel=1e-9, nan_ok=True)
+        assert stats[i, S.A_EXPOSURE] == pytest.approx(exposure, rel=1e-9, abs=1e-9 * scale)
+        assert stats[i, S.A_PAYBACK] == pytest.approx(payback, rel=1e-6, abs=1e-9)
+        irr = stats[i, S.A_IRR]
         if np.isfinite(irr) and irr > -0.99:  # a root of the NPV at that rate
             mine = np.array([a == actor for a in r.flow_actor])
             t = r.flow_month[mine] / 12.0
@@ -802,10 +802,10 @@ def test_money_is_conserved(data, obs, scenario):
     assert abs(r.transfers()[0]) <= 1e-9 * scale
     # the actors' NPVs add up to the present value of the money entering or leaving the deal
     stats = r.stats()
-    assert np.isfinite(stats[0, :, K.A_NPV]).all()
+    assert np.isfinite(stats[0, :, S.A_NPV]).all()
     outside = np.array([cp == OUTSIDE for cp in r.flow_counterparty])
     pv_outside = (r.amounts[0, outside] * r.discount[0, outside]).sum()
-    assert stats[0, :, K.A_NPV].sum() == pytest.approx(pv_outside, rel=1e-9, abs=1e-9 * scale)
+    assert stats[0, :, S.A_NPV].sum() == pytest.approx(pv_outside, rel=1e-9, abs=1e-9 * scale)
     # outside() is those flows by source, nominal
     assert sum(v[0] for v in r.outside().values()) == pytest.approx(
         r.amounts[0, outside].sum(), abs=1e-9 * scale)

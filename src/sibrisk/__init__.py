@@ -114,7 +114,17 @@ __all__ = [
 ]
 
 
+#: The pipeline's stages (and the rest), loaded when first used as attributes
+#: (``sibrisk.ledger.stats`` works after a bare ``import sibrisk``).
+_SUBPACKAGES = ("scenario", "outcomes", "contract", "ledger", "metrics", "engine",
+                "evidence", "report", "cli", "errors")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f".{name}", __name__)
+        globals()[name] = value
+        return value
     if name in _PUBLIC_MODULES:
         value = importlib.import_module(f".{_PUBLIC_MODULES[name]}", __name__)
         globals()[name] = value
@@ -137,7 +147,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE, "__version__"})
+    return sorted({*globals(), *_WHERE, *_SUBPACKAGES, *_PUBLIC_MODULES, "__version__"})
 
 
 class _Package(types.ModuleType):

@@ -3,7 +3,8 @@ costs nothing until one of its names is asked for.
 
 ``__getattr__, __dir__ = exports(__name__, {"name": "module", ...})`` in a package's
 ``__init__`` makes ``package.name`` import ``package.module`` (relative to the package)
-and return its ``name``.
+and return its ``name``; any other submodule is imported when first used as an
+attribute (``package.submodule``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ def exports(package: str, where: dict[str, str]) -> tuple[Callable[[str], Any],
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)
-        if module is None:
+        if module is None:  # a submodule, imported when first used as an attribute
+            try:
+                return importlib.import_module(f".{name}", package)
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{name}":
+                    raise
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         where_ = module if module.startswith(".") else f".{module}"
         value = getattr(importlib.import_module(where_, package), name)

@@ -10,3 +10,7 @@
 The functions are ``sibrisk.simulate``, ``sibrisk.sweep``, ... (each module shares its
 function's name, so this package re-exports nothing).
 """
+
+from .._lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {})

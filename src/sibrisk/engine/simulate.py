@@ -55,6 +55,7 @@ from .._limits import check_memory
 from ..contract.terms import BASE_METRIC
 from ..errors import SibriskError
 from ..ledger import kernels as K
+from ..ledger import stats as S
 from ..ledger.catalogue import PARAM_KEYS, point_parameters
 from ..ledger.discount import discount_factors
 from ..ledger.tariff import price_surplus_share
@@ -259,7 +260,7 @@ def simulate(
     stream: int = 0,
     progress: Callable[[int, int], None] | None = None,
     contracts: object = None,
-    contract_stats: tuple[str, ...] | list[str] = K.ACTOR_COLUMNS,
+    contract_stats: tuple[str, ...] | list[str] = S.ACTOR_COLUMNS,
     comparison_size: int | None = None,
     judge_effects: bool | None = None,
     _book: type | None = None,
@@ -507,11 +508,11 @@ def _check_stats(stats) -> tuple[str, ...]:
     if isinstance(stats, str):
         stats = (stats,)
     stats = tuple(stats)
-    unknown = [x for x in stats if x not in K.ACTOR_COLUMNS]
+    unknown = [x for x in stats if x not in S.ACTOR_COLUMNS]
     if unknown or not stats or len(set(stats)) != len(stats):
         raise SibriskError(f"contract_stats = {stats!r}: give distinct names among "
-                           + ", ".join(repr(x) for x in K.ACTOR_COLUMNS))
-    return tuple(x for x in K.ACTOR_COLUMNS if x in stats)  # in the kernel's order
+                           + ", ".join(repr(x) for x in S.ACTOR_COLUMNS))
+    return tuple(x for x in S.ACTOR_COLUMNS if x in stats)  # in the kernel's order
 
 
 def _municipal_savings(add_tot, n_tot, params, years) -> np.ndarray:
@@ -548,7 +549,7 @@ class _ContractBook:
         k, a = len(plan.bound), len(self.actors)
         self.index = [np.array([self.actors.index(x) for x in b.actors]) for b in plan.bound]
         self.kept = stats
-        self.columns = [K.ACTOR_COLUMNS.index(x) for x in stats]
+        self.columns = [S.ACTOR_COLUMNS.index(x) for x in stats]
         # contract-major, so each variant's block is contiguous for the kernel to write
         self.stats = np.empty((k, runs, a, len(stats)))
         self.payment = np.empty((runs, k))
@@ -582,8 +583,8 @@ class _ContractBook:
     def fill_absent(self) -> None:
         """Actors not in a contract: no money, no multiple and no rate of return; one pass
         over the statistics, which also touches their pages before the threads start."""
-        absent = np.zeros(len(K.ACTOR_COLUMNS))
-        absent[[K.A_MULTIPLE, K.A_IRR]] = np.nan
+        absent = np.zeros(len(S.ACTOR_COLUMNS))
+        absent[[S.A_MULTIPLE, S.A_IRR]] = np.nan
         self.stats[...] = absent[self.columns]
 
     def _metric_counts(self, j, seed, stream, bound, employed, cache):
@@ -733,7 +734,7 @@ class _ContractBook:
         """Write one variant's results for some rows."""
         if self.kept == ("npv",):
             result.npv(out=self.stats[k, rows, :, 0], slot=self.index[k])
-        elif len(self.kept) == len(K.ACTOR_COLUMNS):
+        elif len(self.kept) == len(S.ACTOR_COLUMNS):
             result.stats(out=self.stats[k, rows], slot=self.index[k])
         else:
             irr = None if "irr" in self.kept else ()

@@ -36,7 +36,7 @@ import numpy as np
 from .._io import json_value
 from ..contract.terms import Contract
 from ..scenario.spec import Scenario
-from . import kernels as K
+from . import stats as S
 from .bind import Bound, bind, bind_checked
 from .discount import discount_at
 from .engine import settle_runs
@@ -230,11 +230,11 @@ class Settlement:
         wanted = self.irr_actors if with_irr is None else with_irr
         irr = np.array([a in wanted for a in self.actors], dtype=np.bool_)
         if out is None:
-            out = np.empty((self.core_amounts.shape[0], len(self.actors), len(K.ACTOR_COLUMNS)))
+            out = np.empty((self.core_amounts.shape[0], len(self.actors), len(S.ACTOR_COLUMNS)))
             slot = range(len(self.actors))
         sums = self.known_sums if self.known_sums is not None else \
             savings_sums(self.savings, self.savings_discount)
-        K.actor_stats(self.core_amounts, self.core_discount, self.savings,
+        S.actor_stats(self.core_amounts, self.core_discount, self.savings,
                       self.savings_discount, *sums, *self._schedule, irr,
                       np.asarray(slot, dtype=np.int64), out)
         return out
@@ -254,7 +254,7 @@ class Settlement:
         flow_ptr = np.searchsorted(owner[order], np.arange(len(self.actors) + 1)).astype(
             np.int64)
         saves = np.array([self.saves.get(a, 0.0) for a in self.actors])
-        K.actor_npv(self.core_amounts, self.core_discount, sums[1], saves, flow_ptr, order,
+        S.actor_npv(self.core_amounts, self.core_discount, sums[1], saves, flow_ptr, order,
                     np.asarray(slot, dtype=np.int64), out)
         return out
 
@@ -411,7 +411,7 @@ def savings_sums(savings: np.ndarray, discount: np.ndarray
     cum = np.empty_like(savings)
     cum_pv = np.empty_like(savings)
     monotone = np.empty(savings.shape[0], dtype=np.bool_)
-    K.savings_sums(savings, discount, cum, cum_pv, monotone)
+    S.savings_sums(savings, discount, cum, cum_pv, monotone)
     return cum, cum_pv, monotone
 
 
@@ -476,11 +476,11 @@ def settlement_to_dict(result: Settlement, run: int = 0) -> dict[str, Any]:
         by_actor[actor] = {
             "received": float(amounts[amounts > 0].sum()) + 0.0,
             "paid": float(-amounts[amounts < 0].sum()) + 0.0,
-            "npv": json_value(stats[i, K.A_NPV]),
-            "irr": json_value(stats[i, K.A_IRR]),
-            "multiple": json_value(stats[i, K.A_MULTIPLE]),
-            "largest_exposure": json_value(stats[i, K.A_EXPOSURE]),
-            "payback_year": json_value(stats[i, K.A_PAYBACK]),
+            "npv": json_value(stats[i, S.A_NPV]),
+            "irr": json_value(stats[i, S.A_IRR]),
+            "multiple": json_value(stats[i, S.A_MULTIPLE]),
+            "largest_exposure": json_value(stats[i, S.A_EXPOSURE]),
+            "payback_year": json_value(stats[i, S.A_PAYBACK]),
         }
     cut = {where: float(v[run]) for where, v in result.cut.items() if v[run] > 0}
     return {

@@ -4,3 +4,7 @@
 - :mod:`.account`: the deterministic budget and welfare accounts;
 - :mod:`.risk`: risk summaries of a simulation, each measure with its standard error.
 """
+
+from .._lazy import exports
+
+__getattr__, __dir__ = exports(__name__, {})
