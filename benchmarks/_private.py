@@ -19,6 +19,7 @@ from sibrisk.engine.simulate import (  # noqa: F401  (re-exported)
     input_purpose,
 )
 from sibrisk.ledger import kernels as K  # noqa: F401  (re-exported)
+from sibrisk.outcomes import draw as D  # noqa: F401  (re-exported)
 from sibrisk.scenario._quantile import quantile_table
 
 # sibrisk's kernels become numba dispatchers in their modules' globals only when
@@ -28,7 +29,7 @@ compile_all()
 #: the kernels' names for the arrays they read and write
 draw_and_settle = K.draw_and_settle
 settle_row = K._settle_row
-binomial = K.binomial
+binomial = D.binomial
 O_INVESTOR = K.O_INVESTOR
 N_OUTPUTS = len(K.OUTPUT_COLUMNS)
 

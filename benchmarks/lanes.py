@@ -39,9 +39,9 @@ import sibrisk
 K = P.K
 LANES = 256
 STEPS = 12  # covers Bin(20, 0.27) and Bin(36, 0.13) but for a few runs in a thousand
-_RECIPROCAL = K._RECIPROCAL
-_U_MAX = K._U_MAX
-_LIMIT = K._SEQUENTIAL_LIMIT
+_RECIPROCAL = P.D._RECIPROCAL
+_U_MAX = P.D._U_MAX
+_LIMIT = P.D._SEQUENTIAL_LIMIT
 
 
 @njit(nogil=True, cache=True)
@@ -75,7 +75,7 @@ def _walk(trials, p, u, out, lanes):  # pragma: no cover - compiled
         if simple[r] and not v[r] > 0.0:
             out[r] = count[r]
         else:  # not done in STEPS steps, or (rarely) past an underflow or n: from scratch
-            out[r] = K.binomial(trials[r], p[r], u[r])
+            out[r] = P.D.binomial(trials[r], p[r], u[r])
 
 
 @njit(nogil=True, cache=True)

@@ -15,21 +15,21 @@ import pytest
 from numba import njit
 from scipy import special, stats
 
-from sibrisk.ledger import kernels as K
+from sibrisk.outcomes import draw as D
 
 
 def _draw(n, p, u):
     n = np.broadcast_to(np.asarray(n, dtype=np.int64), np.shape(u)).copy()
     p = np.broadcast_to(np.asarray(p, dtype=float), np.shape(u)).copy()
     out = np.empty(np.shape(u), dtype=np.int64)
-    K.binomial_many(n, p, np.ascontiguousarray(u, dtype=float), out)
+    D.binomial_many(n, p, np.ascontiguousarray(u, dtype=float), out)
     return out
 
 
 @njit
 def _approx_many(k, n, p, f, band):
     for i in range(k.size):
-        f[i], band[i] = K.binomial_cdf_approx(k[i], n, p)
+        f[i], band[i] = D.binomial_cdf_approx(k[i], n, p)
 
 
 def _cdf(k, n, p):

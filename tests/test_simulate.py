@@ -11,7 +11,7 @@ from scipy import stats
 import sibrisk
 from sibrisk.engine.exact import gross_pmf
 from sibrisk.engine.simulate import fixed_counts
-from sibrisk.ledger import kernels as K
+from sibrisk.outcomes import draw as D
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_binomial_sampler_matches_scipy(n, p):
     m = 200_000
     u = np.random.default_rng(n).random(m)
     out = np.empty(m, dtype=np.int64)
-    K.binomial_many(np.full(m, n), np.full(m, p), u, out)
+    D.binomial_many(np.full(m, n), np.full(m, p), u, out)
     assert out.min() >= 0 and out.max() <= n
     if p in (0.0, 1.0):
         assert (out == n * p).all()
@@ -296,10 +296,10 @@ def test_binomial_draws_are_monotone_in_u_and_p():
         n = int(rng.integers(1, 400))
         p = np.linspace(0.001, 0.999, 999)
         by_p = np.empty(p.size, dtype=np.int64)
-        K.binomial_many(np.full(p.size, n), p, np.full(p.size, rng.random()), by_p)
+        D.binomial_many(np.full(p.size, n), p, np.full(p.size, rng.random()), by_p)
         u = np.sort(rng.random(999))
         by_u = np.empty(u.size, dtype=np.int64)
-        K.binomial_many(np.full(u.size, n), np.full(u.size, rng.random()), u, by_u)
+        D.binomial_many(np.full(u.size, n), np.full(u.size, rng.random()), u, by_u)
         assert (np.diff(by_p) >= 0).all() and (np.diff(by_u) >= 0).all()
 
 

@@ -21,7 +21,7 @@ many, and any order of chunks, give bit-identical results, and the first
 Common random numbers. Every draw is an inversion of one uniform (or, for
 correlated inputs, of one normal through the copula), monotone in it: an
 input through its quantile function, every count by the exact inversion of
-its binomial distribution (``_kernels.binomial``), a drawn composition as a
+its binomial distribution (``sibrisk.outcomes.draw.binomial``), a drawn composition as a
 chain of binomials (each type a binomial of the participants not yet given a
 type). So two simulations with the same seed and stream, of scenarios that
 differ in their inputs, draw the same uniforms for the same purpose, and a
@@ -60,6 +60,7 @@ from ..ledger.catalogue import PARAM_KEYS, point_parameters
 from ..ledger.discount import discount_factors
 from ..ledger.tariff import price_surplus_share
 from ..metrics.schema import OUTPUT_MEANINGS, OUTPUT_UNITS
+from ..outcomes import draw as D
 from ..scenario.spec import Scenario, load_scenario
 from ..scenario.uncertainty import normal_correlation
 
@@ -410,7 +411,7 @@ def simulate(
         g, c, params, varying, columns, discount = plan.arrays(draws)
         if plan.drawn_composition:  # a chain of binomials by inversion (common random numbers)
             n = np.empty((size, cells))
-            K.composition(plan.cohort_sizes, plan.conditional_shares,
+            D.composition(plan.cohort_sizes, plan.conditional_shares,
                           chunk_generator(seed, stream, j, COMPOSITION).random(
                               (size, plan.cohorts, k_types)), n)
         else:
@@ -597,7 +598,7 @@ class _ContractBook:
                 if self.plan.cohort_luck:
                     u = chunk_generator(seed, stream, j, metric_purpose(m)).random(parent.size)
                     flat = np.empty(parent.size, dtype=np.int64)
-                    K.binomial_many(parent.ravel().astype(np.int64),
+                    D.binomial_many(parent.ravel().astype(np.int64),
                                     np.full(parent.size, q), u, flat)
                     cache[key] = flat.reshape(parent.shape).astype(float)
                 else:
@@ -653,7 +654,7 @@ class _ContractBook:
                                             memo).ravel().astype(np.int64)
             p = np.full(base_rate.size, b.retention[m])
         flat = np.empty(base_rate.size, dtype=np.int64)
-        K.binomial_many(trials, p, draw(m).ravel(), flat)
+        D.binomial_many(trials, p, draw(m).ravel(), flat)
         memo[key] = flat.reshape(base_rate.shape)
         return memo[key]
 
