@@ -15,9 +15,10 @@
    sibrisk's random-number contract fixes them) and write the output bytes
    sibrisk's dataset holds per run into preallocated arrays whose pages are first
    touched in the threads, chunks in threads;
-6. ``design floor``: sibrisk's own chunks, generators, quantile lookups, glue and
-   settlement with the binomial sampling replaced by a trivial map: the fastest
-   this design could go, not a floor of the work itself.
+6. ``design floor``: ``sibrisk.simulate`` without the cohort's luck
+   (``cohort_uncertainty=False``): its chunks, generators, quantile lookups, glue and
+   settlement with the binomial draws left out: the fastest this design could go,
+   not a floor of the work itself.
 
 Every implementation draws the built-in scenario's uncertain inputs (Beta
 posteriors of gross and control employment by type, PERT decay) and the
@@ -316,59 +317,17 @@ def run_physical_floor(runs: int, m: Model, threads: int, block: int = FLOOR_BLO
 
 
 # ---------------------------------------------------------------------------
-# the design floor: sibrisk's own glue, with a trivial map instead of the binomials
-
-@functools.cache
-def _design_floor_kernel():
-    import _private as P  # sibrisk's private modules, in one place
-
-    @njit(nogil=True)
-    def kernel(n, g, c, u, rates, discount, params, varying, columns, gross_out, add_out,
-               out):  # pragma: no cover - compiled
-        k_types = rates.shape[0]
-        p = params.copy()
-        dw = np.empty(k_types)
-        gross = np.empty(k_types)
-        add = np.empty(k_types)
-        for r in range(u.shape[0]):
-            for i in range(k_types):
-                ni = n[0, i]
-                d = math.floor(u[r, i, 0] * (ni + 1.0))  # no binomial: a trivial map of u
-                a = math.floor(u[r, i, 1] * (ni - d + 1.0))
-                dw[i] = d
-                add[i] = a
-                gross[i] = d + a
-                gross_out[r, i] = gross[i]
-                add_out[r, i] = a
-            for j in range(columns.shape[0]):
-                p[columns[j]] = varying[r, j]
-            P.settle_row(r, n[0], gross, dw, add, rates, discount, p, 0, out)
-
-    return P, kernel
-
+# the design floor: sibrisk's own engine, with the binomial draws left out
 
 def run_design_floor(runs: int, threads: int, chunk: int) -> tuple[float, float]:
-    P, kernel = _design_floor_kernel()
-    plan = P._Plan(SCENARIO, True, True)
-    out = np.empty((runs, P.N_OUTPUTS))
-    gross = np.empty((runs, 2))
-    add = np.empty((runs, 2))
-    chunks = [(j, j * chunk, min(chunk, runs - j * chunk)) for j in range(math.ceil(runs / chunk))]
-
-    def work(item):
-        j, start, size = item
-        draws = plan.draw_inputs(SEED, 0, j, size)
-        g, c, params, varying, columns, discount = plan.arrays(draws)
-        u = P.chunk_generator(SEED, 0, j, P.COHORT).random((size, 2, 2))
-        rows = slice(start, start + size)
-        kernel(plan.counts[None, :], g, c, u, plan.rates, discount, params, varying,
-               columns, gross[rows], add[rows], out[rows])
-
+    """``simulate`` without the cohort's luck: each cell's counts are their expectations
+    given the run's rates, so everything but the binomial draws still runs (the
+    uniforms, quantile lookups, settlement, outputs and the Dataset)."""
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(work, chunks))
+    ds = sibrisk.simulate(SCENARIO, runs=runs, seed=SEED, threads=threads, chunk_size=chunk,
+                          cohort_uncertainty=False)
     elapsed = time.perf_counter() - t0
-    return elapsed, float((out[:, P.O_INVESTOR] < 0).mean())
+    return elapsed, float((ds.investor_result.values < 0).mean())
 
 
 # ---------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from test_scenario import scenarios
 
 import sibrisk
-from sibrisk.ledger.catalogue import FLOWS, payback_year
-from sibrisk.ledger.discount import discount_factors, effect_profile
+from sibrisk.ledger.discount import discount_factors
+from sibrisk.ledger.savings import effect_profile
+from sibrisk.ledger.stats import payback_year
 
 
 def reference(s: sibrisk.Scenario) -> dict:
@@ -169,7 +170,7 @@ def test_dataset_is_labelled(drc_account):
     assert "present value at t = 0" in acc.attrs["valuation"]
     assert acc.budget_surplus.attrs["units"] == "DKK"
     assert list(acc["type"].values) == ["with_experience", "no_experience"]
-    assert acc.sizes["year"] == 16 and acc.sizes["flow"] == len(FLOWS)
+    assert acc.sizes["year"] == 16 and acc.sizes["flow"] == 8  # 3 savings, 5 of the contract
     assert acc.cash_flow.dims == ("flow", "year")
 
 

@@ -262,7 +262,7 @@ def test_dataset_is_labelled_and_yearly_on_request(drc):
     np.testing.assert_allclose(pv.values, yearly.municipal_account.values, rtol=1e-9)
     cum = np.cumsum(yearly.municipal_cash_flow.values * sibrisk.account(drc).discount_factor.values,
                     axis=1)
-    np.testing.assert_allclose(sibrisk.ledger.catalogue.payback_year(cum),
+    np.testing.assert_allclose(sibrisk.ledger.stats.payback_year(cum),
                                yearly.municipal_payback_year.values, rtol=1e-9)
 
 

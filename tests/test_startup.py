@@ -24,10 +24,11 @@ from scipy.optimize import brentq
 import sibrisk
 from sibrisk import _jit
 from sibrisk.engine.breakeven import breakeven
-from sibrisk.ledger import kernels as K
-from sibrisk.ledger.catalogue import point_parameters, settle_expected
+from sibrisk.metrics.catalogue import CatalogueContract, settle_expected, wanted
+from sibrisk.metrics.schema import OUTPUT_COLUMNS
 from sibrisk.outcomes import draw as D
 from sibrisk.outcomes.expected import expected_outcomes
+from sibrisk.scenario.params import point_parameters
 from sibrisk.scenario.uncertainty import Distribution
 
 PROBE = """
@@ -114,15 +115,19 @@ def test_interpreted_kernel_gives_the_compiled_numbers(drc):
     outcomes = expected_outcomes(s, "cohort")
     rates = sibrisk.price_surplus_share(s).applied_rates.astype(float)
     interpreted = settle_expected(s, outcomes, rates)
-    years = s.effect.horizon + 1
     from sibrisk.ledger.discount import discount_factors
 
+    cat = CatalogueContract.of(s, rates=rates)
     row = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float)[None, :])  # noqa: E731
-    compiled = np.empty((1, len(K.OUTPUT_COLUMNS)))
-    K.settle(row(outcomes.participants), row(outcomes.gross), row(outcomes.deadweight),
-             row(outcomes.additional), rates, discount_factors(s.discounting, years - 1)[None],
-             point_parameters(s), 2, compiled)
-    np.testing.assert_allclose(interpreted, compiled[0], rtol=1e-13, atol=1e-9)
+    want = wanted(1, cat.years, yearly=True, irr=True)
+    compiled = cat.settle(row(outcomes.participants), row(outcomes.gross),
+                          row(outcomes.additional), row(outcomes.deadweight),
+                          point_parameters(s), np.empty((1, 0)), np.empty(0, dtype=np.int64),
+                          discount_factors(s.discounting, cat.years - 1)[None], want=want)
+    np.testing.assert_allclose([interpreted.values[k] for k in OUTPUT_COLUMNS], compiled[0],
+                               rtol=1e-13, atol=1e-9)
+    assert interpreted.irr == pytest.approx(float(want.irr[0]), rel=1e-13)
+    np.testing.assert_allclose(interpreted.account, want.yearly[0, 2], rtol=1e-13, atol=1e-9)
 
 
 def test_a_kernel_runs_as_python_inside_interpreted():

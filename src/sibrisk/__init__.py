@@ -69,7 +69,7 @@ _MOVED: dict[str, str] = {
     "scenario": "scenario.spec", "uncertainty": "scenario.uncertainty",
     "outcomes": "outcomes.expected", "exact": "engine.exact",
     "contract": "contract.terms", "discount": "ledger.discount",
-    "ledger": "ledger.catalogue", "settlement": "ledger.settlement",
+    "settlement": "ledger.settlement",
     "schema": "metrics.schema", "account": "metrics.account", "risk": "metrics.risk",
     "simulate": "engine.simulate", "sweep": "engine.sweep", "solve": "engine.solve",
     "sensitivity": "engine.sensitivity", "report": "report.catalogue",

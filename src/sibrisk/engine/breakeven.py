@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import BreakEvenError, Problem, ScenarioError, SibriskError
 from ..ledger.tariff import price_surplus_share
-from ..metrics.account import LEDGER_OUTPUTS, evaluate
+from ..metrics.account import evaluate
 from ..metrics.schema import OUTPUTS, READINGS
 from ..scenario.spec import AGGREGATE_INPUTS, Scenario, load_scenario, spec_of
 
@@ -170,7 +170,7 @@ def breakeven(
         try:
             s = scenario.replace(vary, int(round(x)) if whole else float(x))
             tariff = fixed if fixed is not None else price_surplus_share(s)
-            y = evaluate(s, tariff, flows=output in LEDGER_OUTPUTS)[output]
+            y = evaluate(s, tariff)[output]
         except SibriskError:
             return math.nan
         if y is None:
@@ -184,8 +184,7 @@ def breakeven(
                                "give bounds= with at most 100,000")
     else:
         xs = np.unique(np.concatenate([np.linspace(lo, hi, grid + 1), [float(base)]]))
-    ys = np.array([value_at(x) for x in xs])
-    root = _nearest_root(xs, ys, float(base), value_at, whole)
+    root, ys = _nearest_root(xs, float(base), value_at, whole)
     if root is None:
         finite = ys[np.isfinite(ys)] + target
         seen = (f"it stays between {finite.min():,.6g} and {finite.max():,.6g}"
@@ -199,18 +198,42 @@ def breakeven(
     )
 
 
-def _nearest_root(xs, ys, base, f, whole) -> float | None:
-    """The root nearest the base among the grid's zeros and sign changes."""
-    ok = np.isfinite(ys)
-    roots = [float(x) for x in xs[ok & (ys == 0.0)]]
-    changes = np.flatnonzero(ok[:-1] & ok[1:] & (np.sign(ys[:-1]) * np.sign(ys[1:]) < 0))
-    for k in changes:
+def _nearest_root(xs, base, f, whole) -> tuple[float | None, np.ndarray]:
+    """The root nearest the base among the grid's zeros and sign changes, and ``f`` on
+    the grid (NaN where not needed).
+
+    The grid's intervals are visited nearest the base first, and the search stops once
+    the next interval lies farther from the base than the best root found: a root
+    inside an interval is no nearer than the interval's nearer end. The answer is the
+    one a scan of the whole grid would give, for far fewer evaluations.
+    """
+    ys = np.full(xs.size, np.nan)
+    seen = np.zeros(xs.size, dtype=bool)
+
+    def y(i: int) -> float:
+        if not seen[i]:
+            ys[i], seen[i] = f(float(xs[i])), True
+        return float(ys[i])
+
+    if xs.size == 1:
+        return (float(xs[0]) if y(0) == 0.0 else None), ys
+    near = np.minimum(np.abs(xs[:-1] - base), np.abs(xs[1:] - base))
+    best: float | None = None
+    for k in np.argsort(near, kind="stable"):
+        if best is not None and near[k] > abs(best - base):
+            break
         a, b = float(xs[k]), float(xs[k + 1])
-        if whole:  # first whole number past the crossing, going outward from the base
-            roots.append(b if a >= base else a)
-        else:
-            roots.append(_bisect(f, a, b, float(ys[k])))
-    return min(roots, key=lambda x: abs(x - base)) if roots else None
+        ya, yb = y(k), y(k + 1)
+        found = [x for x, v in ((a, ya), (b, yb)) if v == 0.0]
+        if math.isfinite(ya) and math.isfinite(yb) and (ya < 0.0 < yb or yb < 0.0 < ya):
+            if whole:  # first whole number past the crossing, going outward from the base
+                found.append(b if a >= base else a)
+            else:
+                found.append(_bisect(f, a, b, ya))
+        for x in found:
+            if best is None or abs(x - base) < abs(best - base):
+                best = x
+    return best, ys
 
 
 def _bisect(f, a: float, b: float, fa: float) -> float:

@@ -31,8 +31,8 @@ import xarray as xr
 from scipy import stats
 
 from ..errors import SibriskError
-from ..ledger import kernels as K
-from ..metrics.schema import OUTPUT_MEANINGS, OUTPUT_UNITS
+from ..metrics.catalogue import wanted
+from ..metrics.schema import OUTPUT_COLUMNS, OUTPUT_MEANINGS, OUTPUT_UNITS
 from ..scenario.spec import Scenario
 from .simulate import _Plan, _versions, common_attrs, fixed_counts
 
@@ -128,10 +128,12 @@ def enumerate_outcomes(
     dw = np.ascontiguousarray(np.concatenate(rows_dw))
     add = np.ascontiguousarray(np.concatenate(rows_add))
     prob = np.concatenate(rows_p)
-    g, c, params, _, _, discount = plan.arrays({})
-    out = np.empty((gross.shape[0], len(K.OUTPUT_COLUMNS)))
-    K.settle(n, gross, dw, add, plan.rates, discount, params, plan.pay_year, out)
-    return _dataset(scenario, plan, out, n, gross, add, prob, full)
+    _, _, params, varying, columns, discount = plan.arrays({})
+    # the cohort as a whole: one cell per type (the contract's claims sum over cohorts)
+    want = wanted(gross.shape[0], irr=plan.pay_year > 0)
+    out = plan.catalogue.settle(n, gross, add, dw, params, varying, columns, discount,
+                                want=want)
+    return _dataset(scenario, plan, out, want.irr, n, gross, add, prob, full)
 
 
 def _compositions(scenario: Scenario) -> list[tuple[np.ndarray, float]]:
@@ -189,15 +191,15 @@ def gross_pmf(n: int, g) -> np.ndarray:
     return stats.binom.pmf(k, n, g)
 
 
-def _dataset(scenario, plan, out, n, gross, add, prob, full) -> xr.Dataset:
+def _dataset(scenario, plan, out, irr, n, gross, add, prob, full) -> xr.Dataset:
     cur = scenario.currency
-    names = K.OUTPUT_COLUMNS if full else INVESTOR_OUTPUTS
-    data = {name: ("outcome", out[:, K.OUTPUT_COLUMNS.index(name)],
+    names = OUTPUT_COLUMNS if full else INVESTOR_OUTPUTS
+    data = {name: ("outcome", out[:, OUTPUT_COLUMNS.index(name)],
                    {"long_name": OUTPUT_MEANINGS[name],
                     "units": OUTPUT_UNITS[name].format(cur=cur)})
             for name in names}
     if plan.pay_year > 0:
-        data["investor_irr"] = ("outcome", out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0,
+        data["investor_irr"] = ("outcome", irr,
                                 {"long_name": OUTPUT_MEANINGS["investor_irr"],
                                  "units": "per year"})
     data["probability"] = ("outcome", prob, {"units": "1",

@@ -23,15 +23,16 @@ import xarray as xr
 from scipy import stats
 
 from ..errors import SibriskError
-from ..ledger import kernels as K
-from ..metrics.schema import OUTPUT_UNITS
+from ..metrics.catalogue import wanted
+from ..metrics.schema import OUTPUT_COLUMNS, OUTPUT_UNITS
 from ..scenario.spec import Scenario, load_scenario
+from .fused import simulate_chunk
 from .simulate import _Plan, common_attrs
 
 __all__ = ["tornado", "sobol", "evaluate_inputs", "SENSITIVITY_OUTPUTS"]
 
 #: Outputs a sensitivity analysis can look at (the per-run outputs of :func:`simulate`).
-SENSITIVITY_OUTPUTS = K.OUTPUT_COLUMNS
+SENSITIVITY_OUTPUTS = OUTPUT_COLUMNS
 
 
 def evaluate_inputs(scenario: Scenario, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -47,12 +48,14 @@ def evaluate_inputs(scenario: Scenario, values: dict[str, np.ndarray]) -> np.nda
              for key, v in values.items()}
     g, c, params, varying, columns, discount = plan.arrays(draws)
     cells = len(plan.types) * plan.cohorts  # one cell per cohort and type
-    out = np.empty((rows, len(K.OUTPUT_COLUMNS)))
+    out = np.empty((rows, len(OUTPUT_COLUMNS)))
     gross, add, dw = (np.empty((rows, cells)) for _ in range(3))
-    K.draw_and_settle(np.ascontiguousarray(plan.counts[None, :]), g, c,
-                      np.zeros((rows, cells, 2)), False, plan.rates,
-                      np.ascontiguousarray(discount[:, : plan.years]), params, varying, columns,
-                      plan.pay_year, gross, add, dw, out)
+    cat = plan.catalogue
+    years = np.ascontiguousarray(discount[:, : plan.years])
+    dclaim, dflow = cat.discounts(years)
+    simulate_chunk(np.ascontiguousarray(plan.counts[None, :]), g, c, np.zeros((rows, cells, 2)),
+                   False, params, varying, columns, years, dclaim, dflow, cat.compiled,
+                   plan.cohorts, plan.scratch(), out, gross, add, dw, wanted())
     return out
 
 

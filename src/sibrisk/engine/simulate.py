@@ -41,10 +41,12 @@ import functools
 import math
 import os
 import secrets
+import threading
 import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
+from typing import Any
 
 import numba
 import numpy as np
@@ -54,15 +56,15 @@ from scipy import special
 from .._limits import check_memory
 from ..contract.terms import BASE_METRIC
 from ..errors import SibriskError
-from ..ledger import kernels as K
 from ..ledger import stats as S
-from ..ledger.catalogue import PARAM_KEYS, point_parameters
 from ..ledger.discount import discount_factors
-from ..ledger.tariff import price_surplus_share
-from ..metrics.schema import OUTPUT_MEANINGS, OUTPUT_UNITS
+from ..metrics.catalogue import CatalogueContract, Wanted
+from ..metrics.schema import OUTPUT_COLUMNS, OUTPUT_MEANINGS, OUTPUT_UNITS
 from ..outcomes import draw as D
+from ..scenario.params import N_PARAMS, P_COST, PARAM_KEYS, point_parameters
 from ..scenario.spec import Scenario, load_scenario
 from ..scenario.uncertainty import normal_correlation
+from .fused import simulate_chunk
 
 __all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "fixed_counts"]
 
@@ -140,8 +142,6 @@ class _Plan:
         self.bound = bound
         self.cohorts = scenario.cohort.cohorts
         self.cohort_luck = cohort_uncertainty
-        tariff = price_surplus_share(scenario)
-        self.rates = np.tile(tariff.applied_rates.astype(float), self.cohorts)
         self.pay_year = scenario.contract.payment_year
         self.types = scenario.type_names
         self.uncertain = dict(scenario.uncertain) if parameter_uncertainty else {}
@@ -151,6 +151,9 @@ class _Plan:
         if "effect.horizon" in self.uncertain:
             horizon = int(np.rint(self.uncertain["effect.horizon"].support()[1]))
         self.years = max(horizon, self.pay_year) + 1
+        #: the scenario's own contract, as the fused engine settles it every run
+        self.catalogue = CatalogueContract.of(scenario, self.years)
+        self._scratch = threading.local()
         # the contracts' dates may run past the scenario's years: discount further for them
         self.discount_years = max([self.years, *(b.years for b in bound)])
         # correlated inputs: Cholesky factor of the normal-copula correlation
@@ -177,6 +180,13 @@ class _Plan:
         else:
             self.counts = fixed_cohort_counts(scenario).astype(float).ravel()
             self.drawn_composition = scenario.cohort.composition == "drawn"
+
+    def scratch(self) -> Any:
+        """This thread's scratch arrays for the fused engine (made once per thread)."""
+        s = getattr(self._scratch, "arrays", None)
+        if s is None:
+            s = self._scratch.arrays = self.catalogue.scratch(self.cohorts, len(self.types))
+        return s
 
     def draw_inputs(self, seed: int, stream: int, chunk: int,
                     size: int) -> dict[str, np.ndarray]:
@@ -213,7 +223,7 @@ class _Plan:
                               for t in s.types])
         g, c = _broadcast_rows(np.stack(g, axis=-1), np.stack(c, axis=-1))
         params = self.params
-        columns = np.array([j for j in range(K.N_PARAMS) if PARAM_KEYS[j] in draws],
+        columns = np.array([j for j in range(N_PARAMS) if PARAM_KEYS[j] in draws],
                            dtype=np.int64)
         rows = max((a.shape[0] for a in draws.values()), default=1)
         varying = np.empty((rows, columns.size))
@@ -380,7 +390,7 @@ def simulate(
     k_types = len(plan.types)
     cells = k_types * plan.cohorts
     _check_memory(plan, runs, yearly, bound, contract_stats, _book)
-    out = np.empty((runs, len(K.OUTPUT_COLUMNS)))
+    out = np.empty((runs, len(OUTPUT_COLUMNS)))
     gross = np.empty((runs, k_types))
     add = np.empty((runs, k_types))
     # participants: one row per run when the composition is drawn, else one row for all
@@ -388,21 +398,21 @@ def simulate(
     deadweight = np.empty((runs, k_types))
     inputs = np.empty((runs, len(plan.inputs)))
     flows = np.empty((runs, 3, plan.years)) if yearly else None
+    irr = np.empty(runs) if plan.pay_year > 0 else None  # else the investor's flows share a date
     # ``_book`` (private): another keeper of the contracts' outcomes (a sweep's
     # :class:`OutcomeKeeper`), which then returns itself instead of a dataset
     book = (_book or _ContractBook)(plan, runs, yearly, contract_stats) if bound else None
     if comparison_size is not None or judge_effects:
         _measurement(book, bound, comparison_size, judge_effects, _book)
-    # Touch every page now, in this thread: page faults taken by several threads at once
-    # contend for the process's memory map and would stop the threads from scaling.
-    for array in (out, gross, add, deadweight, counts, inputs, flows,
-                  *(book.arrays() if book else ())):
-        if array is not None:
-            array.fill(0.0)
+    # Every array is written by the chunk that computes it, each page first touched in
+    # that chunk's thread (a serial fill here first would stop the threads from scaling)
     if book is not None:
+        for array in book.arrays():
+            array.fill(0.0)
         book.fill_absent()
     chunks = [(j, j * chunk_size, min(chunk_size, runs - j * chunk_size))
               for j in range(math.ceil(runs / chunk_size))]
+    cat = plan.catalogue
 
     def work(chunk: tuple[int, int, int]) -> int:
         j, start, size = chunk
@@ -422,9 +432,13 @@ def simulate(
         else:
             cell_gross, cell_add, cell_dw = (np.empty((size, cells)) for _ in range(3))
         own_years = np.ascontiguousarray(discount[:, : plan.years])
-        K.draw_and_settle(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, plan.rates,
-                          own_years, params, varying, columns, plan.pay_year, cell_gross,
-                          cell_add, cell_dw, out[rows])
+        dclaim, dflow = cat.discounts(own_years)
+        kept = np.empty((size, plan.years)) if book is not None else np.empty((0, 0))
+        want = Wanted(flows[rows] if flows is not None else np.empty((0, 3, 0)), kept,
+                      irr[rows] if irr is not None else np.empty(0))
+        simulate_chunk(np.ascontiguousarray(n), g, c, u, plan.cohort_luck, params, varying,
+                       columns, own_years, dclaim, dflow, cat.compiled, plan.cohorts,
+                       plan.scratch(), out[rows], cell_gross, cell_add, cell_dw, want)
         by_type = (lambda a: a) if plan.cohorts == 1 else \
             (lambda a: a.reshape(a.shape[0], plan.cohorts, k_types).sum(axis=1))  # noqa: E731
         if plan.cohorts > 1:
@@ -435,14 +449,11 @@ def simulate(
         for i, key in enumerate(plan.inputs):
             inputs[rows, i] = draws[key]
         full = None
-        if flows is not None or book is not None:
+        if book is not None:
             full = np.repeat(params[None, :], size, axis=0)
             full[:, columns] = varying
-        if flows is not None:
-            flows[rows] = _yearly(out[rows], add[rows], by_type(n), full, own_years,
-                                  plan.pay_year)
         if book is not None:
-            book.evaluate(rows, j, seed, stream, n, cell_gross, cell_add, c, full, discount, g)
+            book.evaluate(rows, j, seed, stream, n, cell_gross, kept, c, full, discount, g)
         return size
 
     done = 0
@@ -462,7 +473,7 @@ def simulate(
     if counts is None:  # the same for every run: a read-only view, no memory per run
         counts = np.broadcast_to(plan.counts.reshape(plan.cohorts, k_types).sum(axis=0),
                                  (runs, k_types))
-    ds = _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
+    ds = _dataset(scenario, plan, out, irr, gross, add, deadweight, counts, inputs, flows,
                   seed=seed,
                   chunk_size=chunk_size, stream=stream,
                   parameter_uncertainty=parameter_uncertainty,
@@ -477,7 +488,8 @@ def _check_memory(plan: _Plan, runs: int, yearly: bool, bound: tuple, stats: tup
     """Refuse before allocating if the arrays of ``runs`` runs would not fit in memory
     (their size per run is that of the arrays below, and of the contracts' keeper made
     for one run)."""
-    columns = len(K.OUTPUT_COLUMNS) + len(plan.inputs) + (3 * plan.years if yearly else 0)
+    columns = (len(OUTPUT_COLUMNS) + len(plan.inputs) + (plan.pay_year > 0)
+               + (3 * plan.years if yearly else 0))
     per_run = 8 * (columns + (4 if plan.drawn_composition else 3) * len(plan.types))
     if bound:
         probe = (book or _ContractBook)(plan, 1, yearly, stats)
@@ -514,23 +526,6 @@ def _check_stats(stats) -> tuple[str, ...]:
         raise SibriskError(f"contract_stats = {stats!r}: give distinct names among "
                            + ", ".join(repr(x) for x in S.ACTOR_COLUMNS))
     return tuple(x for x in S.ACTOR_COLUMNS if x in stats)  # in the kernel's order
-
-
-def _municipal_savings(add_tot, n_tot, params, years) -> np.ndarray:
-    """Nominal municipal savings by year from each run's parameters, (runs, year)."""
-    p = params
-    t = np.arange(years)
-    full, horizon = p[:, K.P_FULL_YEARS, None], p[:, K.P_HORIZON, None]
-    fall = (1.0 - p[:, K.P_DECAY, None]) ** np.maximum(t - full, 0)
-    persistent = p[:, K.P_PERSISTENT, None]
-    profile = np.where(t <= full, 1.0, persistent + (1.0 - persistent) * fall)
-    profile[:, 0] = 0.0
-    profile[t > horizon] = 0.0
-    up_front = (p[:, K.P_EFFORT_SHARE] * p[:, K.P_EFFORT_COST] - p[:, K.P_OTHER]) * n_tot
-    municipal = (p[:, K.P_SAVING] * add_tot)[:, None] * profile
-    municipal = np.broadcast_to(municipal, (add_tot.shape[0], years)).copy()
-    municipal[:, 0] += up_front
-    return municipal
 
 
 #: Runs settled at once by the contract library: a block's numpy temporaries (128 KiB)
@@ -606,7 +601,7 @@ class _ContractBook:
             counts[m] = cache[key]
         return counts
 
-    def chunk_outcomes(self, j, seed, stream, n, cell_gross, cell_add, c, params, discount):
+    def chunk_outcomes(self, j, seed, stream, n, cell_gross, savings, c, params, discount):
         """One chunk's outcomes as every contract sees them: participants and employed
         (run, cohort, type), the metric counts of each contract, the total participants,
         the municipal savings by year with their running sums, the comparison group's
@@ -619,17 +614,15 @@ class _ContractBook:
         participants = np.broadcast_to(n_rows, shape)
         employed = cell_gross.reshape(shape)
         n_tot = np.ascontiguousarray(np.broadcast_to(n_rows.sum(axis=(1, 2)), (size,)))
-        savings = np.empty((size, plan.years))
         sums = (np.empty_like(savings), np.empty_like(savings), np.empty(size, dtype=np.bool_))
-        K.savings_and_sums(params, cell_add.sum(axis=1), n_tot,
-                           np.ascontiguousarray(discount[:, : plan.years]), savings, *sums)
+        S.savings_sums(savings, np.ascontiguousarray(discount[:, : plan.years]), *sums)
         base_rate = None
         if any(b.measured for b in plan.bound):  # the comparison group's rate, per cohort
             control = np.broadcast_to(c, (size, c.shape[1])).reshape(shape)
             base_rate = (n_rows * control).sum(axis=2) / n_rows.sum(axis=2)
         cache: dict = {}
         counts = [self._metric_counts(j, seed, stream, b, employed, cache) for b in plan.bound]
-        cost = params[:, K.P_COST] * n_tot
+        cost = params[:, P_COST] * n_tot
         return participants, counts, savings, sums, base_rate, cost
 
     def _comparison_count(self, b, m, base_rate, draw, memo):
@@ -658,7 +651,7 @@ class _ContractBook:
         memo[key] = flat.reshape(base_rate.shape)
         return memo[key]
 
-    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, savings, c, params, discount,
                  g=None):
         from ..ledger.bind import chain
         from ..ledger.outcome_data import OutcomeData
@@ -667,7 +660,7 @@ class _ContractBook:
         plan = self.plan
         size = cell_gross.shape[0]
         participants, counts, savings, sums, base_rate, cost = self.chunk_outcomes(
-            j, seed, stream, n, cell_gross, cell_add, c, params, discount)
+            j, seed, stream, n, cell_gross, savings, c, params, discount)
         true_rate = None
         if self.judge and base_rate is not None:  # the programme's expected rate per cohort
             n_rows = n.reshape(n.shape[0], plan.cohorts, len(plan.types))
@@ -836,10 +829,10 @@ class OutcomeKeeper(_ContractBook):
     def fill_absent(self) -> None:
         """Nothing to fill: every row of the outcomes is written by its own chunk."""
 
-    def evaluate(self, rows, j, seed, stream, n, cell_gross, cell_add, c, params, discount,
+    def evaluate(self, rows, j, seed, stream, n, cell_gross, savings, c, params, discount,
                  g=None):
         _, (counts,), savings, sums, _, cost = self.chunk_outcomes(
-            j, seed, stream, n, cell_gross, cell_add, c, params, discount)
+            j, seed, stream, n, cell_gross, savings, c, params, discount)
         for i, m in enumerate(self.metrics):
             self.counts[rows, i] = counts[m].sum(axis=1)
         self.savings[rows] = savings
@@ -879,33 +872,16 @@ def metric_purpose(name: str) -> int:
     return FIRST_INPUT + zlib.crc32(f"metric.{name}".encode())
 
 
-def _yearly(out, add, n, params, discount, pay_year) -> np.ndarray:
-    """Nominal yearly flows of the municipality and the investor, and the municipality's
-    cumulative account in present value (whose last upward crossing of zero is its
-    payback year), (runs, 3, year)."""
-    years = discount.shape[1]
-    n_tot = np.broadcast_to(n, add.shape).sum(axis=1)
-    p = params
-    payment = out[:, K.O_PAYMENT] / discount[:, pay_year]
-    municipal = _municipal_savings(add.sum(axis=1), n_tot, p, years)
-    municipal[:, pay_year] -= payment
-    investor = np.zeros((add.shape[0], years))
-    investor[:, 0] -= p[:, K.P_COST] * n_tot
-    investor[:, pay_year] += payment
-    return np.stack([municipal, investor, np.cumsum(municipal * discount, axis=1)], axis=1)
-
-
-def _dataset(scenario, plan, out, gross, add, deadweight, counts, inputs, flows,
+def _dataset(scenario, plan, out, irr, gross, add, deadweight, counts, inputs, flows,
              **attrs) -> xr.Dataset:
     cur = scenario.currency
     runs = out.shape[0]
     data = {}
-    for j, name in enumerate(K.OUTPUT_COLUMNS):
+    for j, name in enumerate(OUTPUT_COLUMNS):
         data[name] = ("run", out[:, j], {"long_name": OUTPUT_MEANINGS[name],
                                          "units": OUTPUT_UNITS[name].format(cur=cur)})
     notes = {}
-    if plan.pay_year > 0:
-        irr = out[:, K.O_MULTIPLE] ** (1.0 / plan.pay_year) - 1.0
+    if irr is not None:
         data["investor_irr"] = ("run", irr, {
             "long_name": OUTPUT_MEANINGS["investor_irr"], "units": "per year"})
     else:

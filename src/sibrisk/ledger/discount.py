@@ -1,4 +1,4 @@
-"""Discounting and the employment-effect profile.
+"""Discounting: the factors at year ends and at any date.
 
 Years are integers from the programme start: year 0 is the start (up-front
 costs and payments), year t >= 1 is the end of the t-th year. Arrays returned
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.spec import Discounting, Effect
+from ..scenario.spec import Discounting
 
-__all__ = ["SCHEDULES", "annual_rates", "discount_factors", "discount_at", "effect_profile",
-           "effect_years"]
+__all__ = ["SCHEDULES", "annual_rates", "discount_factors", "discount_at"]
 
 #: Stepped schedules of the Danish Ministry of Finance: (last year, rate) steps.
 #: 2017 guide: 4 % for years 1-35, 3 % for 36-70, 2 % after.
@@ -77,26 +76,3 @@ def discount_at(factors: np.ndarray, months: np.ndarray) -> np.ndarray:
     below = factors[..., whole]
     above = factors[..., np.minimum(whole + 1, factors.shape[-1] - 1)]
     return np.where(frac > 0, below * (above / below) ** frac, below)
-
-
-def effect_profile(effect: Effect) -> np.ndarray:
-    """Share of the initial employment effect still present in each year.
-
-    .. math::
-        f(t) = 1 \\text{ for } 1 \\le t \\le L, \\qquad
-        f(t) = \\varphi + (1 - \\varphi)(1 - \\delta)^{t - L} \\text{ for } t > L
-
-    with :math:`L` the full-effect years, :math:`\\delta` the annual decay and
-    :math:`\\varphi` the persistent share. Element 0 (the start) is 0.
-    """
-    t = np.arange(effect.horizon + 1)
-    fall = (1.0 - effect.decay) ** np.maximum(t - effect.full_effect_years, 0)
-    out = np.where(t <= effect.full_effect_years, 1.0,
-                   effect.persistent_share + (1.0 - effect.persistent_share) * fall)
-    out[0] = 0.0
-    return out
-
-
-def effect_years(effect: Effect, discounting: Discounting) -> float:
-    """Discounted effect-years, :math:`A = \\sum_{t=1}^{T} f(t) D(t)`."""
-    return float(effect_profile(effect) @ discount_factors(discounting, effect.horizon))

@@ -57,7 +57,9 @@ from .program import (
     SAVINGS,
 )
 
-__all__ = ["BLOCK", "EFFECT_TOLERANCE", "settle_runs", "effects"]
+__all__ = ["BLOCK", "EFFECT_TOLERANCE", "settle_runs", "effects", "triggered", "card_claim",
+           "effect_claim", "amount_at", "savings_year", "cap_in_time", "settle_cards",
+           "settle_fundings", "settle_variant", "variant_flows"]
 
 #: Runs settled together: a block's outcomes and scratch stay in the cache while every
 #: variant is settled on them.
@@ -261,7 +263,7 @@ def cap_in_time(amt, select, which, date, n_dates, cap, n, paid, due,
 # One block of runs: every variant
 # ---------------------------------------------------------------------------
 @njit(cache=_CACHE, nogil=True)
-def _cards(lo, n, counts, A, card_amt, card_raw):  # pragma: no cover - compiled
+def settle_cards(lo, n, counts, A, card_amt, card_raw):  # pragma: no cover - compiled
     """Every distinct card's rate claims on the block."""
     for u in range(A.rates.shape[0]):
         for k in range(A.kind.shape[0]):
@@ -273,7 +275,8 @@ def _cards(lo, n, counts, A, card_amt, card_raw):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
-def _fundings(lo, n, cost, savings, A, drawn, ss_amt, owed, repaid):  # pragma: no cover - compiled
+def settle_fundings(lo, n, cost, savings, A, drawn, ss_amt, owed,
+                    repaid):  # pragma: no cover - compiled
     """Every distinct funding's drawdowns and savings-share claims on the block: the
     capital owed at a claim's date is what was drawn, grown at the share's interest, less
     what the share claimed before, grown likewise."""
@@ -308,9 +311,9 @@ def _fundings(lo, n, cost, savings, A, drawn, ss_amt, owed, repaid):  # pragma: 
 
 
 @njit(cache=_CACHE, nogil=True)
-def _variant(v, lo, n, part, A, card_amt, card_raw, drawn, ss_amt, per_cohort, pooled, amt,
-             raw, ok, by_date, cut, terminated, paid, due, share, balance, got, cover,
-             cost_of):  # pragma: no cover - compiled
+def settle_variant(v, lo, n, part, A, card_amt, card_raw, drawn, ss_amt, per_cohort, pooled,
+                   amt, raw, ok, by_date, cut, terminated, paid, due, share, balance, got,
+                   cover, cost_of):  # pragma: no cover - compiled
     """Variant ``v`` on the block: its claims (``raw``: as claimed after its trigger and
     the termination; ``amt``: after every cap), ``cut`` by where a cap bound, the
     payments by date, and the waterfall's shares and guarantee cover by event."""
@@ -451,8 +454,8 @@ def _interp(x, xs, ys):  # pragma: no cover - compiled
 
 
 @njit(cache=_CACHE, nogil=True)
-def _flows(v, lo, n, A, drawn, by_date, share, cover, out,
-           rows_first):  # pragma: no cover - compiled
+def variant_flows(v, lo, n, A, drawn, by_date, share, cover, out,
+                  rows_first):  # pragma: no cover - compiled
     """The amount of every flow of variant ``v`` on the block (see the program's
     operations), into ``out[lo + r, flow]`` (``rows_first``) or ``out[flow, r]``."""
     f = A.funding_of[v]
@@ -531,12 +534,12 @@ def settle_runs(part, counts, comp, meas, measured_metric, savings, cost, A, v,
     for lo in range(0, runs, BLOCK):
         n = min(BLOCK, runs - lo)
         effects(lo, n, part, counts, measured_metric, comp, meas, per_cohort, pooled)
-        _cards(lo, n, counts, A, card_amt, card_raw)
-        _fundings(lo, n, cost, savings, A, drawn, ss_amt, owed, repaid)
-        _variant(v, lo, n, part, A, card_amt, card_raw, drawn, ss_amt, per_cohort, pooled,
+        settle_cards(lo, n, counts, A, card_amt, card_raw)
+        settle_fundings(lo, n, cost, savings, A, drawn, ss_amt, owed, repaid)
+        settle_variant(v, lo, n, part, A, card_amt, card_raw, drawn, ss_amt, per_cohort, pooled,
                  amt, raw, ok, by_date, cut, terminated, paid_so_far, due, share, balance,
                  got, cover, cost_of)
-        _flows(v, lo, n, A, drawn, by_date, share, cover, flows, True)
+        variant_flows(v, lo, n, A, drawn, by_date, share, cover, flows, True)
         for r in range(n):
             for k in range(k_count):
                 claimed[lo + r, k] = raw[k, r]

@@ -23,7 +23,8 @@ from ..contract.terms import BASE_METRIC
 from ..errors import _MISSING, _NO_VALUE, ContractError, Problem
 from ..scenario.spec import Scenario
 from .bind import Bound, _types_hint, chain
-from .discount import discount_factors, effect_profile
+from .discount import discount_factors
+from .savings import scenario_savings
 
 __all__ = ["OutcomeData", "expected_data", "read_outcomes", "cohort_split",
            "municipal_savings"]
@@ -104,20 +105,17 @@ def cohort_split(scenario: Scenario, cohorts: int) -> np.ndarray:
 
 def municipal_savings(scenario: Scenario, participants: np.ndarray,
                       additional: np.ndarray) -> np.ndarray:
-    """The municipality's realised savings by year (nominal), as in the scenario's ledger.
+    """The municipality's realised savings by year (nominal), by the savings rule
+    (:func:`~sibrisk.ledger.savings.scenario_savings`).
 
     ``participants`` and ``additional``: (run, ...) totals are taken over
     the trailing axes. Returns (run, horizon + 1): year 0 the up-front
     saving of ordinary effort net of other costs, then the saving from
     additional employment.
     """
-    mun = scenario.municipality
     n = participants.reshape(participants.shape[0], -1).sum(axis=1)
     add = additional.reshape(additional.shape[0], -1).sum(axis=1)
-    out = (mun.saving_per_employed_year * add)[:, None] * effect_profile(scenario.effect)
-    out[:, 0] += (mun.ordinary_effort_saved_share * mun.ordinary_effort_cost
-                  - mun.other_net_costs) * n
-    return out
+    return scenario_savings(scenario, n, add).by_year
 
 
 def expected_data(bound: Bound, cohorts: int | None = None) -> OutcomeData:

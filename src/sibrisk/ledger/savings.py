@@ -2,7 +2,8 @@
 
 One rule, compiled (:mod:`sibrisk._jit`), used by every path: the price of the
 surplus-share tariff, the deterministic account, expected and observed outcomes, and
-every simulated run.
+every simulated run. The functions work on blocks of runs (the run last, so the inner
+loops run over runs); one run is a block of one.
 
 The effect profile is
 
@@ -13,87 +14,122 @@ The effect profile is
 and 0 at the start and after the horizon :math:`T`, with :math:`L` the full-effect
 years, :math:`\\delta` the annual decay and :math:`\\varphi` the persistent share; the
 power is a running product, year by year. The savings are an up-front amount at year 0
-(the ordinary effort saved, net of other costs) and a yearly amount times the profile
-(the saving from additional employment):
-:math:`s(0) = u`, :math:`s(t) = y\\,f(t)`. Their present value so far is
-:math:`u + y \\sum_{\\tau \\le t} f(\\tau) D(\\tau)`: the yearly amount times the
+(the ordinary effort saved, net of other costs, per participant) and a yearly amount
+(per additional employed participant) times the profile: :math:`s(0) = u`,
+:math:`s(t) = y\\,f(t)`. Their present value so far is
+:math:`u + y \\sum_{1 \\le \\tau \\le t} f(\\tau) D(\\tau)`: the yearly amount times the
 discounted effect-years.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .._jit import CACHE as _CACHE
 from .._jit import interpreted, njit
+from ..scenario.params import (
+    N_PARAMS,
+    P_DECAY,
+    P_EFFORT_COST,
+    P_EFFORT_SHARE,
+    P_FULL_YEARS,
+    P_HORIZON,
+    P_OTHER,
+    P_PERSISTENT,
+    P_SAVING,
+    point_parameters,
+)
 from ..scenario.spec import Effect, Scenario
+from .discount import discount_factors
 
-__all__ = ["effect_profile_into", "savings_path", "effect_profile", "effect_years",
-           "expected_savings"]
+__all__ = ["effect_profile_block", "savings_block", "effect_profile", "scenario_savings",
+           "Savings"]
 
 
 @njit(cache=_CACHE, nogil=True)
-def effect_profile_into(full, horizon, decay, persistent, out):  # pragma: no cover - compiled
-    """The effect profile ``f(t)`` for ``t = 0 .. len(out) - 1`` into ``out``."""
-    fall = 1.0
-    out[0] = 0.0
+def effect_profile_block(P, n, fall, out):  # pragma: no cover - compiled
+    """The effect profile of each run ``r < n`` with parameters ``P[:, r]`` (the parameter
+    vector, :mod:`sibrisk.scenario.params`), for years ``0 .. out.shape[0] - 1``, into
+    ``out[t, r]``. ``fall`` (n,) is scratch."""
+    for r in range(n):
+        out[0, r] = 0.0
+        fall[r] = 1.0
     for t in range(1, out.shape[0]):
-        if t > horizon:
-            out[t] = 0.0
-        elif t <= full:
-            out[t] = 1.0
-        else:
-            fall *= 1.0 - decay
-            out[t] = persistent + (1.0 - persistent) * fall
-    return out
+        for r in range(n):  # the runs: vectorised
+            if t > P[P_HORIZON, r]:
+                out[t, r] = 0.0
+            elif t <= P[P_FULL_YEARS, r]:
+                out[t, r] = 1.0
+            else:
+                fall[r] *= 1.0 - P[P_DECAY, r]
+                persistent = P[P_PERSISTENT, r]
+                out[t, r] = persistent + (1.0 - persistent) * fall[r]
 
 
 @njit(cache=_CACHE, nogil=True)
-def savings_path(up_front, yearly, profile, discount, by_year,
-                 cum_pv):  # pragma: no cover - compiled
-    """The savings by year, nominal (``by_year``), and their present value so far
-    (``cum_pv``: the up-front amount plus the yearly amount times the discounted
-    effect-years up to each year). Returns the discounted effect-years."""
-    effect_years = 0.0
-    by_year[0] = up_front
-    cum_pv[0] = up_front
+def savings_block(P, participants, additional, profile, discount, n, by_year, cum_pv,
+                  effect_years, yearly):  # pragma: no cover - compiled
+    """The savings of each run ``r < n``: by year, nominal (``by_year[t, r]``), their
+    present value so far (``cum_pv[t, r]``), the discounted effect-years and the yearly
+    saving at full effect (``effect_years[r]``, ``yearly[r]``), for ``participants[r]``
+    of whom ``additional[r]`` are in work because of the programme, the profile
+    ``profile[t, r]`` and discount factors at year ends ``discount[t, r]``."""
+    for r in range(n):
+        up_front = (P[P_EFFORT_SHARE, r] * P[P_EFFORT_COST, r] - P[P_OTHER, r]) \
+            * participants[r]
+        yearly[r] = P[P_SAVING, r] * additional[r]
+        effect_years[r] = 0.0
+        by_year[0, r] = up_front
+        cum_pv[0, r] = up_front
     for t in range(1, by_year.shape[0]):
-        f = profile[t]
-        by_year[t] = yearly * f
-        effect_years += f * discount[t]
-        cum_pv[t] = up_front + yearly * effect_years
-    return effect_years
+        for r in range(n):  # the runs: vectorised
+            f = profile[t, r]
+            by_year[t, r] = yearly[r] * f
+            effect_years[r] += f * discount[t, r]
+            cum_pv[t, r] = cum_pv[0, r] + yearly[r] * effect_years[r]
 
 
 def effect_profile(effect: Effect, years: int | None = None) -> np.ndarray:
     """The effect profile of a scenario's effect for years ``0 .. years - 1`` (default
     ``0 .. horizon``)."""
-    out = np.empty(effect.horizon + 1 if years is None else years)
+    P = np.zeros((N_PARAMS, 1))
+    P[P_DECAY, 0], P[P_PERSISTENT, 0] = effect.decay, effect.persistent_share
+    P[P_FULL_YEARS, 0], P[P_HORIZON, 0] = effect.full_effect_years, effect.horizon
+    out = np.empty((effect.horizon + 1 if years is None else years, 1))
     with interpreted():  # a handful of years: the rule as Python, no numba needed
-        return effect_profile_into(effect.full_effect_years, effect.horizon, effect.decay,
-                                   effect.persistent_share, out)
+        effect_profile_block(P, 1, np.empty(1), out)
+    return out[:, 0]
 
 
-def effect_years(effect: Effect, discount: np.ndarray) -> float:
-    """Discounted effect-years, :math:`\\sum_{t \\ge 1} f(t) D(t)`, for discount factors
-    ``D`` at year ends ``0 .. horizon``."""
-    profile = effect_profile(effect, discount.shape[-1])
-    by_year, cum = np.empty_like(profile), np.empty_like(profile)
+class Savings(NamedTuple):
+    """The municipality's savings of some runs (see :func:`scenario_savings`)."""
+
+    by_year: np.ndarray  # (run, year) nominal; year 0 the up-front saving
+    present_value: np.ndarray  # (run, year) their present value so far
+    effect_years: np.ndarray  # (run,) discounted effect-years
+    yearly: np.ndarray  # (run,) the yearly saving at full effect
+
+
+def scenario_savings(scenario: Scenario, participants: np.ndarray, additional: np.ndarray,
+                     discount: np.ndarray | None = None) -> Savings:
+    """The municipality's savings at the scenario's point values, for ``participants``
+    (run,) of whom ``additional`` (run,) are in work because of the programme, for
+    discount factors at year ends ``discount`` (year,) (default: the scenario's, to its
+    horizon). Run as Python: a few runs need no compiler."""
+    P = point_parameters(scenario)
+    if discount is None:
+        discount = discount_factors(scenario.discounting, scenario.effect.horizon)
+    participants = np.atleast_1d(np.asarray(participants, dtype=float))
+    additional = np.atleast_1d(np.asarray(additional, dtype=float))
+    runs, years = participants.shape[0], np.shape(discount)[-1]
+    P = np.repeat(P[:, None], runs, axis=1)
+    D = np.repeat(np.asarray(discount, dtype=float).reshape(years, 1), runs, axis=1)
+    profile, by_year, cum = (np.empty((years, runs)) for _ in range(3))
+    effect_years, yearly = np.empty(runs), np.empty(runs)
     with interpreted():
-        return float(savings_path(0.0, 1.0, profile, discount, by_year, cum))
-
-
-def expected_savings(scenario: Scenario, participants: float, additional: float,
-                     discount: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """The municipality's savings for ``participants`` of whom ``additional`` are in work
-    because of the programme: by year (nominal), their present value so far, and the
-    discounted effect-years, for discount factors at year ends ``0 ..``."""
-    m = scenario.municipality
-    up_front = (m.ordinary_effort_saved_share * m.ordinary_effort_cost
-                - m.other_net_costs) * participants
-    yearly = m.saving_per_employed_year * additional
-    profile = effect_profile(scenario.effect, discount.shape[-1])
-    by_year, cum = np.empty_like(profile), np.empty_like(profile)
-    with interpreted():
-        years = savings_path(up_front, yearly, profile, discount, by_year, cum)
-    return by_year, cum, float(years)
+        effect_profile_block(P, runs, np.empty(runs), profile)
+        savings_block(P, participants, additional, profile, D, runs, by_year, cum,
+                      effect_years, yearly)
+    return Savings(by_year.T.copy(), cum.T.copy(), effect_years, yearly)

@@ -19,10 +19,10 @@ import math
 import numpy as np
 
 from .._jit import CACHE as _CACHE
-from .._jit import njit
+from .._jit import interpreted, njit
 
-__all__ = ["ACTOR_COLUMNS", "payback", "irr", "actor_stats", "actor_npv", "savings_sums",
-           "A_NPV", "A_MULTIPLE", "A_EXPOSURE", "A_PAYBACK", "A_IRR"]
+__all__ = ["ACTOR_COLUMNS", "payback", "payback_year", "irr", "actor_stats", "actor_npv",
+           "savings_sums", "A_NPV", "A_MULTIPLE", "A_EXPOSURE", "A_PAYBACK", "A_IRR"]
 
 #: Columns of the per-actor statistics.
 ACTOR_COLUMNS = ("npv", "multiple", "exposure", "payback_year", "irr")
@@ -51,6 +51,25 @@ def payback(path, times, count, n, last, out):  # pragma: no cover - compiled
             below = path[k, r]
             above = path[k + 1, r]
             out[r] = times[k] + (times[k + 1] - times[k]) * (-below) / (above - below)
+
+
+def payback_year(cumulative: np.ndarray) -> np.ndarray:
+    """The payback year of cumulative present values at year ends ``0, 1, ...`` (last
+    axis), by :func:`payback`: from which year the value stays at or above zero.
+
+    >>> float(payback_year(np.array([-10.0, -5.0, 5.0])))
+    1.5
+    """
+    cumulative = np.asarray(cumulative, dtype=float)
+    lead = cumulative.shape[:-1]
+    years = cumulative.shape[-1]
+    path = np.ascontiguousarray(cumulative.reshape(-1, years).T)
+    runs = path.shape[1]
+    out = np.empty(runs)
+    with interpreted():  # a handful of paths: the rule as Python, no compiler needed
+        payback(path, np.arange(years, dtype=float), years, runs,
+                np.empty(runs, dtype=np.int64), out)
+    return out.reshape(lead)
 
 
 @njit(cache=_CACHE, nogil=True)

@@ -9,7 +9,7 @@ budget surplus, per participant, turned into a rate per gross-employed participa
 Rates by participant type follow either the catalogue's rule (Table 4),
 :math:`R_i = R\\,(1 - (g_i - \\bar g))`, which is not payout-neutral, or the
 same shape scaled so that the expected payment equals :math:`P`. The price is set
-from the scenario's expected savings, so it lives with the ledger that counts them.
+from the scenario's expected savings (:mod:`.savings`), so it lives with the ledger.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import SibriskError
 from ..outcomes.expected import expected_outcomes
 from ..scenario.spec import Scenario
-from .catalogue import build_ledger
 from .discount import discount_at, discount_factors
+from .savings import scenario_savings
 
 __all__ = ["SurplusShareTariff", "price_surplus_share"]
 
@@ -108,8 +108,8 @@ def price_surplus_share(scenario: Scenario, *, payment_month: float | None = Non
         participant exists).
     """
     outcomes = expected_outcomes(scenario)
-    ledger = build_ledger(scenario, outcomes, payment=0.0)
-    savings = float(ledger.present_value("municipality"))
+    savings = float(scenario_savings(scenario, outcomes.participants.sum(),
+                                     outcomes.additional.sum()).present_value[0, -1])
     cost = scenario.provider.cost_per_participant
     surplus = savings - cost
     share = scenario.contract.investor_surplus_share * surplus

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import math
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..errors import SibriskError
-from ..ledger import kernels as K
-from ..ledger.catalogue import FLOWS, build_ledger, settle_expected
-from ..ledger.discount import discount_factors, effect_profile
 from ..ledger.tariff import SurplusShareTariff, price_surplus_share
 from ..outcomes.expected import BASES, expected_outcomes
 from ..scenario.spec import Scenario, load_scenario
+from .catalogue import Expected, settle_expected
 from .schema import OUTPUTS, READINGS
 
 if TYPE_CHECKING:
@@ -37,32 +35,22 @@ _MONEY = {
 }
 
 
-def evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "participant", *,
-              flows: bool = True) -> dict:
-    """Every scalar output, plus (``flows``) the ledger and the arrays the Dataset needs."""
+def evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "participant") -> dict:
+    """Every scalar output, and what the Dataset's tables need: the
+    scenario's own contract settled on its expected outcomes, by the rules every
+    simulated run is settled with (:func:`~sibrisk.metrics.catalogue.settle_expected`)."""
     outcomes = expected_outcomes(scenario, per)
-    payment = float(tariff.payments(outcomes.gross))
-    # the money, by the same rules (the same compiled code) as every Monte Carlo run
-    money = dict(zip(K.OUTPUT_COLUMNS, settle_expected(scenario, outcomes,
-                                                       tariff.applied_rates), strict=True))
+    settled = settle_expected(scenario, outcomes, tariff.applied_rates)
+    money = settled.values
     n = float(outcomes.participants.sum())
-    if flows:  # the ledger: the same flows by source and year, for the breakdown and tables
-        ledger = build_ledger(scenario, outcomes, payment)
-        pv = {src: float(ledger.present_value(a, src)) for a, src, _ in FLOWS}
-    else:
-        ledger, pv = None, dict.fromkeys(("ordinary_effort_saving", "other_net_costs"), math.nan)
-    cost = scenario.provider.cost_per_participant * n
-    welfare = scenario.welfare
-    d = discount_factors(scenario.discounting, scenario.effect.horizon)
-    f = effect_profile(scenario.effect)
-    a_years = float(f @ d)
-    production = welfare.production_per_employed_year * float(outcomes.additional.sum()) * a_years
+    mun = scenario.municipality
     return {
-        "ordinary_effort_saving": pv["ordinary_effort_saving"],
-        "other_net_costs": pv["other_net_costs"],
+        # the up-front savings by source (they fall at year 0: their value is their amount)
+        "ordinary_effort_saving": mun.ordinary_effort_saved_share * mun.ordinary_effort_cost * n,
+        "other_net_costs": -mun.other_net_costs * n,
         "employment_saving": money["employment_saving"],
         "municipal_savings": money["municipal_savings"],
-        "provider_cost": cost,
+        "provider_cost": scenario.provider.cost_per_participant * n,
         "budget_surplus": money["budget_surplus"],
         "investor_surplus_share": tariff.investor_surplus_share * n,
         "outcome_payment": money["outcome_payment"],
@@ -70,38 +58,24 @@ def evaluate(scenario: Scenario, tariff: SurplusShareTariff, per: str = "partici
         "investor_result": money["investor_result"],
         "investor_return": money["investor_return"],
         "investor_multiple": money["investor_multiple"],
-        "investor_irr": _irr(payment, cost, scenario.contract.payment_year),
+        # not defined when the payment falls at year 0 with the outlay: no time, no rate
+        "investor_irr": None if math.isnan(settled.irr) else settled.irr,
         "municipal_account": money["municipal_account"],
-        "production_value": production,
+        "production_value": settled.production,
         "welfare_surplus": money["welfare_surplus"],
         "gross_employment": scenario.gross_employment,
         "control_employment": scenario.control_employment,
         "marginal_effect": scenario.marginal_effect,
-        "effect_years": a_years,
+        "effect_years": settled.effect_years,
         "municipal_payback_year": money["municipal_payback_year"],
-        "_ledger": ledger,
+        "_settled": settled,
         "_outcomes": outcomes,
-        "_effect_profile": f,
     }
 
 
 #: How the account's money is counted, by ``per``; and how it is valued.
 BASIS_LABELS = {"participant": "per average participant", "cohort": "per cohort"}
 VALUATION = "present value at t = 0 (programme start)"
-
-#: Outputs read from the ledger (the others come from the settled money).
-LEDGER_OUTPUTS = ("ordinary_effort_saving", "other_net_costs")
-
-
-def _irr(payment: float, outlay: float, years: int) -> float | None:
-    """Annual IRR of one outlay at year 0 and one payment at the end of ``years``.
-
-    ``None`` when the payment falls at year 0 (no time passes: no rate exists).
-    """
-    if years == 0:
-        return None
-    return (payment / outlay) ** (1.0 / years) - 1.0
-
 
 def account(
     scenario: Scenario | str,
@@ -217,24 +191,24 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
         "payout_neutral": int(tariff.payout_neutral),
         "expected_payment": tariff.expected_payment_by_type_rates,
     })
-    ledger = v["_ledger"]
-    years = np.arange(ledger.flows.shape[-1])  # to the horizon or the payment year, if later
+    settled = v["_settled"]
+    table = _flow_table(scenario, v["_outcomes"], settled)
+    years = np.arange(settled.contract.years)  # to the horizon or the payment year, if later
     ds = ds.assign_coords(
         year=("year", years, {"units": "years from programme start"}),
-        flow=("flow", [f"{a}:{s}" for a, s, _ in FLOWS]),
-        actor=("flow", [a for a, _, _ in FLOWS]),
-        source=("flow", [s for _, s, _ in FLOWS]),
-        counterparty=("flow", [c for _, _, c in FLOWS]),
+        flow=("flow", [f"{a}:{s}" for a, s, _ in table.labels]),
+        actor=("flow", [a for a, _, _ in table.labels]),
+        source=("flow", [s for _, s, _ in table.labels]),
+        counterparty=("flow", [c for _, _, c in table.labels]),
     )
-    ds["cash_flow"] = (("flow", "year"), ledger.flows,
+    ds["cash_flow"] = (("flow", "year"), table.flows,
                        {"units": cur, "basis": basis, "valuation": "nominal, end of year"})
-    ds["discount_factor"] = ("year", ledger.discount, {"units": "1"})
-    profile = np.zeros(years.size)
-    profile[: v["_effect_profile"].size] = v["_effect_profile"]
-    ds["effect_profile"] = ("year", profile, {"units": "1"})
-    ds["municipal_cumulative_pv"] = ("year", ledger.cumulative_present_value("municipality"), {
+    ds["discount_factor"] = ("year", settled.discount, {"units": "1"})
+    ds["effect_profile"] = ("year", settled.profile, {"units": "1"})
+    ds["municipal_cumulative_pv"] = ("year", settled.account, {
         "units": cur, "basis": basis, "valuation": "present value at t = 0, cumulative"})
-    ds["investor_cumulative_pv"] = ("year", ledger.cumulative_present_value("investor"), {
+    investor = table.flows[[a == "investor" for a, _, _ in table.labels]].sum(axis=0)
+    ds["investor_cumulative_pv"] = ("year", np.cumsum(investor * settled.discount), {
         "units": cur, "basis": basis, "valuation": "present value at t = 0, cumulative"})
     ds.attrs.update({
         "title": f"sibrisk account of scenario {scenario.name}",
@@ -251,3 +225,50 @@ def _to_dataset(scenario: Scenario, tariff: SurplusShareTariff, v: dict, per: st
         "sibrisk_version": version("sibrisk"),
     })
     return ds
+
+
+#: How the account names the contract's flows (as the catalogue does): the settlement's
+#: source ``funding`` is the provider's funding; its counterparties ``investors`` and
+#: ``payers`` are the catalogue's one investor and the municipality.
+_SOURCE = {"funding": "provider_funding"}
+_COUNTERPARTY = {"investors": "investor", "payers": "municipality"}
+_ACTORS = ("municipality", "investor", "provider")
+
+
+class FlowTable(NamedTuple):
+    """The account's cash flows: (actor, source, counterparty) per row, and their
+    nominal amounts by row and year."""
+
+    labels: tuple[tuple[str, str, str], ...]
+    flows: np.ndarray
+
+
+def _flow_table(scenario: Scenario, outcomes, settled: Expected) -> FlowTable:
+    """The municipality's savings by source (the up-front savings split into the ordinary
+    effort saved and the other net costs) and every flow of the settled contract, in
+    its year, ordered by actor."""
+    mun = scenario.municipality
+    n = float(outcomes.participants.sum())
+    years = settled.contract.years
+    rows: list[tuple[tuple[str, str, str], np.ndarray]] = []
+
+    def at(year: int, amount: float) -> np.ndarray:
+        row = np.zeros(years)
+        row[year] = amount
+        return row
+
+    employment = settled.savings.copy()
+    employment[0] = 0.0  # year 0 holds the up-front savings, split below
+    rows += [(("municipality", "ordinary_effort_saving", "outside"),
+              at(0, mun.ordinary_effort_saved_share * mun.ordinary_effort_cost * n)),
+             (("municipality", "other_net_costs", "outside"), at(0, -mun.other_net_costs * n)),
+             (("municipality", "employment_saving", "outside"), employment)]
+    prog = settled.contract.program
+    flow_year = settled.contract.compiled.flow_year
+    for q, (actor, source, counterparty) in enumerate(
+            zip(prog.actor, prog.source, prog.counterparty, strict=True)):
+        rows.append(((actor, _SOURCE.get(source, source),
+                      _COUNTERPARTY.get(counterparty, counterparty)),
+                     at(int(flow_year[q]), float(settled.flows[q]))))
+    rows.sort(key=lambda row: _ACTORS.index(row[0][0]))  # stable: by actor, then as made
+    return FlowTable(tuple(label for label, _ in rows), np.array([row for _, row in rows]))
